@@ -1,0 +1,63 @@
+// kallsyms_markers: the offset into kallsyms_names of every 256th name.
+// The first is 0 and each next one is larger by the size of 256 encoded
+// names, at least 2 bytes each (length + one token) and at most a whole
+// name each. Runs of such values are found in one linear pass.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "bytes.hpp"
+
+namespace mquire {
+
+// Upper bound of one encoded name: two length bytes and up to 1024 tokens
+// (KSYM_NAME_LEN is 512 from 6.1; the slack costs nothing).
+inline constexpr std::uint64_t max_name_entry = 2 + 1024;
+inline constexpr std::uint64_t min_name_entry = 2;
+
+constexpr bool marker_step_ok(std::uint64_t prev, std::uint64_t next) noexcept {
+  return next > prev && next - prev >= 256 * min_name_entry && next - prev <= 256 * max_name_entry;
+}
+
+struct marker_run {
+  std::size_t start = 0; // offset of markers[0]
+  std::size_t end = 0;   // one past the last marker
+  std::size_t count = 0;
+};
+
+// Calls f(run) for every run of markers that lies in [lo, hi) on slots of
+// `width` bytes that share `phase` (offset % width), starting with a 0 entry.
+// Every prefix of a run is a run too, so each slot in a run ends one. The
+// pass is linear in the window however the data repeat.
+template <typename F>
+void for_each_marker_run(const byte_reader& r, std::size_t lo, std::size_t hi, unsigned width,
+                         std::size_t phase, byte_order order, F&& f) {
+  if (hi > r.size()) hi = r.size();
+  std::size_t pos = lo + ((phase % width) + width - lo % width) % width;
+  bool in_run = false;
+  std::size_t run_start = 0;
+  std::uint64_t prev = 0;
+  for (; pos + width <= hi; pos += width) {
+    const std::uint64_t v = r.uint_unchecked(pos, width, order);
+    if (v == 0) {
+      in_run = true;
+      run_start = pos;
+    } else if (!(in_run && marker_step_ok(prev, v))) {
+      in_run = false;
+    }
+    prev = v;
+    if (in_run) f(marker_run{run_start, pos + width, (pos + width - run_start) / width});
+  }
+}
+
+inline std::vector<std::uint64_t> read_markers(const byte_reader& r, const marker_run& run, unsigned width,
+                                               byte_order order) {
+  std::vector<std::uint64_t> v;
+  if (!r.fits(run.start, run.count * width)) return v;
+  v.reserve(run.count);
+  for (std::size_t i = 0; i < run.count; ++i) v.push_back(r.uint_unchecked(run.start + i * width, width, order));
+  return v;
+}
+
+} // namespace mquire

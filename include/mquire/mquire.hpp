@@ -1,0 +1,19 @@
+// mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from the raw
+// bytes of a memory dump or kernel image. Include this one header.
+//
+//   mquire::byte_range range{bytes};               // + base_vaddr if known
+//   auto table = mquire::recover_kallsyms(range);  // result<kallsyms_table>
+//   if (table) for (auto& s : table->symbols) use(s.address, s.type, table->name(s));
+#pragma once
+
+#include "addresses.hpp"
+#include "bytes.hpp"
+#include "error.hpp"
+#include "layouts.hpp"
+#include "markers.hpp"
+#include "names.hpp"
+#include "search.hpp"
+#include "sections.hpp"
+#include "table.hpp"
+#include "token_table.hpp"
+#include "validate.hpp"

@@ -21,6 +21,8 @@
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
+#include <range/v3/view/join.hpp>
+#include <range/v3/view/transform.hpp>
 
 #include "addresses.hpp"
 #include "bytes.hpp"
@@ -57,14 +59,25 @@ struct aligner {
   constexpr bool at(std::size_t x) const noexcept { return x % a == phase; }
 };
 
+// The furthest stage any candidate reached, and the distinct reasons (a
+// few) why candidates stopped there.
 struct progress_mark {
   search_stage stage = search_stage::nothing;
-  std::string detail;
+  std::vector<std::string> reasons;
   void reach(search_stage s, std::string_view layout, std::string_view what) {
     if (s < stage) return;
-    if (s == stage && !detail.empty()) return;
-    stage = s;
-    detail = std::string(layout) + ": " + std::string(what);
+    if (s > stage) {
+      stage = s;
+      reasons.clear();
+    }
+    std::string r = std::string(layout) + ": " + std::string(what);
+    if (reasons.size() < 4 && std::find(reasons.begin(), reasons.end(), r) == reasons.end())
+      reasons.push_back(std::move(r));
+  }
+  std::string detail() const {
+    std::string d;
+    for (const auto& r : reasons) d += (d.empty() ? "" : "; ") + r;
+    return d;
   }
 };
 
@@ -232,7 +245,6 @@ struct engine {
       t.relative_base = a.relative_base;
     }
     decode_addresses(r, a, t);
-    mark.reach(search_stage::addresses, L.name, "the decoded table is not consistent");
     t.sections = std::move(loc);
     if (auto v = validate_table(r, tt, L, t); !v.ok) {
       ++report.stats.tables_rejected;
@@ -259,11 +271,31 @@ inline std::pair<std::size_t, std::size_t> extent(const kallsyms_table& t) noexc
   return {b, e};
 }
 
+inline bool same_table(const kallsyms_table& a, const kallsyms_table& b) {
+  const auto* na = a.section(section_role::names);
+  const auto* nb = b.section(section_role::names);
+  if (!na || !nb || na->offset != nb->offset || a.num_syms != b.num_syms || a.word_size != b.word_size ||
+      a.basis != b.basis)
+    return false;
+  for (std::size_t i = 0; i < a.symbols.size(); ++i)
+    if (a.symbols[i].address != b.symbols[i].address) return false;
+  return true;
+}
+
+// Best first; a candidate that decodes to exactly the same table as a better
+// one is folded into it as an equivalent reading.
 inline void rank(search_report& rep) {
   std::stable_sort(rep.tables.begin(), rep.tables.end(), [](const kallsyms_table& a, const kallsyms_table& b) {
     if (a.score != b.score) return a.score > b.score;
     return a.num_syms > b.num_syms;
   });
+  std::vector<kallsyms_table> kept;
+  for (auto& t : rep.tables) {
+    auto same = std::find_if(kept.begin(), kept.end(), [&](const kallsyms_table& k) { return same_table(k, t); });
+    if (same != kept.end()) same->equivalent_layouts.push_back(t.layout);
+    else kept.push_back(std::move(t));
+  }
+  rep.tables = std::move(kept);
 }
 
 } // namespace detail
@@ -283,15 +315,16 @@ search_report find_kallsyms(const byte_range& range, const search_options& opt, 
   });
   report.stats.digit_runs = runs.size();
   if (!runs.empty()) eng.mark.reach(search_stage::digit_run, "token table", "no token index agrees with the tokens");
-  for (std::size_t at : runs) {
-    for (const token_table& tt : read_token_tables(eng.r, at)) {
-      ++report.stats.token_tables;
-      eng.mark.reach(search_stage::token_table, "markers", "no marker array fits in front of the token table");
-      for (const layout_desc& d : descs) eng.on_token_table(tt, d);
-    }
+  // landmarks -> token tables -> (per layout) the rest of the table
+  auto token_tables = runs | ranges::views::transform([&](std::size_t at) { return read_token_tables(eng.r, at); }) |
+                      ranges::views::join;
+  for (const token_table& tt : token_tables) {
+    ++report.stats.token_tables;
+    eng.mark.reach(search_stage::token_table, "markers", "no marker array fits in front of the token table");
+    for (const layout_desc& d : descs) eng.on_token_table(tt, d);
   }
   report.furthest = eng.mark.stage;
-  report.furthest_detail = eng.mark.detail;
+  report.furthest_detail = eng.mark.detail();
   detail::rank(report);
   return report;
 }

@@ -58,6 +58,9 @@ struct kallsyms_table {
   std::string banner;          // linux_banner found right before the table (a hint only)
   int score = 0;               // how much independent evidence agrees; higher is better
   std::vector<std::string> evidence;
+  // Other layouts that read these same bytes into the very same table (for
+  // example 6.4-absolute and 7.0-absolute32 on 32-bit kernels are identical).
+  std::vector<std::string_view> equivalent_layouts;
 
   std::string_view name(const symbol& s) const noexcept {
     return std::string_view(names).substr(s.name_offset, s.name_length);

@@ -77,6 +77,16 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
     v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols");
   }
   if (t.relative_base) {
+    // scripts/kallsyms.c takes relative_base from the first (lowest)
+    // relocated symbol, so that symbol decodes to relative_base exactly.
+    const auto first_relocated = std::find_if(t.symbols.begin(), t.symbols.end(), [&](const symbol& s) {
+      return t.encoding != address_encoding::base_relative_percpu || !is_absolute_type(s.type);
+    });
+    if (first_relocated != t.symbols.end() && first_relocated->address != (*t.relative_base & word_mask(t.word_size))) {
+      v.why = "the first relocated symbol is not at kallsyms_relative_base";
+      return v;
+    }
+    v.evidence.push_back("the first relocated symbol is at kallsyms_relative_base");
     if (*t.relative_base != 0) {
       ++v.score;
       v.evidence.push_back("kallsyms_relative_base is set");

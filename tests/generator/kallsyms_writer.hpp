@@ -1,0 +1,267 @@
+// Test-side generator: writes kallsyms data the way the kernel's
+// scripts/kallsyms.c lays it out for each era, from a list of symbols.
+// It compresses names with the kernel's scheme (every byte value that occurs
+// in a name keeps its meaning; unused values become the most profitable
+// adjacent pairs, repeatedly), aligns every label to the era's ALGN relative
+// to the virtual address, and writes integers in the target's byte order.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <map>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <mquire/bytes.hpp>
+#include <mquire/layouts.hpp>
+#include <mquire/sections.hpp>
+
+namespace gen {
+
+using mquire::address_encoding;
+using mquire::byte_order;
+using mquire::section_role;
+
+struct sym {
+  std::uint64_t address;
+  char type;
+  std::string name;
+};
+
+enum class era {
+  v4_20, // address data first, one-byte name lengths
+  v6_1,  // as 4.20, two-byte name lengths
+  v6_2,  // + seqs_of_names between markers and token table (Debian's 6.1 too)
+  v6_4,  // the reorder: address data after the token index
+  v7_0,  // 4-byte alignment everywhere, place-relative (or u32 absolute) offsets
+};
+
+struct config {
+  era e = era::v6_4;
+  unsigned word_size = 8;
+  byte_order order = byte_order::little;
+  address_encoding encoding = address_encoding::base_relative;
+  std::uint64_t vaddr = 0xffffffff82000000ull; // of the first byte written
+  std::string banner{};                        // written (NUL-terminated) in front when not empty
+  std::size_t gap_after_banner = 0;            // other read-only bytes between banner and table
+};
+
+struct output {
+  std::vector<std::uint8_t> bytes;
+  std::map<section_role, std::size_t> offset; // of each label in `bytes`
+  std::uint32_t num_syms = 0;
+  std::size_t token_table_size = 0;
+  std::vector<sym> symbols; // in table order (sorted by address, stable)
+};
+
+// ---- the kernel's token compression --------------------------------------
+class compressor {
+public:
+  explicit compressor(const std::vector<std::string>& entries) {
+    for (const auto& e : entries) data_.emplace_back(e.begin(), e.end());
+    for (auto& t : table_) t.clear();
+    for (const auto& d : data_)
+      for (std::uint8_t c : d) table_[c] = std::string(1, static_cast<char>(c));
+    for (const auto& d : data_) learn(d, +1);
+    for (int i = 255; i >= 0; --i) {
+      if (!table_[i].empty()) continue;
+      const auto best = std::max_element(profit_.begin(), profit_.end());
+      if (*best <= 0) break;
+      const auto pair = static_cast<unsigned>(best - profit_.begin());
+      table_[i] = table_[pair >> 8] + table_[pair & 0xff];
+      replace(pair, static_cast<std::uint8_t>(i));
+    }
+  }
+  const std::vector<std::vector<std::uint8_t>>& entries() const { return data_; }
+  const std::array<std::string, 256>& tokens() const { return table_; }
+
+private:
+  void learn(const std::vector<std::uint8_t>& d, int sign) {
+    for (std::size_t k = 0; k + 1 < d.size(); ++k) profit_[(d[k] << 8) | d[k + 1]] += sign;
+  }
+  void replace(unsigned pair, std::uint8_t tok) {
+    const std::uint8_t a = pair >> 8, b = pair & 0xff;
+    for (auto& d : data_) {
+      bool has = false;
+      for (std::size_t k = 0; k + 1 < d.size() && !has; ++k) has = d[k] == a && d[k + 1] == b;
+      if (!has) continue;
+      learn(d, -1);
+      std::vector<std::uint8_t> out;
+      out.reserve(d.size());
+      for (std::size_t k = 0; k < d.size(); ++k) {
+        if (k + 1 < d.size() && d[k] == a && d[k + 1] == b) {
+          out.push_back(tok);
+          ++k;
+        } else {
+          out.push_back(d[k]);
+        }
+      }
+      d.swap(out);
+      learn(d, +1);
+    }
+  }
+  std::vector<std::vector<std::uint8_t>> data_;
+  std::array<std::string, 256> table_{};
+  std::array<long, 65536> profit_{};
+};
+
+// ---- the assembler-like writer ------------------------------------------
+class writer {
+public:
+  writer(const config& c) : c_(c) {}
+  std::size_t align() const { return c_.e == era::v7_0 ? 4 : c_.word_size; }
+  void balign() {
+    while ((c_.vaddr + out_.size()) % align() != 0) out_.push_back(0);
+  }
+  std::size_t label(section_role r) {
+    balign();
+    offsets_[r] = out_.size();
+    return out_.size();
+  }
+  void put(std::uint64_t v, unsigned width, byte_order o) {
+    for (unsigned i = 0; i < width; ++i) {
+      const unsigned shift = o == byte_order::little ? 8 * i : 8 * (width - 1 - i);
+      out_.push_back(static_cast<std::uint8_t>(v >> shift));
+    }
+  }
+  void put(std::uint64_t v, unsigned width) { put(v, width, c_.order); }
+  void bytes(const std::string& s) { out_.insert(out_.end(), s.begin(), s.end()); }
+  std::uint64_t vaddr_here() const { return c_.vaddr + out_.size(); }
+  std::vector<std::uint8_t>& raw() { return out_; }
+  std::map<section_role, std::size_t>& offsets() { return offsets_; }
+
+private:
+  const config& c_;
+  std::vector<std::uint8_t> out_;
+  std::map<section_role, std::size_t> offsets_;
+};
+
+inline bool absolute_symbol(const sym& s) { return s.type == 'A' || s.type == 'a'; }
+
+inline output write_kallsyms(std::vector<sym> syms, const config& c) {
+  std::stable_sort(syms.begin(), syms.end(), [](const sym& a, const sym& b) { return a.address < b.address; });
+  const std::size_t n = syms.size();
+  std::vector<std::string> entries;
+  entries.reserve(n);
+  for (const auto& s : syms) entries.push_back(std::string(1, s.type) + s.name);
+  compressor comp(entries);
+
+  writer w(c);
+  if (!c.banner.empty()) {
+    w.bytes(c.banner);
+    w.raw().push_back(0);
+    for (std::size_t i = 0; i < c.gap_after_banner; ++i) w.raw().push_back(static_cast<std::uint8_t>(0x41 + i % 26));
+  }
+
+  std::uint64_t relative_base = 0;
+  for (const auto& s : syms)
+    if (!absolute_symbol(s)) {
+      relative_base = s.address;
+      break;
+    }
+
+  auto write_address_data = [&] {
+    switch (c.encoding) {
+    case address_encoding::absolute:
+      w.label(section_role::addresses);
+      for (const auto& s : syms) w.put(s.address, c.word_size);
+      break;
+    case address_encoding::base_relative:
+    case address_encoding::base_relative_percpu:
+      w.label(section_role::offsets);
+      for (const auto& s : syms) {
+        std::int64_t off;
+        if (c.encoding == address_encoding::base_relative_percpu && absolute_symbol(s)) {
+          if (s.address > 0x7fffffff) throw std::runtime_error("per-cpu value out of range");
+          off = static_cast<std::int64_t>(s.address);
+        } else if (c.encoding == address_encoding::base_relative_percpu) {
+          off = static_cast<std::int64_t>(relative_base) - static_cast<std::int64_t>(s.address) - 1;
+          if (off < INT32_MIN) throw std::runtime_error("offset out of range");
+        } else {
+          if (s.address - relative_base > UINT32_MAX) throw std::runtime_error("offset out of range");
+          off = static_cast<std::int64_t>(s.address - relative_base);
+        }
+        w.put(static_cast<std::uint64_t>(off), 4);
+      }
+      w.label(section_role::relative_base);
+      w.put(relative_base, c.word_size);
+      break;
+    case address_encoding::place_relative:
+      w.label(section_role::offsets);
+      for (const auto& s : syms) {
+        const std::int64_t off = static_cast<std::int64_t>(s.address - w.vaddr_here());
+        if (off < INT32_MIN || off > INT32_MAX) throw std::runtime_error("place-relative offset out of range");
+        w.put(static_cast<std::uint64_t>(off), 4);
+      }
+      break;
+    case address_encoding::absolute_u32:
+      w.label(section_role::offsets);
+      for (const auto& s : syms) w.put(s.address & 0xffffffffu, 4);
+      break;
+    }
+  };
+  auto write_seqs = [&] {
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return syms[a].name < syms[b].name; });
+    w.label(section_role::seqs_of_names);
+    for (std::uint32_t i : order) w.put(i, 3, byte_order::big);
+  };
+
+  const bool address_first = c.e == era::v4_20 || c.e == era::v6_1 || c.e == era::v6_2;
+  if (address_first) write_address_data();
+
+  w.label(section_role::num_syms);
+  w.put(n, 4);
+
+  const bool two_byte = c.e != era::v4_20;
+  w.label(section_role::names);
+  const std::size_t names_at = w.raw().size();
+  std::vector<std::uint64_t> markers;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i % 256 == 0) markers.push_back(w.raw().size() - names_at);
+    const auto& e = comp.entries()[i];
+    const std::size_t len = e.size();
+    if (len < 0x80) {
+      w.raw().push_back(static_cast<std::uint8_t>(len));
+    } else {
+      if (!two_byte || len >= 0x4000) throw std::runtime_error("name too long for this era: " + syms[i].name);
+      w.raw().push_back(static_cast<std::uint8_t>(0x80 | (len & 0x7f)));
+      w.raw().push_back(static_cast<std::uint8_t>(len >> 7));
+    }
+    w.raw().insert(w.raw().end(), e.begin(), e.end());
+  }
+  w.label(section_role::markers);
+  for (auto m : markers) w.put(m, 4);
+
+  if (c.e == era::v6_2) write_seqs();
+
+  const std::size_t table_at = w.label(section_role::token_table);
+  std::array<std::uint64_t, 256> index{};
+  for (unsigned i = 0; i < 256; ++i) {
+    index[i] = w.raw().size() - table_at;
+    w.bytes(comp.tokens()[i]);
+    w.raw().push_back(0);
+  }
+  const std::size_t token_table_size = w.raw().size() - table_at;
+  w.label(section_role::token_index);
+  for (auto v : index) w.put(v, 2);
+
+  if (!address_first) {
+    write_address_data();
+    write_seqs();
+  }
+  output o;
+  o.bytes = std::move(w.raw());
+  o.offset = std::move(w.offsets());
+  o.num_syms = static_cast<std::uint32_t>(n);
+  o.token_table_size = token_table_size;
+  o.symbols = std::move(syms);
+  return o;
+}
+
+} // namespace gen

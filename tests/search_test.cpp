@@ -1,0 +1,233 @@
+// Exact recovery on generated tables of every built-in layout, in 64- and
+// 32-bit and both byte orders, inside larger ranges with decoys.
+#include <catch2/catch.hpp>
+
+#include <mquire/mquire.hpp>
+
+#include "generator/kallsyms_writer.hpp"
+#include "generator/memory_image.hpp"
+#include "generator/symbols.hpp"
+#include "support/exact.hpp"
+
+using mquire::address_encoding;
+using mquire::byte_order;
+using mquire::section_role;
+
+namespace {
+
+struct layout_case {
+  gen::era era;
+  address_encoding enc;
+  std::string_view layout;
+};
+
+const layout_case all_cases[] = {
+    {gen::era::v4_20, address_encoding::absolute, "4.20-absolute"},
+    {gen::era::v4_20, address_encoding::base_relative, "4.20-base-relative"},
+    {gen::era::v6_1, address_encoding::base_relative_percpu, "4.20-base-relative-percpu"},
+    {gen::era::v6_2, address_encoding::absolute, "6.2-absolute"},
+    {gen::era::v6_2, address_encoding::base_relative, "6.2-base-relative"},
+    {gen::era::v6_2, address_encoding::base_relative_percpu, "6.2-base-relative-percpu"},
+    {gen::era::v6_4, address_encoding::absolute, "6.4-absolute"},
+    {gen::era::v6_4, address_encoding::base_relative, "6.4-base-relative"},
+    {gen::era::v6_4, address_encoding::base_relative_percpu, "6.4-base-relative-percpu"},
+    {gen::era::v7_0, address_encoding::place_relative, "7.0-place-relative"},
+};
+
+struct built {
+  gen::output out;
+  std::vector<std::uint8_t> image;
+  std::size_t at;
+  std::uint64_t image_vaddr;
+};
+
+built build(const layout_case& lc, unsigned word, byte_order order, std::size_t count, std::uint64_t seed,
+            std::size_t at = 12345) {
+  const bool percpu = lc.enc == address_encoding::base_relative_percpu;
+  const std::uint64_t text = word == 8 ? 0xffffffff81000000ull : 0xc1000000ull;
+  auto syms = gen::make_symbols({.count = count,
+                                 .seed = seed,
+                                 .text_base = text,
+                                 .percpu = percpu ? 40u : 0u,
+                                 .long_names = lc.era == gen::era::v4_20 ? 0u : 20u,
+                                 .short_names_only = lc.era == gen::era::v4_20});
+  gen::config c{.e = lc.era, .word_size = word, .order = order, .encoding = lc.enc,
+                .vaddr = text + 0x1200000 + (at % 8), // the table is aligned in virtual terms
+                .banner = "Linux version 6.6.6-test (gen@mquire) #1 SMP"};
+  built b{gen::write_kallsyms(syms, c), {}, at, 0};
+  b.image = gen::embed(b.out.bytes, {.total = b.out.bytes.size() + 3 * at, .at = at, .seed = seed});
+  b.image_vaddr = c.vaddr - at;
+  return b;
+}
+
+} // namespace
+
+TEST_CASE("every built-in layout is recovered exactly", "[search]") {
+  for (const auto& lc : all_cases) {
+    for (unsigned word : {8u, 4u}) {
+      for (byte_order order : {byte_order::little, byte_order::big}) {
+        if (lc.era == gen::era::v7_0 && word == 4) continue; // covered by the 7.0 32-bit cases below
+        DYNAMIC_SECTION(lc.layout << " word " << word << " " << mquire::to_string(order)) {
+          const built b = build(lc, word, order, 3000, 17 + word);
+          mquire::byte_range range{b.image, b.image_vaddr};
+          const auto rep = mquire::find_kallsyms(range);
+          REQUIRE(!rep.tables.empty());
+          const auto& t = rep.tables.front();
+          const bool named = t.layout == lc.layout || std::find(t.equivalent_layouts.begin(), t.equivalent_layouts.end(),
+                                                                  lc.layout) != t.equivalent_layouts.end();
+          CHECK(named);
+          CHECK(t.word_size == word);
+          CHECK(t.order == order);
+          CHECK(t.num_syms == 3000);
+          CHECK(t.basis == mquire::address_basis::virtual_address);
+          CHECK(support::mismatches(t, b.out.symbols, word) == 0);
+          CHECK(t.section(section_role::token_table)->offset == b.at + b.out.offset.at(section_role::token_table));
+          CHECK(t.section(section_role::num_syms)->offset == b.at + b.out.offset.at(section_role::num_syms));
+          CHECK(t.banner == "Linux version 6.6.6-test (gen@mquire) #1 SMP");
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("7.0 32-bit: place-relative and absolute u32 are told apart", "[search][7.0]") {
+  for (auto enc : {address_encoding::place_relative, address_encoding::absolute_u32}) {
+    for (byte_order order : {byte_order::little, byte_order::big}) {
+      const auto syms = gen::make_symbols({.count = 2500, .seed = 23, .text_base = 0xc1000000ull});
+      gen::config c{.e = gen::era::v7_0, .word_size = 4, .order = order, .encoding = enc, .vaddr = 0xc1a00000ull};
+      const auto out = gen::write_kallsyms(syms, c);
+      const auto image = gen::embed(out.bytes, {.total = out.bytes.size() + 8192, .at = 4096});
+      // With the virtual address known (a kernel image) and without (a dump).
+      for (bool known : {true, false}) {
+        DYNAMIC_SECTION(mquire::to_string(enc) << " " << mquire::to_string(order) << " vaddr known " << known) {
+          mquire::byte_range range{image};
+          if (known) range.base_vaddr = c.vaddr - 4096;
+          mquire::search_options opt;
+          opt.word_size = 4;
+          const auto rep = mquire::find_kallsyms(range, opt);
+          REQUIRE(!rep.tables.empty());
+          const auto& t = rep.tables.front();
+          if (enc == address_encoding::absolute_u32) {
+            CHECK(t.layout == "7.0-absolute32");
+            CHECK(support::mismatches(t, out.symbols, 4) == 0);
+          } else {
+            CHECK(t.layout == "7.0-place-relative");
+            if (known) {
+              CHECK(support::mismatches(t, out.symbols, 4) == 0);
+            } else {
+              CHECK(t.basis == mquire::address_basis::range_relative);
+              // Relative addresses differ from the real ones by the range's base.
+              CHECK(((t.symbols[7].address + (c.vaddr - 4096)) & 0xffffffffu) == out.symbols[7].address);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("7.0 awkward cases: markers touch the token table with a printable last byte", "[search][7.0]") {
+  // Big-endian markers end with their low byte; find a symbol set whose last
+  // marker ends in a printable byte, so the token table's start is ambiguous
+  // to a reader that walks backwards.
+  for (std::uint64_t seed = 1; seed < 200; ++seed) {
+    const auto syms = gen::make_symbols({.count = 1500, .seed = seed});
+    gen::config c{.e = gen::era::v7_0, .order = byte_order::big, .encoding = address_encoding::place_relative};
+    const auto out = gen::write_kallsyms(syms, c);
+    const std::uint8_t before = out.bytes.at(out.offset.at(section_role::token_table) - 1);
+    if (!mquire::is_symbol_char(before)) continue;
+    mquire::byte_range range{out.bytes, c.vaddr};
+    const auto rep = mquire::find_kallsyms(range);
+    REQUIRE(!rep.tables.empty());
+    CHECK(rep.tables.front().layout == "7.0-place-relative");
+    CHECK(rep.tables.front().section(section_role::token_table)->offset == out.offset.at(section_role::token_table));
+    CHECK(support::mismatches(rep.tables.front(), out.symbols, 8) == 0);
+    SUCCEED("seed " << seed);
+    return;
+  }
+  FAIL("no seed produced a printable byte before the token table");
+}
+
+TEST_CASE("60,000+ symbols with long names, at an odd offset, among decoys", "[search][large]") {
+  for (const auto& lc : {all_cases[5], all_cases[9]}) {
+    DYNAMIC_SECTION(lc.layout) {
+      const built b = build(lc, 8, byte_order::little, 61234, 5, 1000001);
+      mquire::byte_range range{b.image, b.image_vaddr};
+      const auto rep = mquire::find_kallsyms(range);
+      REQUIRE(!rep.tables.empty());
+      CHECK(rep.tables.front().layout == lc.layout);
+      CHECK(rep.stats.digit_runs >= 2);
+      CHECK(support::mismatches(rep.tables.front(), b.out.symbols, 8) == 0);
+      std::size_t long_names = 0;
+      for (const auto& s : rep.tables.front().symbols) long_names += rep.tables.front().name(s).size() > 127;
+      CHECK(long_names >= 10);
+    }
+  }
+}
+
+TEST_CASE("banner separated from the table by other read-only data", "[search]") {
+  const auto syms = gen::make_symbols({.count = 900, .seed = 31, .percpu = 5});
+  gen::config c{.e = gen::era::v6_2, .encoding = address_encoding::base_relative_percpu,
+                .banner = "Linux version 6.1.0-test", .gap_after_banner = 77};
+  const auto out = gen::write_kallsyms(syms, c);
+  mquire::byte_range range{out.bytes, c.vaddr};
+  const auto rep = mquire::find_kallsyms(range);
+  REQUIRE(!rep.tables.empty());
+  CHECK(rep.tables.front().banner.empty()); // not adjacent: not claimed
+  CHECK(support::mismatches(rep.tables.front(), out.symbols, 8) == 0);
+}
+
+TEST_CASE("the banner's version does not decide the layout", "[search]") {
+  // A 6.4-ordered table behind a banner that claims 6.1.
+  const auto syms = gen::make_symbols({.count = 1200, .seed = 37});
+  gen::config c{.e = gen::era::v6_4, .encoding = address_encoding::base_relative, .banner = "Linux version 6.1.0-vendor"};
+  const auto out = gen::write_kallsyms(syms, c);
+  const auto rep = mquire::find_kallsyms(mquire::byte_range{out.bytes, c.vaddr});
+  REQUIRE(!rep.tables.empty());
+  CHECK(rep.tables.front().layout == "6.4-base-relative");
+  CHECK(support::mismatches(rep.tables.front(), out.symbols, 8) == 0);
+}
+
+TEST_CASE("no table: a clear account of what was searched", "[search][errors]") {
+  SECTION("empty range") {
+    const auto rep = mquire::find_kallsyms(mquire::byte_range{});
+    CHECK(rep.tables.empty());
+    CHECK(rep.furthest == mquire::search_stage::nothing);
+    CHECK_THAT(mquire::describe_failure(rep), Catch::Contains("0 token-table landmarks"));
+  }
+  SECTION("random bytes with decoy landmarks") {
+    const std::vector<std::uint8_t> none;
+    const auto image = gen::embed(none, {.total = 1 << 20, .at = 0, .decoy_digit_runs = 50});
+    const auto rep = mquire::find_kallsyms(mquire::byte_range{image});
+    CHECK(rep.tables.empty());
+    CHECK(rep.stats.digit_runs >= 40);
+    CHECK(rep.furthest == mquire::search_stage::digit_run);
+    const auto r = mquire::recover_kallsyms(mquire::byte_range{image});
+    REQUIRE(!r);
+    CHECK(r.err().code == mquire::error_code::not_found);
+    CHECK_THAT(r.err().message, Catch::Contains("no token index agrees"));
+  }
+  SECTION("a table whose names were cut short") {
+    const auto syms = gen::make_symbols({.count = 2000, .seed = 41});
+    gen::config c{.e = gen::era::v6_4, .encoding = address_encoding::base_relative};
+    auto out = gen::write_kallsyms(syms, c);
+    // Zero the tail of the names stream: the markers no longer agree.
+    const std::size_t m = out.offset.at(section_role::markers);
+    std::fill(out.bytes.begin() + static_cast<long>(m - 3000), out.bytes.begin() + static_cast<long>(m), 0);
+    const auto rep = mquire::find_kallsyms(mquire::byte_range{out.bytes, c.vaddr});
+    CHECK(rep.tables.empty());
+    CHECK(rep.furthest >= mquire::search_stage::num_syms);
+  }
+  SECTION("unsorted addresses are refused") {
+    auto syms = gen::make_symbols({.count = 800, .seed = 43});
+    gen::config c{.e = gen::era::v6_4, .encoding = address_encoding::absolute};
+    auto out = gen::write_kallsyms(syms, c);
+    // Swap two addresses in the stored array.
+    const std::size_t a = out.offset.at(section_role::addresses);
+    std::swap_ranges(out.bytes.begin() + static_cast<long>(a + 8 * 100), out.bytes.begin() + static_cast<long>(a + 8 * 101),
+                     out.bytes.begin() + static_cast<long>(a + 8 * 500));
+    const auto rep = mquire::find_kallsyms(mquire::byte_range{out.bytes, c.vaddr});
+    CHECK(rep.tables.empty());
+    CHECK_THAT(mquire::describe_failure(rep), Catch::Contains("not sorted"));
+  }
+}

@@ -300,14 +300,21 @@ inline void rank(search_report& rep) {
 
 } // namespace detail
 
-// Runs every layout in `layouts` (a hana tuple of layout types) over `range`.
+// Runtime descriptors of the layouts in a hana tuple of layout types.
 template <typename LayoutTypes>
-search_report find_kallsyms(const byte_range& range, const search_options& opt, LayoutTypes layouts) {
-  search_report report;
-  detail::engine eng{range, byte_reader(range.bytes), opt, report, {}};
+std::vector<layout_desc> describe_layouts(LayoutTypes layouts) {
   std::vector<layout_desc> descs;
   boost::hana::for_each(layouts, [&](auto t) { descs.push_back(decltype(t)::type::describe()); });
+  return descs;
+}
 
+inline std::vector<layout_desc> builtin_layouts() { return describe_layouts(layouts::all); }
+
+// Runs the layouts `descs` over `range`: the generic search itself.
+inline search_report find_kallsyms(const byte_range& range, const search_options& opt,
+                                   const std::vector<layout_desc>& descs) {
+  search_report report;
+  detail::engine eng{range, byte_reader(range.bytes), opt, report, {}};
   std::vector<std::size_t> runs;
   for_each_digit_run(range.bytes, [&](std::size_t at) {
     runs.push_back(at);
@@ -329,9 +336,15 @@ search_report find_kallsyms(const byte_range& range, const search_options& opt, 
   return report;
 }
 
+// Runs every layout in `layouts` (a hana tuple of layout types) over `range`.
+template <typename LayoutTypes>
+search_report find_kallsyms(const byte_range& range, const search_options& opt, LayoutTypes layouts) {
+  return find_kallsyms(range, opt, describe_layouts(layouts));
+}
+
 // Runs the built-in layouts.
 inline search_report find_kallsyms(const byte_range& range, const search_options& opt = {}) {
-  return find_kallsyms(range, opt, layouts::all);
+  return find_kallsyms(range, opt, builtin_layouts());
 }
 
 // Runs only `Layouts...` (built-in or the user's own).

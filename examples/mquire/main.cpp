@@ -1,0 +1,127 @@
+// mquire: rebuild /proc/kallsyms from a memory dump or a kernel image.
+//
+//   mquire kallsyms [--format kallsyms|json] [--base ADDR] [--layout NAME] [--input FORMAT] FILE
+//   mquire inspect  [--format text|json]     [--base ADDR] [--layout NAME] [--input FORMAT] FILE
+//
+// Exit status: 0 found; 1 no kallsyms found; 2 usage error; 3 unreadable input.
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "output.hpp"
+#include "scan.hpp"
+#include "segments.hpp"
+
+namespace {
+
+enum exit_code { found = 0, not_found = 1, usage = 2, unreadable = 3 };
+
+struct common_options {
+  std::string file;
+  std::string format;
+  std::string base;
+  std::string layout;
+  std::string input = "auto";
+};
+
+void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
+                const std::vector<std::string>& formats) {
+  o.format = default_format;
+  cmd->add_option("FILE", o.file, "memory dump or kernel image")->required();
+  cmd->add_option("--format", o.format, "output format")->check(CLI::IsMember(formats))->capture_default_str();
+  cmd->add_option("--base", o.base,
+                  "virtual address that input address 0 maps to (raw: file offset 0; dumps: physical 0), "
+                  "hex; overrides detection");
+  std::vector<std::string> names;
+  for (const auto& d : mquire::builtin_layouts()) names.emplace_back(d.name);
+  cmd->add_option("--layout", o.layout, "only try this layout")->check(CLI::IsMember(names));
+  cmd->add_option("--input", o.input, "input format (detected from content by default)")
+      ->check(CLI::IsMember({"auto", "raw", "lime", "elf", "kdump", "vmlinux"}))
+      ->capture_default_str();
+}
+
+int fail(int code, const std::string& msg) {
+  std::fprintf(stderr, "mquire: %s\n", msg.c_str());
+  return code;
+}
+
+int run(const common_options& o, bool inspect) {
+  std::optional<tool::input_format> forced;
+  static const std::map<std::string, tool::input_format> formats = {
+      {"raw", tool::input_format::raw},         {"lime", tool::input_format::lime},
+      {"elf", tool::input_format::elf_core},    {"kdump", tool::input_format::kdump},
+      {"vmlinux", tool::input_format::vmlinux}};
+  if (o.input != "auto") forced = formats.at(o.input);
+
+  tool::scan_options so;
+  if (!o.base.empty()) {
+    std::string b = o.base;
+    if (b.rfind("0x", 0) == 0 || b.rfind("0X", 0) == 0) b = b.substr(2);
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), v, 16);
+    if (b.empty() || ec != std::errc() || p != b.data() + b.size())
+      return fail(usage, "--base: '" + o.base + "' is not a hexadecimal address");
+    so.base = v;
+  }
+  for (const auto& d : mquire::builtin_layouts())
+    if (o.layout.empty() || d.name == o.layout) so.layouts.push_back(d);
+  so.progress = ::isatty(2) != 0;
+
+  auto opened = tool::open_input(o.file, forced);
+  if (auto* f = std::get_if<tool::open_failure>(&opened)) return fail(f->exit_code, f->message);
+  auto& in = *std::get<std::unique_ptr<tool::input>>(opened);
+  if (forced && o.input != "auto" && in.map().format == tool::input_format::raw && *forced != tool::input_format::raw)
+    return fail(unreadable, o.file + " is not a " + o.input + " file");
+
+  auto scanned = tool::scan(in, so);
+  if (!scanned) return fail(unreadable, o.file + ": " + scanned.err().message);
+  const tool::scan_result& r = *scanned;
+
+  if (inspect) {
+    if (o.format == "json") tool::write_inspect_json(stdout, r, in.map(), o.file);
+    else tool::write_inspect(stdout, r, in.map(), o.file);
+    return r.tables.empty() ? not_found : found;
+  }
+  if (r.tables.empty()) {
+    return fail(not_found,
+                fmt::format("no kallsyms table found in {} ({}, {} bytes in {} segments): {} digit-run landmarks, {} "
+                            "token tables, {} marker candidates, {} num_syms candidates, {} name streams; furthest "
+                            "stage: {}{}",
+                            o.file, mquire::sources::to_string(in.map().format), r.bytes, r.segments, r.stats.digit_runs,
+                            r.stats.token_tables, r.stats.marker_candidates, r.stats.num_syms_candidates,
+                            r.stats.names_decoded, mquire::to_string(r.furthest),
+                            r.furthest_detail.empty() ? "" : " (" + r.furthest_detail + ")"));
+  }
+  const tool::found_table& best = r.tables.front();
+  if (auto w = tool::address_warning(best); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());
+  if (o.format == "json") tool::write_kallsyms_json(stdout, best, in.map());
+  else tool::write_kallsyms(stdout, best.table);
+  if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
+  return found;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
+  app.require_subcommand(1);
+  common_options ko, io;
+  auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format");
+  add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
+  auto* inspect = app.add_subcommand("inspect", "show what was found and how: layout, sections, candidates");
+  add_common(inspect, io, "text", {"text", "json"});
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return e.get_exit_code() == 0 ? 0 : (rc == 0 ? 0 : usage);
+  }
+  if (kallsyms->parsed()) return run(ko, false);
+  return run(io, true);
+}

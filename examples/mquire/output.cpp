@@ -1,0 +1,172 @@
+#include "output.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "kaslr.hpp"
+
+namespace tool {
+namespace {
+
+std::string hex_address(std::uint64_t v, unsigned word) { return fmt::format("{:0{}x}", v, word * 2); }
+
+nlohmann::json sections_json(const found_table& f) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& s : f.table.sections) {
+    nlohmann::json j{{"name", std::string(mquire::kernel_label(s.role))},
+                     {"file_offset", f.where.file_offset + s.offset},
+                     {f.where.address_is_physical ? "physical_address" : "address", f.where.address + s.offset},
+                     {"size", s.size}};
+    j["virtual_address"] = s.vaddr ? nlohmann::json(hex_address(*s.vaddr, f.table.word_size)) : nlohmann::json();
+    a.push_back(std::move(j));
+  }
+  return a;
+}
+
+nlohmann::json table_summary(const found_table& f) {
+  const auto& t = f.table;
+  nlohmann::json j{{"layout", std::string(t.layout)},
+                   {"address_encoding", std::string(mquire::to_string(t.encoding))},
+                   {"word_size", t.word_size * 8},
+                   {"byte_order", std::string(mquire::to_string(t.order))},
+                   {"num_syms", t.num_syms},
+                   {"addresses", std::string(mquire::to_string(t.basis))},
+                   {"addresses_are_virtual", t.basis == mquire::address_basis::virtual_address},
+                   {"score", t.score},
+                   {"evidence", t.evidence},
+                   {"sections", sections_json(f)}};
+  std::vector<std::string> eq(t.equivalent_layouts.begin(), t.equivalent_layouts.end());
+  j["equivalent_layouts"] = eq;
+  j["banner"] = t.banner.empty() ? nlohmann::json() : nlohmann::json(t.banner);
+  if (t.relative_base) j["relative_base"] = hex_address(*t.relative_base, t.word_size);
+  return j;
+}
+
+} // namespace
+
+void write_kallsyms(std::FILE* out, const mquire::kallsyms_table& t) {
+  fmt::memory_buffer buf;
+  const int width = static_cast<int>(t.word_size * 2);
+  for (const auto& s : t.symbols) {
+    fmt::format_to(std::back_inserter(buf), "{:0{}x} {} {}\n", s.address, width, s.type, t.name(s));
+    if (buf.size() > (1 << 20)) {
+      std::fwrite(buf.data(), 1, buf.size(), out);
+      buf.clear();
+    }
+  }
+  std::fwrite(buf.data(), 1, buf.size(), out);
+}
+
+void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& map) {
+  nlohmann::json j = table_summary(f);
+  j["input_format"] = std::string(mquire::sources::to_string(map.format));
+  nlohmann::json syms = nlohmann::json::array();
+  for (const auto& s : f.table.symbols)
+    syms.push_back({{"address", hex_address(s.address, f.table.word_size)},
+                    {"type", std::string(1, s.type)},
+                    {"name", std::string(f.table.name(s))}});
+  j["symbols"] = std::move(syms);
+  const std::string text = j.dump(1) + "\n";
+  std::fwrite(text.data(), 1, text.size(), out);
+}
+
+std::string address_warning(const found_table& f) {
+  switch (f.table.basis) {
+  case mquire::address_basis::virtual_address: return {};
+  case mquire::address_basis::range_relative:
+    return fmt::format("addresses are relative: this {} table stores place-relative offsets and the virtual address "
+                       "of the memory it lies in is unknown; each address is printed as an offset from input "
+                       "address {:#x} (give --base to fix)",
+                       f.table.layout, f.where.address);
+  case mquire::address_basis::zero_base:
+    return "addresses are relative: kallsyms_relative_base reads 0 (an image before relocation); addresses are "
+           "offsets from the kernel's relocation base";
+  }
+  return {};
+}
+
+void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path) {
+  fmt::memory_buffer b;
+  auto o = std::back_inserter(b);
+  fmt::format_to(o, "input:        {}\nformat:       {} ({})\nscanned:      {} segments, {} bytes\n", path,
+                 mquire::sources::to_string(map.format), map.description, r.segments, r.bytes);
+  for (std::size_t i = 0; i < map.segments.size() && i < 16; ++i) {
+    const auto& s = map.segments[i];
+    fmt::format_to(o, "  segment {:2}: {} {:#014x}..{:#014x} at file offset {:#x}{}\n", i,
+                   s.address_is_physical ? "phys" : "addr", s.address, s.address + s.size, s.file_offset,
+                   s.vaddr ? fmt::format(", virtual {:#x}", *s.vaddr) : std::string());
+  }
+  if (map.segments.size() > 16) fmt::format_to(o, "  ... {} more segments\n", map.segments.size() - 16);
+  const auto& st = r.stats;
+  fmt::format_to(o,
+                 "candidates:   {} digit runs -> {} token tables -> {} marker runs -> {} num_syms -> {} name "
+                 "streams -> {} tables ({} rejected by validation)\n",
+                 st.digit_runs, st.token_tables, st.marker_candidates, st.num_syms_candidates, st.names_decoded,
+                 st.tables, st.tables_rejected);
+  if (r.tables.empty()) {
+    fmt::format_to(o, "result:       no kallsyms table; furthest stage: {} ({})\n", mquire::to_string(r.furthest),
+                   r.furthest_detail);
+  }
+  for (std::size_t i = 0; i < r.tables.size(); ++i) {
+    const auto& f = r.tables[i];
+    const auto& t = f.table;
+    fmt::format_to(o, "\ntable {}{}:\n  layout:     {}{}\n  encoding:   {}\n  word size:  {}-bit, {}-endian\n", i + 1,
+                   i == 0 ? " (chosen)" : "", t.layout,
+                   t.equivalent_layouts.empty() ? std::string()
+                                                : fmt::format(" (same bytes also read as: {})",
+                                                              fmt::join(t.equivalent_layouts, ", ")),
+                   mquire::to_string(t.encoding), t.word_size * 8, mquire::to_string(t.order));
+    fmt::format_to(o, "  num_syms:   {}\n  addresses:  {}\n  score:      {}\n", t.num_syms, mquire::to_string(t.basis),
+                   t.score);
+    if (!t.banner.empty()) fmt::format_to(o, "  banner:     {}\n", t.banner);
+    if (t.relative_base) fmt::format_to(o, "  relative_base: {:#x}\n", *t.relative_base);
+    for (const auto& s : t.sections)
+      fmt::format_to(o, "  {:<24} file offset {:#012x}  {} {:#014x}  size {:>9}{}\n", mquire::kernel_label(s.role),
+                     f.where.file_offset + s.offset, f.where.address_is_physical ? "phys" : "addr",
+                     f.where.address + s.offset, s.size,
+                     s.vaddr ? fmt::format("  virtual {:#x}", *s.vaddr) : std::string());
+    for (const auto& e : t.evidence) fmt::format_to(o, "  evidence:   {}\n", e);
+    if (i == 0) {
+      if (auto k = kaslr_slide(t, map)) fmt::format_to(o, "  KASLR slide: {:#x} ({})\n", k->slide, k->how);
+    }
+  }
+  std::fwrite(b.data(), 1, b.size(), out);
+}
+
+void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path) {
+  nlohmann::json segs = nlohmann::json::array();
+  for (const auto& s : map.segments) {
+    nlohmann::json j{{"file_offset", s.file_offset}, {"size", s.size}, {"address", s.address},
+                     {"address_is_physical", s.address_is_physical}};
+    j["virtual_address"] = s.vaddr ? nlohmann::json(*s.vaddr) : nlohmann::json();
+    segs.push_back(std::move(j));
+  }
+  const auto& st = r.stats;
+  nlohmann::json j{{"input", path},
+                   {"input_format", std::string(mquire::sources::to_string(map.format))},
+                   {"description", map.description},
+                   {"segments", segs},
+                   {"stages",
+                    {{"digit_runs", st.digit_runs},
+                     {"token_tables", st.token_tables},
+                     {"marker_candidates", st.marker_candidates},
+                     {"num_syms_candidates", st.num_syms_candidates},
+                     {"names_decoded", st.names_decoded},
+                     {"tables_rejected", st.tables_rejected},
+                     {"tables", st.tables}}},
+                   {"furthest_stage", std::string(mquire::to_string(r.furthest))},
+                   {"furthest_detail", r.furthest_detail}};
+  nlohmann::json tables = nlohmann::json::array();
+  for (const auto& f : r.tables) tables.push_back(table_summary(f));
+  j["tables"] = std::move(tables);
+  if (!r.tables.empty()) {
+    if (auto k = kaslr_slide(r.tables.front().table, map))
+      j["kaslr"] = {{"slide", fmt::format("{:#x}", k->slide)}, {"method", k->how}};
+    else
+      j["kaslr"] = nullptr;
+  }
+  const std::string text = j.dump(1) + "\n";
+  std::fwrite(text.data(), 1, text.size(), out);
+}
+
+} // namespace tool

@@ -1,0 +1,20 @@
+// Rendering: /proc/kallsyms text, JSON, and the `inspect` report.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "scan.hpp"
+
+namespace tool {
+
+// /proc/kallsyms lines: address zero-padded to the word size, type, name.
+void write_kallsyms(std::FILE* out, const mquire::kallsyms_table& t);
+void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& map);
+void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path);
+void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path);
+
+// A warning for stderr when addresses are not what the kernel would print, or empty.
+std::string address_warning(const found_table& f);
+
+} // namespace tool

@@ -1,0 +1,85 @@
+#include "scan.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+namespace tool {
+namespace {
+
+// Draws "scanning ... %" on stderr, but only once a scan has taken long
+// enough to be worth it, and clears the line at the end.
+class progress_line {
+public:
+  explicit progress_line(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  ~progress_line() {
+    if (drawn_) std::fputs("\r\033[K", stderr);
+  }
+  void update(std::uint64_t done, std::uint64_t total, std::size_t segment) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ < std::chrono::milliseconds(500) || now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    drawn_ = true;
+    std::fprintf(stderr, "\rmquire: scanning segment %zu: %3.0f%%", segment + 1,
+                 total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0);
+  }
+
+private:
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_, last_{};
+};
+
+bool same_content(const mquire::kallsyms_table& a, const mquire::kallsyms_table& b) {
+  if (a.num_syms != b.num_syms || a.names != b.names || a.symbols.size() != b.symbols.size()) return false;
+  for (std::size_t i = 0; i < a.symbols.size(); ++i)
+    if (a.symbols[i].address != b.symbols[i].address) return false;
+  return true;
+}
+
+} // namespace
+
+mquire::result<scan_result> scan(input& in, const scan_options& opt) {
+  scan_result out;
+  progress_line bar(opt.progress);
+  auto visited = in.for_each_segment([&](const segment_view& v) {
+    mquire::byte_range range{v.bytes, v.seg.vaddr, v.seg.address};
+    if (opt.base) range.base_vaddr = *opt.base + v.seg.address;
+    mquire::search_options so = opt.search;
+    so.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total, v.index); };
+    mquire::search_report rep = mquire::find_kallsyms(range, so, opt.layouts);
+    ++out.segments;
+    out.bytes += v.bytes.size();
+    out.stats += rep.stats;
+    if (rep.furthest > out.furthest || (rep.furthest == out.furthest && out.furthest_detail.empty())) {
+      out.furthest = rep.furthest;
+      out.furthest_detail = rep.furthest_detail;
+    }
+    for (auto& t : rep.tables) {
+      memory_segment where = v.seg;
+      out.tables.push_back({std::move(t), where});
+    }
+    return true;
+  });
+  if (!visited) return visited.err();
+  // Virtual addresses beat relative ones; then evidence; then size.
+  std::stable_sort(out.tables.begin(), out.tables.end(), [](const found_table& a, const found_table& b) {
+    const bool va = a.table.basis == mquire::address_basis::virtual_address;
+    const bool vb = b.table.basis == mquire::address_basis::virtual_address;
+    if (va != vb) return va;
+    if (a.table.score != b.table.score) return a.table.score > b.table.score;
+    return a.table.num_syms > b.table.num_syms;
+  });
+  std::vector<found_table> kept;
+  for (auto& f : out.tables) {
+    const bool dup = std::any_of(kept.begin(), kept.end(), [&](const found_table& k) {
+      return k.table.basis == f.table.basis && same_content(k.table, f.table);
+    });
+    if (!dup) kept.push_back(std::move(f));
+  }
+  out.tables = std::move(kept);
+  return out;
+}
+
+} // namespace tool

@@ -1,0 +1,37 @@
+// Runs the search over every segment of an input and merges the results:
+// tables found in several places (a kernel mapped twice, overlapping chunks)
+// are reported once, the best reading first.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "segments.hpp"
+
+namespace tool {
+
+struct found_table {
+  mquire::kallsyms_table table;
+  memory_segment where; // the segment (or chunk) it was found in
+};
+
+struct scan_result {
+  std::vector<found_table> tables; // best first
+  mquire::search_stats stats;
+  mquire::search_stage furthest = mquire::search_stage::nothing;
+  std::string furthest_detail;
+  std::size_t segments = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct scan_options {
+  mquire::search_options search;
+  std::vector<mquire::layout_desc> layouts;
+  std::optional<std::uint64_t> base; // --base: virtual address of input address 0
+  bool progress = false;             // draw progress on stderr
+};
+
+mquire::result<scan_result> scan(input& in, const scan_options& opt);
+
+} // namespace tool

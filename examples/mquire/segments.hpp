@@ -1,0 +1,44 @@
+// The tool's view of an input file: its format and a way to visit every
+// memory segment as a byte range. Files are mapped; kdump-compressed dumps
+// are decompressed through libkdumpfile in bounded chunks.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <mquire/mquire.hpp>
+#include <mquire/sources.hpp>
+
+namespace tool {
+
+using mquire::sources::input_format;
+using mquire::sources::input_map;
+using mquire::sources::memory_segment;
+
+// One scannable piece: its bytes and what they stand for.
+struct segment_view {
+  std::size_t index = 0; // of the segment in the input map (chunks share it)
+  memory_segment seg;    // file_offset/address/vaddr of *these* bytes
+  std::span<const std::uint8_t> bytes;
+};
+
+class input {
+public:
+  virtual ~input() = default;
+  virtual const input_map& map() const = 0;
+  // Visits every segment (or chunk of one); stops early when f returns false.
+  virtual mquire::result<bool> for_each_segment(const std::function<bool(const segment_view&)>& f) = 0;
+};
+
+struct open_failure {
+  int exit_code; // 2 usage, 3 unreadable
+  std::string message;
+};
+
+// Opens `path` as `forced` (or by content when nullopt).
+std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string& path,
+                                                              std::optional<input_format> forced);
+
+} // namespace tool

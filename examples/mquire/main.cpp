@@ -42,7 +42,7 @@ void add_common(CLI::App* cmd, common_options& o, const std::string& default_for
   for (const auto& d : mquire::builtin_layouts()) names.emplace_back(d.name);
   cmd->add_option("--layout", o.layout, "only try this layout")->check(CLI::IsMember(names));
   cmd->add_option("--input", o.input, "input format (detected from content by default)")
-      ->check(CLI::IsMember({"auto", "raw", "lime", "elf", "kdump", "vmlinux"}))
+      ->check(CLI::IsMember({"auto", "raw", "lime", "elf", "kdump", "vmlinux", "image"}))
       ->capture_default_str();
 }
 
@@ -56,7 +56,7 @@ int run(const common_options& o, bool inspect) {
   static const std::map<std::string, tool::input_format> formats = {
       {"raw", tool::input_format::raw},         {"lime", tool::input_format::lime},
       {"elf", tool::input_format::elf_core},    {"kdump", tool::input_format::kdump},
-      {"vmlinux", tool::input_format::vmlinux}};
+      {"vmlinux", tool::input_format::vmlinux}, {"image", tool::input_format::image}};
   if (o.input != "auto") forced = formats.at(o.input);
 
   tool::scan_options so;

@@ -1,5 +1,6 @@
 #include "segments.hpp"
 
+#include "image_input.hpp"
 #include "kdump_input.hpp"
 
 namespace tool {
@@ -7,22 +8,48 @@ namespace {
 
 using namespace mquire::sources;
 
+// An input whose bytes are all addressable at once: a mapped file, or the
+// decompressed contents of a kernel image.
 class mapped_input final : public input {
 public:
   mapped_input(mapped_file f, input_map m) : file_(std::move(f)), map_(std::move(m)) {}
+  mapped_input(std::vector<std::uint8_t> owned, input_map m) : owned_(std::move(owned)), map_(std::move(m)) {}
   const input_map& map() const override { return map_; }
   mquire::result<bool> for_each_segment(const std::function<bool(const segment_view&)>& f) override {
     for (std::size_t i = 0; i < map_.segments.size(); ++i) {
       const auto& s = map_.segments[i];
-      if (!f(segment_view{i, s, file_.bytes().subspan(s.file_offset, s.size)})) return false;
+      if (!f(segment_view{i, s, bytes().subspan(s.file_offset, s.size)})) return false;
     }
     return true;
   }
 
 private:
+  std::span<const std::uint8_t> bytes() const {
+    return owned_.empty() ? file_.bytes() : std::span<const std::uint8_t>(owned_);
+  }
   mapped_file file_;
+  std::vector<std::uint8_t> owned_;
   input_map map_;
 };
+
+// A decompressed image: a vmlinux ELF when the payload is one (x86), else
+// the bytes themselves with no addresses known.
+std::variant<std::unique_ptr<input>, open_failure> from_image(const std::string& path,
+                                                              mquire::result<decompressed> d) {
+  if (!d) return open_failure{3, path + ": " + d.err().message};
+  input_map m;
+  if (detect_format(d->bytes) == input_format::vmlinux) {
+    auto elf = parse_elf(d->bytes);
+    if (!elf) return open_failure{3, path + ": decompressed payload: " + elf.err().message};
+    m = std::move(*elf);
+    m.description = d->how + " -> " + m.description;
+  } else {
+    m.segments.push_back({0, d->bytes.size(), 0, false, {}});
+    m.description = d->how + " -> " + std::to_string(d->bytes.size()) + " bytes, no ELF headers";
+  }
+  m.format = input_format::image;
+  return std::unique_ptr<input>(new mapped_input(std::move(d->bytes), std::move(m)));
+}
 
 } // namespace
 
@@ -32,7 +59,7 @@ std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string&
   if (!file) return open_failure{3, file.err().message};
   const auto bytes = file->bytes();
   if (bytes.empty()) return open_failure{3, path + " is empty"};
-  const input_format fmt = forced ? *forced : detect_format(bytes.first(std::min<std::size_t>(bytes.size(), 64)));
+  const input_format fmt = forced ? *forced : detect_format(bytes.first(std::min<std::size_t>(bytes.size(), 4096)));
   if (fmt == input_format::kdump) {
 #if MQUIRE_WITH_KDUMPFILE
     auto k = open_kdump(path);
@@ -43,6 +70,7 @@ std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string&
                                   "(configure with -DMQUIRE_WITH_KDUMPFILE=ON)"};
 #endif
   }
+  if (fmt == input_format::image) return from_image(path, unpack_bzimage(bytes));
   mquire::result<input_map> m = [&]() -> mquire::result<input_map> {
     switch (fmt) {
     case input_format::lime: return parse_lime(bytes);

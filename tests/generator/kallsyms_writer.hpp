@@ -47,7 +47,44 @@ struct config {
   std::uint64_t vaddr = 0xffffffff82000000ull; // of the first byte written
   std::string banner{};                        // written (NUL-terminated) in front when not empty
   std::size_t gap_after_banner = 0;            // other read-only bytes between banner and table
+  // A vendor's own section order (every section the encoding needs, once);
+  // empty: the era's order.
+  std::vector<section_role> order_override{};
 };
+
+// The section order scripts/kallsyms.c writes in each era.
+inline std::vector<section_role> era_order(const config& c) {
+  using R = section_role;
+  std::vector<R> address_data;
+  if (c.encoding == address_encoding::absolute) address_data = {R::addresses};
+  else if (c.encoding == address_encoding::base_relative || c.encoding == address_encoding::base_relative_percpu)
+    address_data = {R::offsets, R::relative_base};
+  else address_data = {R::offsets};
+  std::vector<R> o;
+  auto add = [&](std::initializer_list<R> rs) {
+    for (R r : rs) o.push_back(r);
+  };
+  auto add_address_data = [&] {
+    for (R r : address_data) o.push_back(r);
+  };
+  switch (c.e) {
+  case era::v4_20:
+  case era::v6_1:
+  case era::v6_2:
+    add_address_data();
+    add({R::num_syms, R::names, R::markers});
+    if (c.e == era::v6_2) add({R::seqs_of_names});
+    add({R::token_table, R::token_index});
+    break;
+  case era::v6_4:
+  case era::v7_0:
+    add({R::num_syms, R::names, R::markers, R::token_table, R::token_index});
+    add_address_data();
+    add({R::seqs_of_names});
+    break;
+  }
+  return o;
+}
 
 struct output {
   std::vector<std::uint8_t> bytes;
@@ -163,98 +200,104 @@ inline output write_kallsyms(std::vector<sym> syms, const config& c) {
       break;
     }
 
-  auto write_address_data = [&] {
-    switch (c.encoding) {
-    case address_encoding::absolute:
-      w.label(section_role::addresses);
+  std::vector<std::uint64_t> markers;
+  // Each writer emits one labelled section (the label aligns it).
+  std::vector<std::uint64_t> index(256);
+  std::size_t token_table_size = 0;
+  auto write_section = [&](section_role r) {
+    switch (r) {
+    case section_role::addresses:
+      w.label(r);
       for (const auto& s : syms) w.put(s.address, c.word_size);
       break;
-    case address_encoding::base_relative:
-    case address_encoding::base_relative_percpu:
-      w.label(section_role::offsets);
+    case section_role::offsets:
+      w.label(r);
       for (const auto& s : syms) {
-        std::int64_t off;
-        if (c.encoding == address_encoding::base_relative_percpu && absolute_symbol(s)) {
-          if (s.address > 0x7fffffff) throw std::runtime_error("per-cpu value out of range");
-          off = static_cast<std::int64_t>(s.address);
-        } else if (c.encoding == address_encoding::base_relative_percpu) {
-          off = static_cast<std::int64_t>(relative_base) - static_cast<std::int64_t>(s.address) - 1;
-          if (off < INT32_MIN) throw std::runtime_error("offset out of range");
-        } else {
+        std::int64_t off = 0;
+        switch (c.encoding) {
+        case address_encoding::base_relative_percpu:
+          if (absolute_symbol(s)) {
+            if (s.address > 0x7fffffff) throw std::runtime_error("per-cpu value out of range");
+            off = static_cast<std::int64_t>(s.address);
+          } else {
+            off = static_cast<std::int64_t>(relative_base) - static_cast<std::int64_t>(s.address) - 1;
+            if (off < INT32_MIN) throw std::runtime_error("offset out of range");
+          }
+          break;
+        case address_encoding::base_relative:
           if (s.address - relative_base > UINT32_MAX) throw std::runtime_error("offset out of range");
           off = static_cast<std::int64_t>(s.address - relative_base);
+          break;
+        case address_encoding::place_relative:
+          off = static_cast<std::int64_t>(s.address - w.vaddr_here());
+          if (off < INT32_MIN || off > INT32_MAX) throw std::runtime_error("place-relative offset out of range");
+          break;
+        default:
+          off = static_cast<std::int64_t>(s.address & 0xffffffffu);
         }
         w.put(static_cast<std::uint64_t>(off), 4);
       }
-      w.label(section_role::relative_base);
+      break;
+    case section_role::relative_base:
+      w.label(r);
       w.put(relative_base, c.word_size);
       break;
-    case address_encoding::place_relative:
-      w.label(section_role::offsets);
-      for (const auto& s : syms) {
-        const std::int64_t off = static_cast<std::int64_t>(s.address - w.vaddr_here());
-        if (off < INT32_MIN || off > INT32_MAX) throw std::runtime_error("place-relative offset out of range");
-        w.put(static_cast<std::uint64_t>(off), 4);
+    case section_role::num_syms:
+      w.label(r);
+      w.put(n, 4);
+      break;
+    case section_role::names: {
+      const bool two_byte = c.e != era::v4_20;
+      w.label(r);
+      const std::size_t names_at = w.raw().size();
+      markers.clear();
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i % 256 == 0) markers.push_back(w.raw().size() - names_at);
+        const auto& e = comp.entries()[i];
+        const std::size_t len = e.size();
+        if (len < 0x80) {
+          w.raw().push_back(static_cast<std::uint8_t>(len));
+        } else {
+          if (!two_byte || len >= 0x4000) throw std::runtime_error("name too long for this era: " + syms[i].name);
+          w.raw().push_back(static_cast<std::uint8_t>(0x80 | (len & 0x7f)));
+          w.raw().push_back(static_cast<std::uint8_t>(len >> 7));
+        }
+        w.raw().insert(w.raw().end(), e.begin(), e.end());
       }
       break;
-    case address_encoding::absolute_u32:
-      w.label(section_role::offsets);
-      for (const auto& s : syms) w.put(s.address & 0xffffffffu, 4);
+    }
+    case section_role::markers:
+      w.label(r);
+      for (auto m : markers) w.put(m, 4);
+      break;
+    case section_role::seqs_of_names: {
+      std::vector<std::uint32_t> by_name(n);
+      std::iota(by_name.begin(), by_name.end(), 0u);
+      std::stable_sort(by_name.begin(), by_name.end(),
+                       [&](std::uint32_t a, std::uint32_t b) { return syms[a].name < syms[b].name; });
+      w.label(r);
+      for (std::uint32_t i : by_name) w.put(i, 3, byte_order::big);
+      break;
+    }
+    case section_role::token_table: {
+      const std::size_t table_at = w.label(r);
+      for (unsigned i = 0; i < 256; ++i) {
+        index[i] = w.raw().size() - table_at;
+        w.bytes(comp.tokens()[i]);
+        w.raw().push_back(0);
+      }
+      token_table_size = w.raw().size() - table_at;
+      break;
+    }
+    case section_role::token_index:
+      w.label(r);
+      for (auto v : index) w.put(v, 2);
       break;
     }
   };
-  auto write_seqs = [&] {
-    std::vector<std::uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return syms[a].name < syms[b].name; });
-    w.label(section_role::seqs_of_names);
-    for (std::uint32_t i : order) w.put(i, 3, byte_order::big);
-  };
+  const auto order = c.order_override.empty() ? era_order(c) : c.order_override;
+  for (section_role r : order) write_section(r);
 
-  const bool address_first = c.e == era::v4_20 || c.e == era::v6_1 || c.e == era::v6_2;
-  if (address_first) write_address_data();
-
-  w.label(section_role::num_syms);
-  w.put(n, 4);
-
-  const bool two_byte = c.e != era::v4_20;
-  w.label(section_role::names);
-  const std::size_t names_at = w.raw().size();
-  std::vector<std::uint64_t> markers;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i % 256 == 0) markers.push_back(w.raw().size() - names_at);
-    const auto& e = comp.entries()[i];
-    const std::size_t len = e.size();
-    if (len < 0x80) {
-      w.raw().push_back(static_cast<std::uint8_t>(len));
-    } else {
-      if (!two_byte || len >= 0x4000) throw std::runtime_error("name too long for this era: " + syms[i].name);
-      w.raw().push_back(static_cast<std::uint8_t>(0x80 | (len & 0x7f)));
-      w.raw().push_back(static_cast<std::uint8_t>(len >> 7));
-    }
-    w.raw().insert(w.raw().end(), e.begin(), e.end());
-  }
-  w.label(section_role::markers);
-  for (auto m : markers) w.put(m, 4);
-
-  if (c.e == era::v6_2) write_seqs();
-
-  const std::size_t table_at = w.label(section_role::token_table);
-  std::array<std::uint64_t, 256> index{};
-  for (unsigned i = 0; i < 256; ++i) {
-    index[i] = w.raw().size() - table_at;
-    w.bytes(comp.tokens()[i]);
-    w.raw().push_back(0);
-  }
-  const std::size_t token_table_size = w.raw().size() - table_at;
-  w.label(section_role::token_index);
-  for (auto v : index) w.put(v, 2);
-
-  if (!address_first) {
-    write_address_data();
-    write_seqs();
-  }
   output o;
   o.bytes = std::move(w.raw());
   o.offset = std::move(w.offsets());

@@ -13,7 +13,7 @@
 
 namespace mquire::sources {
 
-enum class input_format : std::uint8_t { raw, lime, elf_core, vmlinux, kdump };
+enum class input_format : std::uint8_t { raw, lime, elf_core, vmlinux, kdump, image };
 
 constexpr std::string_view to_string(input_format f) noexcept {
   switch (f) {
@@ -22,6 +22,7 @@ constexpr std::string_view to_string(input_format f) noexcept {
   case input_format::elf_core: return "elf";
   case input_format::vmlinux: return "vmlinux";
   case input_format::kdump: return "kdump";
+  case input_format::image: return "image";
   }
   return "?";
 }

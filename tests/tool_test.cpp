@@ -1,0 +1,237 @@
+// The command-line tool end to end: every input format the fixtures come in
+// (and the ones derived from them), its output checked line for line against
+// the kernel's own /proc/kallsyms, and every error path's status and message.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "generator/kallsyms_writer.hpp"
+#include "generator/memory_image.hpp"
+#include "generator/symbols.hpp"
+#include "support/fixtures.hpp"
+#include "support/run.hpp"
+
+using support::run_tool;
+using support::quote;
+
+namespace {
+std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+} // namespace
+
+TEST_CASE("tool: ELF core, raw and LiME forms of the fixtures give /proc/kallsyms exactly", "[tool][fixture]") {
+  for (const std::string fixture : {"x86_64-6.1-boot1", "x86_64-6.1-vmcoreinfo"}) {
+    const auto core = support::require_fixture(fixture + "/dump.elf.zst");
+    const std::string want = support::truth_without_modules(fixture);
+    for (const std::string kind : {"elf", "raw", "lime"}) {
+      DYNAMIC_SECTION(fixture << " " << kind) {
+        const auto file = kind == "elf" ? core : support::derived_from_core(core, kind);
+        const auto r = run_tool("kallsyms " + quote(file.string()), fixture + "-" + kind);
+        CHECK(r.status == 0);
+        CHECK(r.err.empty());
+        CHECK(count_lines(r.out) == 94266);
+        CHECK(r.out == want);
+        // and the format is detected from content: --input agrees
+        if (kind != "elf") {
+          const auto forced = run_tool("kallsyms --input " + kind + " " + quote(file.string()), fixture + "-forced");
+          CHECK(forced.status == 0);
+          CHECK(forced.out == want);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("tool: kdump-compressed dump written by QEMU dump-guest-memory -z", "[tool][fixture][kdump]") {
+  const auto kdump = support::fixtures_dir() / "x86_64-6.1-vmcoreinfo/dump.kdump-zlib";
+  if (!std::filesystem::exists(kdump)) support::skip("fixture dump.kdump-zlib not found");
+  const auto r = run_tool("kallsyms " + quote(kdump.string()), "kdump");
+  CHECK(r.status == 0);
+  CHECK(r.out == support::truth_without_modules("x86_64-6.1-vmcoreinfo"));
+  const auto i = run_tool("inspect --format json " + quote(kdump.string()), "kdump-inspect");
+  REQUIRE(i.status == 0);
+  const auto j = nlohmann::json::parse(i.out);
+  CHECK(j["input_format"] == "kdump");
+  CHECK(j["tables"][0]["num_syms"] == 94266);
+}
+
+TEST_CASE("tool: inspect reports layout, sections, candidates and the KASLR slide", "[tool][fixture]") {
+  const auto core = support::require_fixture("x86_64-6.1-vmcoreinfo/dump.elf.zst");
+  const auto r = run_tool("inspect --format json " + quote(core.string()), "inspect-json");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["input_format"] == "elf");
+  CHECK(j["stages"]["token_tables"] >= 1);
+  const auto& t = j["tables"][0];
+  CHECK(t["layout"] == "6.2-base-relative-percpu");
+  CHECK(t["num_syms"] == 94266);
+  CHECK(t["word_size"] == 64);
+  CHECK(t["relative_base"] == "ffffffff8e000000");
+  // kallsyms_num_syms sits at the physical address the kernel's own vmcoreinfo
+  // gives for it (SYMBOL(kallsyms_num_syms) = 0xffffffff8f1bdab8, phys_base
+  // 0xfffffffff7a00000): 0xffffffff8f1bdab8 - 0xffffffff80000000 + phys_base.
+  bool seen = false;
+  for (const auto& s : t["sections"])
+    if (s["name"] == "kallsyms_num_syms") {
+      seen = true;
+      CHECK(s["physical_address"] == 0x6bbdab8);
+    }
+  CHECK(seen);
+  CHECK(j["kaslr"]["slide"] == "0xd000000");
+  const auto text = run_tool("inspect " + quote(core.string()), "inspect-text");
+  CHECK(text.status == 0);
+  CHECK_THAT(text.out, Catch::Contains("kallsyms_token_table") && Catch::Contains("KASLR slide: 0xd000000"));
+}
+
+TEST_CASE("tool: --format json carries the table and its layout", "[tool][fixture]") {
+  const auto core = support::require_fixture("x86_64-6.1-boot1/dump.elf.zst");
+  const auto r = run_tool("kallsyms --format json " + quote(core.string()), "json");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["layout"] == "6.2-base-relative-percpu");
+  CHECK(j["symbols"].size() == 94266);
+  CHECK(j["symbols"][0]["address"] == "0000000000000000");
+  CHECK(j["symbols"][0]["name"] == "fixed_percpu_data");
+  CHECK(j["addresses_are_virtual"] == true);
+}
+
+TEST_CASE("tool: a generated 32-bit big-endian table in a raw file", "[tool]") {
+  const auto syms = gen::make_symbols({.count = 3000, .seed = 77, .text_base = 0xc0100000});
+  gen::config c{.e = gen::era::v6_4, .word_size = 4, .order = mquire::byte_order::big,
+                .encoding = mquire::address_encoding::base_relative, .vaddr = 0xc0900000};
+  const auto out = gen::write_kallsyms(syms, c);
+  const auto path = support::cache_dir() / "gen-be32.raw";
+  REQUIRE(support::write_file(path, gen::embed(out.bytes, {.total = 1 << 20, .at = 70000})));
+  const auto r = run_tool("kallsyms " + quote(path.string()), "be32");
+  REQUIRE(r.status == 0);
+  CHECK(count_lines(r.out) == 3000);
+  char first[64];
+  std::snprintf(first, sizeof first, "%08llx %c %s\n", static_cast<unsigned long long>(out.symbols[0].address),
+                out.symbols[0].type, out.symbols[0].name.c_str());
+  CHECK(r.out.substr(0, std::strlen(first)) == first);
+}
+
+TEST_CASE("tool: 7.0 table in a physical dump says its addresses are relative", "[tool]") {
+  const auto syms = gen::make_symbols({.count = 2000, .seed = 78});
+  gen::config c{.e = gen::era::v7_0, .encoding = mquire::address_encoding::place_relative};
+  const auto out = gen::write_kallsyms(syms, c);
+  const auto path = support::cache_dir() / "gen-70.raw";
+  const std::size_t at = 0x200000; // physical address of the generated bytes
+  REQUIRE(support::write_file(path, gen::embed(out.bytes, {.total = 4 << 20, .at = at})));
+  const auto r = run_tool("kallsyms " + quote(path.string()), "v70");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.err, Catch::Contains("addresses are relative"));
+  const auto j = nlohmann::json::parse(run_tool("kallsyms --format json " + quote(path.string()), "v70j").out);
+  CHECK(j["addresses_are_virtual"] == false);
+  // With --base (virtual address of physical 0) the addresses are exact.
+  char base[32];
+  std::snprintf(base, sizeof base, "%llx", static_cast<unsigned long long>(c.vaddr - at));
+  const auto b = run_tool("kallsyms --base " + std::string(base) + " " + quote(path.string()), "v70b");
+  CHECK(b.status == 0);
+  CHECK(b.err.empty());
+  char first[96];
+  std::snprintf(first, sizeof first, "%016llx %c %s\n", static_cast<unsigned long long>(out.symbols[0].address),
+                out.symbols[0].type, out.symbols[0].name.c_str());
+  CHECK(b.out.substr(0, std::strlen(first)) == first);
+  CHECK(count_lines(b.out) == 2000);
+}
+
+TEST_CASE("tool: error paths give their exit status and a message", "[tool][errors]") {
+  const auto dir = support::cache_dir();
+  SECTION("usage") {
+    CHECK(run_tool("", "u1").status == 2);
+    CHECK(run_tool("kallsyms", "u2").status == 2);
+    CHECK(run_tool("kallsyms --format xml x", "u3").status == 2);
+    const auto r = run_tool("kallsyms --base zz " + quote((dir / "gen-be32.raw").string()), "u4");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("not a hexadecimal address"));
+  }
+  SECTION("missing and empty files") {
+    auto r = run_tool("kallsyms " + quote((dir / "does-not-exist").string()), "e1");
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Catch::Contains("cannot open"));
+    REQUIRE(support::write_file(dir / "empty.bin", {}));
+    r = run_tool("kallsyms " + quote((dir / "empty.bin").string()), "e2");
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Catch::Contains("is empty"));
+  }
+  SECTION("random bytes: nothing found, and what was searched") {
+    REQUIRE(support::write_file(dir / "random.bin", gen::embed({}, {.total = 3 << 20, .at = 0, .decoy_digit_runs = 20})));
+    const auto r = run_tool("kallsyms " + quote((dir / "random.bin").string()), "e3");
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains("no kallsyms table found") && Catch::Contains("digit-run landmarks"));
+  }
+  SECTION("a raw dump cut in the middle of the table") {
+    const auto syms = gen::make_symbols({.count = 4000, .seed = 79});
+    gen::config c{.e = gen::era::v6_4, .encoding = mquire::address_encoding::base_relative};
+    const auto out = gen::write_kallsyms(syms, c);
+    auto image = gen::embed(out.bytes, {.total = 1 << 20, .at = 4096});
+    image.resize(4096 + out.offset.at(mquire::section_role::markers) + 100);
+    REQUIRE(support::write_file(dir / "cut.raw", image));
+    const auto r = run_tool("kallsyms " + quote((dir / "cut.raw").string()), "e4");
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains("furthest stage"));
+  }
+  SECTION("a LiME file with a bad header") {
+    std::vector<std::uint8_t> lime = {'E', 'M', 'i', 'L', 2, 0, 0, 0};
+    lime.resize(64, 0);
+    REQUIRE(support::write_file(dir / "bad.lime", lime));
+    auto r = run_tool("kallsyms " + quote((dir / "bad.lime").string()), "e5");
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Catch::Contains("version 2"));
+    // a range that claims more bytes than the file holds
+    std::vector<std::uint8_t> big = {'E', 'M', 'i', 'L', 1, 0, 0, 0};
+    big.resize(32, 0);
+    big[16] = 0xff;
+    big[17] = 0xff;
+    big[18] = 0xff; // end = 0xffffff: 16 MiB claimed
+    big.resize(4096, 0);
+    REQUIRE(support::write_file(dir / "short.lime", big));
+    r = run_tool("kallsyms " + quote((dir / "short.lime").string()), "e6");
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Catch::Contains("runs past the end of the file"));
+  }
+  SECTION("an ELF core whose program headers lie") {
+    const auto core = support::require_fixture("x86_64-6.1-boot1/dump.elf.zst");
+    auto file = mquire::sources::mapped_file::open(core.string());
+    REQUIRE(file);
+    // Keep the headers and the first 64 KiB: PT_LOAD then claims 160 MiB that are not there.
+    std::vector<std::uint8_t> head(file->bytes().begin(), file->bytes().begin() + 65536);
+    REQUIRE(support::write_file(dir / "lying.elf", head));
+    const auto r = run_tool("kallsyms " + quote((dir / "lying.elf").string()), "e7");
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Catch::Contains("program header") && Catch::Contains("truncated dump or lying header"));
+  }
+  SECTION("forcing a format the file does not have") {
+    const auto r = run_tool("kallsyms --input lime " + quote((dir / "random.bin").string()), "e8");
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Catch::Contains("expected magic"));
+  }
+}
+
+TEST_CASE("example: a custom compile-time layout recovers a vendor table", "[example]") {
+  using R = mquire::section_role;
+  const auto syms = gen::make_symbols({.count = 2500, .seed = 80});
+  gen::config c{.e = gen::era::v6_4, .encoding = mquire::address_encoding::base_relative};
+  c.order_override = {R::num_syms, R::names,         R::markers, R::token_table,
+                      R::token_index, R::seqs_of_names, R::offsets, R::relative_base};
+  const auto out = gen::write_kallsyms(syms, c);
+  const auto path = support::cache_dir() / "vendor.raw";
+  REQUIRE(support::write_file(path, gen::embed(out.bytes, {.total = 1 << 20, .at = 8192})));
+  // The built-in layouts do not read it...
+  CHECK(run_tool("kallsyms " + quote(path.string()), "vendor-builtin").status == 1);
+  // ...the example's own layout does, exactly.
+  const std::string cmd = quote(MQUIRE_CUSTOM_LAYOUT_EXAMPLE) + " " + quote(path.string()) + " >" +
+                          quote((support::cache_dir() / "vendor.out").string()) + " 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const std::string got = support::read_text(support::cache_dir() / "vendor.out");
+  std::string want;
+  char line[600];
+  for (const auto& s : out.symbols) {
+    std::snprintf(line, sizeof line, "%016llx %c %s\n", static_cast<unsigned long long>(s.address), s.type,
+                  s.name.c_str());
+    want += line;
+  }
+  CHECK(got == want);
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the mquire tool and runs it on real kernels: Debian's own 6.1 kernel
+# package (fetched once with apt-get download into .cache/) and, when the
+# shared fixtures are beside this checkout, a real memory dump of that kernel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cmake -S . -B build-demo -G Ninja -DCMAKE_BUILD_TYPE=Release -DMQUIRE_BUILD_TESTS=OFF >/dev/null
+cmake --build build-demo -j "$(nproc)" --target mquire_tool >/dev/null
+tool=build-demo/examples/mquire
+
+pkg=linux-image-6.1.0-56-amd64-unsigned ver=6.1.192-2
+cache=.cache/debs
+mkdir -p "$cache"
+if [ ! -e "$cache/boot/vmlinuz-6.1.0-56-amd64" ]; then
+  (cd "$cache" && apt-get download -q "$pkg=$ver" && dpkg-deb -x "${pkg}_"*.deb .)
+fi
+vmlinuz=$cache/boot/vmlinuz-6.1.0-56-amd64
+echo "== $tool inspect $vmlinuz"
+"$tool" inspect "$vmlinuz"
+echo "== $tool kallsyms $vmlinuz | head"
+"$tool" kallsyms "$vmlinuz" > .cache/vmlinuz.kallsyms
+head -n 5 .cache/vmlinuz.kallsyms
+echo "... $(wc -l < .cache/vmlinuz.kallsyms) symbols in .cache/vmlinuz.kallsyms"
+
+dump=../shared/fixtures/x86_64-6.1-boot1/dump.elf.zst
+if [ -e "$dump" ]; then
+  [ -e .cache/dump.elf ] || zstd -dqf "$dump" -o .cache/dump.elf
+  echo "== $tool kallsyms .cache/dump.elf (a QEMU memory dump of that kernel, KASLR on)"
+  "$tool" kallsyms .cache/dump.elf > .cache/dump.kallsyms
+  if zstd -dc ../shared/fixtures/x86_64-6.1-boot1/kallsyms.truth.zst | cmp -s - .cache/dump.kallsyms; then
+    echo "identical to the running kernel's own /proc/kallsyms ($(wc -l < .cache/dump.kallsyms) lines)"
+  else
+    echo "DIFFERS from the running kernel's /proc/kallsyms" >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything mquire needs to build and test on Debian 12 / Ubuntu.
+# The single list of system packages: .ci/run and the README commands use it.
+set -euo pipefail
+packages=(
+  g++ clang libclang-rt-14-dev cmake ninja-build pkg-config
+  libboost-dev librange-v3-dev                           # the library: Boost.Hana, range-v3
+  catch2 libbenchmark-dev                                # tests, benchmarks
+  libcli11-dev nlohmann-json3-dev libfmt-dev             # the command-line tool
+  zlib1g-dev liblzma-dev libzstd-dev libkdumpfile-dev    # compressed images, kdump dumps, fixtures
+  zstd xz-utils dpkg ca-certificates
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# apt-get download in the tests needs fresh package lists as well.
+if [ ${#missing[@]} -gt 0 ] || [ -n "${CI:-}" ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  [ ${#missing[@]} -eq 0 ] || $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

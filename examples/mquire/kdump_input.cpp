@@ -58,6 +58,11 @@ public:
     return true;
   }
 
+  bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) override {
+    std::size_t got = n;
+    return kdump_read(ctx_, KDUMP_MACHPHYSADDR, pa, out, &got) == KDUMP_OK && got == n;
+  }
+
   std::uint64_t max_pfn_ = 0;
 
 private:

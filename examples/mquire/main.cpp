@@ -81,11 +81,14 @@ int run(const common_options& o, bool inspect) {
 
   auto scanned = tool::scan(in, so);
   if (!scanned) return fail(unreadable, o.file + ": " + scanned.err().message);
-  const tool::scan_result& r = *scanned;
+  tool::scan_result& r = *scanned;
+  std::optional<tool::addressing> addr;
+  if (!r.tables.empty()) addr = tool::resolve_addresses(r.tables.front(), r, in, so.base);
+  const tool::addressing* a = addr ? &*addr : nullptr;
 
   if (inspect) {
-    if (o.format == "json") tool::write_inspect_json(stdout, r, in.map(), o.file);
-    else tool::write_inspect(stdout, r, in.map(), o.file);
+    if (o.format == "json") tool::write_inspect_json(stdout, r, in.map(), o.file, a);
+    else tool::write_inspect(stdout, r, in.map(), o.file, a);
     return r.tables.empty() ? not_found : found;
   }
   if (r.tables.empty()) {
@@ -99,8 +102,8 @@ int run(const common_options& o, bool inspect) {
                             r.furthest_detail.empty() ? "" : " (" + r.furthest_detail + ")"));
   }
   const tool::found_table& best = r.tables.front();
-  if (auto w = tool::address_warning(best); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());
-  if (o.format == "json") tool::write_kallsyms_json(stdout, best, in.map());
+  if (auto w = tool::address_warning(best, *a); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());
+  if (o.format == "json") tool::write_kallsyms_json(stdout, best, in.map(), a);
   else tool::write_kallsyms(stdout, best.table);
   if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
   return found;

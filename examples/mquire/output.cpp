@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "kaslr.hpp"
 
 namespace tool {
 namespace {
@@ -42,6 +41,22 @@ nlohmann::json table_summary(const found_table& f) {
   return j;
 }
 
+nlohmann::json addressing_json(const addressing& a) {
+  nlohmann::json methods = nlohmann::json::array();
+  for (std::size_t i = 0; i < a.resolution.methods.size(); ++i) {
+    const auto& m = a.resolution.methods[i];
+    nlohmann::json j{{"method", m.method}, {"detail", m.detail}, {"agreeing", m.agreeing},
+                     {"chosen", a.resolution.chosen == i}};
+    j["range_vaddr"] = m.range_vaddr ? nlohmann::json(fmt::format("{:#x}", *m.range_vaddr)) : nlohmann::json();
+    j["slide"] = m.slide ? nlohmann::json(fmt::format("{:#x}", *m.slide)) : nlohmann::json();
+    methods.push_back(std::move(j));
+  }
+  nlohmann::json j{{"methods", methods}, {"consistent", a.resolution.consistent}, {"rebased", a.rebased}};
+  j["kaslr_slide"] = a.slide ? nlohmann::json(fmt::format("{:#x}", *a.slide)) : nlohmann::json();
+  j["kaslr_slide_method"] = a.slide ? nlohmann::json(a.slide_method) : nlohmann::json();
+  return j;
+}
+
 } // namespace
 
 void write_kallsyms(std::FILE* out, const mquire::kallsyms_table& t) {
@@ -57,8 +72,9 @@ void write_kallsyms(std::FILE* out, const mquire::kallsyms_table& t) {
   std::fwrite(buf.data(), 1, buf.size(), out);
 }
 
-void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& map) {
+void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& map, const addressing* a) {
   nlohmann::json j = table_summary(f);
+  if (a) j["address_resolution"] = addressing_json(*a);
   j["input_format"] = std::string(mquire::sources::to_string(map.format));
   nlohmann::json syms = nlohmann::json::array();
   for (const auto& s : f.table.symbols)
@@ -70,14 +86,17 @@ void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& 
   std::fwrite(text.data(), 1, text.size(), out);
 }
 
-std::string address_warning(const found_table& f) {
+std::string address_warning(const found_table& f, const addressing& a) {
   switch (f.table.basis) {
   case mquire::address_basis::virtual_address: return {};
   case mquire::address_basis::range_relative:
     return fmt::format("addresses are relative: this {} table stores place-relative offsets and the virtual address "
-                       "of the memory it lies in is unknown; each address is printed as an offset from input "
-                       "address {:#x} (give --base to fix)",
-                       f.table.layout, f.where.address);
+                       "of the memory it lies in {}; each address is printed as an offset from input "
+                       "address {:#x} (give --base to fix; `mquire inspect` shows what each method found)",
+                       f.table.layout,
+                       a.resolution.consistent ? "could not be recovered (no vmcoreinfo, no usable page tables)"
+                                               : "is disputed: the methods that recover it disagree",
+                       f.where.address);
   case mquire::address_basis::zero_base:
     return "addresses are relative: kallsyms_relative_base reads 0 (an image before relocation); addresses are "
            "offsets from the kernel's relocation base";
@@ -85,7 +104,8 @@ std::string address_warning(const found_table& f) {
   return {};
 }
 
-void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path) {
+void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path,
+                   const addressing* a) {
   fmt::memory_buffer b;
   auto o = std::back_inserter(b);
   fmt::format_to(o, "input:        {}\nformat:       {} ({})\nscanned:      {} segments, {} bytes\n", path,
@@ -126,14 +146,23 @@ void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, c
                      f.where.address + s.offset, s.size,
                      s.vaddr ? fmt::format("  virtual {:#x}", *s.vaddr) : std::string());
     for (const auto& e : t.evidence) fmt::format_to(o, "  evidence:   {}\n", e);
-    if (i == 0) {
-      if (auto k = kaslr_slide(t, map)) fmt::format_to(o, "  KASLR slide: {:#x} ({})\n", k->slide, k->how);
+    if (i == 0 && a) {
+      fmt::format_to(o, "  virtual addresses:{}\n",
+                     a->resolution.consistent ? "" : " METHODS DISAGREE: relative addresses kept");
+      for (std::size_t k = 0; k < a->resolution.methods.size(); ++k) {
+        const auto& m = a->resolution.methods[k];
+        fmt::format_to(o, "    {} {}: {}{}\n", a->resolution.chosen == k ? "*" : "-", m.method,
+                       m.range_vaddr ? fmt::format("range at {:#x}; ", *m.range_vaddr) : std::string(), m.detail);
+      }
+      if (a->slide) fmt::format_to(o, "  KASLR slide: {:#x} ({})\n", *a->slide, a->slide_method);
+      else fmt::format_to(o, "  KASLR slide: unknown\n");
     }
   }
   std::fwrite(b.data(), 1, b.size(), out);
 }
 
-void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path) {
+void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path,
+                        const addressing* a) {
   nlohmann::json segs = nlohmann::json::array();
   for (const auto& s : map.segments) {
     nlohmann::json j{{"file_offset", s.file_offset}, {"size", s.size}, {"address", s.address},
@@ -159,11 +188,11 @@ void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& m
   nlohmann::json tables = nlohmann::json::array();
   for (const auto& f : r.tables) tables.push_back(table_summary(f));
   j["tables"] = std::move(tables);
-  if (!r.tables.empty()) {
-    if (auto k = kaslr_slide(r.tables.front().table, map))
-      j["kaslr"] = {{"slide", fmt::format("{:#x}", k->slide)}, {"method", k->how}};
-    else
-      j["kaslr"] = nullptr;
+  j["vmcoreinfo_in_memory"] = r.vmcoreinfo.size();
+  if (a) {
+    j["address_resolution"] = addressing_json(*a);
+    j["kaslr"] = a->slide ? nlohmann::json{{"slide", fmt::format("{:#x}", *a->slide)}, {"method", a->slide_method}}
+                          : nlohmann::json();
   }
   const std::string text = j.dump(1) + "\n";
   std::fwrite(text.data(), 1, text.size(), out);

@@ -4,17 +4,21 @@
 #include <cstdio>
 #include <string>
 
+#include "addressing.hpp"
 #include "scan.hpp"
 
 namespace tool {
 
 // /proc/kallsyms lines: address zero-padded to the word size, type, name.
 void write_kallsyms(std::FILE* out, const mquire::kallsyms_table& t);
-void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& map);
-void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path);
-void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path);
+void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& map, const addressing* a);
+// `a` describes r.tables.front() (nullptr when nothing was found).
+void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path,
+                   const addressing* a);
+void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path,
+                        const addressing* a);
 
 // A warning for stderr when addresses are not what the kernel would print, or empty.
-std::string address_warning(const found_table& f);
+std::string address_warning(const found_table& f, const addressing& a);
 
 } // namespace tool

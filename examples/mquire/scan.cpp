@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include <mquire/addressing/find_vmcoreinfo.hpp>
+
 namespace tool {
 namespace {
 
@@ -55,6 +57,12 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
     if (rep.furthest > out.furthest || (rep.furthest == out.furthest && out.furthest_detail.empty())) {
       out.furthest = rep.furthest;
       out.furthest_detail = rep.furthest_detail;
+    }
+    for (auto& hit : mquire::find_vmcoreinfo(v.bytes)) {
+      const std::uint64_t at = v.seg.address + hit.offset;
+      const bool seen = std::any_of(out.vmcoreinfo.begin(), out.vmcoreinfo.end(),
+                                    [&](const vmcoreinfo_found& f) { return f.address == at || f.info.values == hit.info.values; });
+      if (!seen && out.vmcoreinfo.size() < 8) out.vmcoreinfo.push_back({at, std::move(hit.info)});
     }
     for (auto& t : rep.tables) {
       memory_segment where = v.seg;

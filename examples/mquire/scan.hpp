@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <mquire/addressing/vmcoreinfo.hpp>
+
 #include "segments.hpp"
 
 namespace tool {
@@ -16,7 +18,13 @@ struct found_table {
   memory_segment where; // the segment (or chunk) it was found in
 };
 
+struct vmcoreinfo_found {
+  std::uint64_t address; // input address of its first byte
+  mquire::vmcoreinfo info;
+};
+
 struct scan_result {
+  std::vector<vmcoreinfo_found> vmcoreinfo; // the kernel's vmcoreinfo text found in memory
   std::vector<found_table> tables; // best first
   mquire::search_stats stats;
   mquire::search_stage furthest = mquire::search_stage::nothing;

@@ -1,5 +1,7 @@
 #include "segments.hpp"
 
+#include <cstring>
+
 #include "image_input.hpp"
 #include "kdump_input.hpp"
 
@@ -21,6 +23,16 @@ public:
       if (!f(segment_view{i, s, bytes().subspan(s.file_offset, s.size)})) return false;
     }
     return true;
+  }
+
+  bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) override {
+    for (const auto& s : map_.segments) {
+      if (!s.address_is_physical || pa < s.address || pa - s.address >= s.size || n > s.size - (pa - s.address))
+        continue;
+      std::memcpy(out, bytes().data() + s.file_offset + (pa - s.address), n);
+      return true;
+    }
+    return false;
   }
 
 private:

@@ -30,6 +30,8 @@ public:
   virtual const input_map& map() const = 0;
   // Visits every segment (or chunk of one); stops early when f returns false.
   virtual mquire::result<bool> for_each_segment(const std::function<bool(const segment_view&)>& f) = 0;
+  // Random access to physical memory (page-table walks); false where absent.
+  virtual bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) = 0;
 };
 
 struct open_failure {

@@ -69,6 +69,18 @@ inline void decode_addresses(const byte_reader& r, const address_data& a, kallsy
   }
 }
 
+// Turns a place-relative table decoded without a virtual base (addresses
+// relative to the range's first byte) into virtual addresses, once the
+// virtual address of that first byte is known. Exact: place-relative
+// addresses are linear in the origin.
+inline void rebase(kallsyms_table& t, std::uint64_t range_vaddr) {
+  if (t.basis != address_basis::range_relative) return;
+  const std::uint64_t mask = word_mask(t.word_size);
+  for (auto& s : t.symbols) s.address = (s.address + range_vaddr) & mask;
+  for (auto& s : t.sections) s.vaddr = (range_vaddr + s.offset) & mask;
+  t.basis = address_basis::virtual_address;
+}
+
 // Absolute symbols (type A) are not relocated and are allowed out of order.
 constexpr bool is_absolute_type(char t) noexcept { return t == 'A' || t == 'a'; }
 

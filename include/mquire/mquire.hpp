@@ -17,3 +17,7 @@
 #include "table.hpp"
 #include "token_table.hpp"
 #include "validate.hpp"
+#include "addressing/find_vmcoreinfo.hpp"
+#include "addressing/resolve.hpp"
+#include "addressing/vmcoreinfo.hpp"
+#include "addressing/x86_64_paging.hpp"

@@ -254,7 +254,7 @@ struct engine {
       t.score = v.score;
       t.evidence = std::move(v.evidence);
     }
-    t.banner = find_banner_before(r, t.sections.front().offset);
+    t.banner = find_banner_before(r, t.sections.front().offset, &t.banner_offset);
     ++report.stats.tables;
     mark.reach(search_stage::table, L.name, "accepted");
     report.tables.push_back(std::move(t));

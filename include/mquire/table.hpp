@@ -56,6 +56,7 @@ struct kallsyms_table {
   address_basis basis = address_basis::virtual_address;
   std::optional<std::uint64_t> relative_base{};
   std::string banner;          // linux_banner found right before the table (a hint only)
+  std::size_t banner_offset = 0; // where that banner starts in the range
   int score = 0;               // how much independent evidence agrees; higher is better
   std::vector<std::string> evidence;
   // Other layouts that read these same bytes into the very same table (for

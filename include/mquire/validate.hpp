@@ -121,7 +121,7 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
 
 // The linux_banner string ("Linux version ...") ending right in front of the
 // table, when the link order put it there. Reported as a hint only.
-inline std::string find_banner_before(const byte_reader& r, std::size_t table_start) {
+inline std::string find_banner_before(const byte_reader& r, std::size_t table_start, std::size_t* at_out = nullptr) {
   static constexpr std::string_view key = "Linux version ";
   const std::size_t window = 1024;
   const std::size_t lo = table_start > window ? table_start - window : 0;
@@ -134,6 +134,7 @@ inline std::string find_banner_before(const byte_reader& r, std::size_t table_st
   // Only zero padding may separate the banner's NUL from the table.
   for (char c : rest.substr(nul)) if (c != '\0') return {};
   std::string banner(rest.substr(0, nul));
+  if (at_out) *at_out = lo + at;
   while (!banner.empty() && (banner.back() == '\n' || banner.back() == '\r')) banner.pop_back();
   return banner;
 }

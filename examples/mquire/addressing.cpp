@@ -1,0 +1,60 @@
+#include "addressing.hpp"
+
+#include <mquire/detail/hex.hpp>
+
+namespace tool {
+
+addressing resolve_addresses(found_table& best, const scan_result& r, input& in, std::optional<std::uint64_t> user_base) {
+  auto& t = best.table;
+  std::vector<mquire::address_method> methods;
+  if (user_base) {
+    mquire::address_method m;
+    m.method = "--base";
+    m.range_vaddr = *user_base + best.where.address;
+    m.detail = "given by the user";
+    methods.push_back(m);
+  } else if (best.where.vaddr) {
+    mquire::address_method m;
+    m.method = "the input's own segment addresses";
+    m.range_vaddr = *best.where.vaddr;
+    m.detail = "virtual address " + mquire::detail::hex(*best.where.vaddr) + " from the input's headers";
+    methods.push_back(m);
+  }
+  if (!in.map().vmcoreinfo.empty()) {
+    if (auto info = mquire::parse_vmcoreinfo(in.map().vmcoreinfo))
+      methods.push_back(mquire::resolve_with_vmcoreinfo(t, *info, "vmcoreinfo (the input's VMCOREINFO note)"));
+    else
+      methods.push_back({"vmcoreinfo (the input's VMCOREINFO note)", {}, {}, 0, info.err().message});
+  }
+  for (const auto& hit : r.vmcoreinfo)
+    methods.push_back(mquire::resolve_with_vmcoreinfo(
+        t, hit.info, "vmcoreinfo (in memory at " + mquire::detail::hex(hit.address) + ")"));
+  if (best.where.address_is_physical) {
+    const mquire::physical_reader rd = [&](std::uint64_t pa, std::uint8_t* out, std::size_t n) {
+      return in.read_physical(pa, out, n);
+    };
+    methods.push_back(mquire::resolve_with_x86_64_page_tables(t, best.where.address, rd));
+  }
+  addressing a;
+  a.resolution = mquire::combine(std::move(methods));
+  if (a.resolution.consistent && a.resolution.range_vaddr() && t.basis == mquire::address_basis::range_relative) {
+    mquire::rebase(t, *a.resolution.range_vaddr());
+    a.rebased = true;
+  }
+  // The slide: the first method that tells it; else the x86_64 default link.
+  for (const auto& m : a.resolution.methods)
+    if (m.slide) {
+      a.slide = m.slide;
+      a.slide_method = m.method;
+      break;
+    }
+  auto link = mquire::slide_from_x86_64_default_link(t);
+  if (!a.slide && link.slide) {
+    a.slide = link.slide;
+    a.slide_method = link.method + " (" + link.detail + ")";
+  }
+  a.resolution.methods.push_back(std::move(link));
+  return a;
+}
+
+} // namespace tool

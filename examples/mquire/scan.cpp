@@ -49,6 +49,7 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
     mquire::byte_range range{v.bytes, v.seg.vaddr, v.seg.address};
     if (opt.base) range.base_vaddr = *opt.base + v.seg.address;
     mquire::search_options so = opt.search;
+    if (so.word_size_hint == 0 && in.map().word_size) so.word_size_hint = *in.map().word_size;
     so.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total, v.index); };
     mquire::search_report rep = mquire::find_kallsyms(range, so, opt.layouts);
     ++out.segments;

@@ -40,6 +40,10 @@ struct search_options {
   std::uint32_t max_symbols = 1u << 22;
   // Restrict the kernel word size (4 or 8); 0 tries what each layout allows.
   unsigned word_size = 0;
+  // For layouts whose data do not depend on the word size (7.0 has no
+  // pointer-sized field), the word size to report: 0 decides from the range's
+  // virtual address (above 4 GiB: 64-bit), else 64-bit.
+  unsigned word_size_hint = 0;
   // Called now and then during the landmark scan with (bytes done, total).
   std::function<void(std::size_t, std::size_t)> progress{};
 };
@@ -100,7 +104,29 @@ struct engine {
     return total;
   }
 
+  static bool has_pointer_fields(const layout_desc& L) {
+    for (std::size_t i = 0; i < L.count; ++i)
+      if (L.sections[i].element_width == pointer_width) return true;
+    return false;
+  }
+
+  // The word size of a layout without pointer-sized fields cannot be read
+  // from its data: one is chosen instead of reporting the table twice.
+  unsigned implied_word_size(const layout_desc& L) const {
+    if (opt.word_size != 0) return opt.word_size;
+    if (!L.traits.allows(8)) return 4;
+    if (!L.traits.allows(4)) return 8;
+    if (opt.word_size_hint != 0) return opt.word_size_hint;
+    if (range.base_vaddr) return *range.base_vaddr + range.bytes.size() > 0xffffffffull ? 8 : 4;
+    return 8;
+  }
+
   void on_token_table(const token_table& tt, const layout_desc& L) {
+    if (!has_pointer_fields(L)) {
+      const unsigned word = implied_word_size(L);
+      if (L.traits.allows(word)) on_word_size(tt, L, word);
+      return;
+    }
     for (unsigned word : {8u, 4u}) {
       if (!L.traits.allows(word) || (opt.word_size != 0 && opt.word_size != word)) continue;
       on_word_size(tt, L, word);

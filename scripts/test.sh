@@ -15,3 +15,5 @@ build() { # name, compiler, extra cmake args...
 build gcc g++
 build clang clang++
 build asan clang++ -DMQUIRE_SANITIZE=ON
+# Every fuzz target from its seed corpus for a bounded time (FUZZ_SECONDS).
+scripts/fuzz.sh

@@ -22,7 +22,9 @@ struct decompressed {
 // a hostile payload cannot make the tool allocate more than this.
 inline constexpr std::size_t max_decompressed = 1ull << 30;
 
-mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload);
-mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file);
+// Decompresses by magic; refuses output beyond `limit` bytes.
+mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload,
+                                                std::size_t limit = max_decompressed);
+mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed);
 
 } // namespace tool

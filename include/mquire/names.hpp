@@ -20,6 +20,7 @@ struct names_walk {
   bool ok = false;
   std::size_t end = 0;          // one past the last entry
   std::uint64_t entries = 0;    // how many entries were read before stopping
+  std::size_t failed_at = 0;    // where the walk stopped, when !ok
   std::string_view why;         // when !ok
 };
 
@@ -37,6 +38,7 @@ inline names_walk walk_names(const byte_reader& r, std::size_t start, std::size_
   std::size_t pos = start;
   for (std::uint64_t i = 0; i < n; ++i) {
     w.entries = i;
+    w.failed_at = pos;
     if ((i & 255) == 0 && pos - start != markers[i >> 8]) {
       w.why = "a name does not start where its marker says";
       return w;

@@ -91,6 +91,11 @@ struct engine {
   const search_options& opt;
   search_report& report;
   progress_mark mark;
+  // Where the nearest earlier token table's index ends: no section of a
+  // later table lies before it, so every backward window stops there. This
+  // keeps the work linear when the input is packed with token-table decoys.
+  std::size_t floor = 0;
+  std::size_t floor_candidate = 0;
 
   // Size of the sections in [first, last) of the layout when laid out from
   // an aligned position, including the alignment padding after each.
@@ -143,7 +148,8 @@ struct engine {
     const std::uint64_t nmax = opt.max_symbols;
     const std::uint64_t mid_max = run_size(L, i_markers + 1, i_tokens, nmax, word, al.a);
     const std::uint64_t window = mid_max + al.a + mw * ((nmax + 255) / 256);
-    const std::size_t lo = s > window ? s - static_cast<std::size_t>(window) : 0;
+    const std::size_t lo = std::max(s > window ? s - static_cast<std::size_t>(window) : 0, floor);
+    report.stats.window_bytes += s - std::min(lo, s);
 
     for_each_marker_run(r, lo, s, mw, al.phase % mw, tt.order, [&](const marker_run& run) {
       if (!al.at(run.start)) return;
@@ -178,7 +184,8 @@ struct engine {
     if (last + min_name_entry > run.start) return;
     const std::size_t hi = run.start - static_cast<std::size_t>(last) - min_name_entry;
     const std::uint64_t reach = 256 * max_name_entry + al.a;
-    const std::size_t lo = hi > reach ? hi - static_cast<std::size_t>(reach) : 0;
+    const std::size_t lo = std::max(hi > reach ? hi - static_cast<std::size_t>(reach) : 0, floor);
+    report.stats.window_bytes += hi - std::min(lo, hi);
     for (std::size_t names_start = al.up(lo); names_start <= hi; names_start += al.a) {
       if (names_start < ns_span) continue;
       const std::size_t q = names_start - ns_span;
@@ -189,6 +196,7 @@ struct engine {
       ++report.stats.num_syms_candidates;
       mark.reach(search_stage::num_syms, L.name, "the names do not agree with the markers");
       const names_walk w = walk_names(r, names_start, run.start, n, markers, L.traits.names);
+      report.stats.window_bytes += (w.ok ? w.end : w.failed_at) - names_start;
       if (!w.ok) continue;
       if (al.up(w.end) != run.start || !r.all_zero(w.end, run.start - w.end)) continue;
       ++report.stats.names_decoded;
@@ -353,8 +361,10 @@ inline search_report find_kallsyms(const byte_range& range, const search_options
                       ranges::views::join;
   for (const token_table& tt : token_tables) {
     ++report.stats.token_tables;
+    if (eng.floor_candidate <= tt.table_offset) eng.floor = std::max(eng.floor, eng.floor_candidate);
     eng.mark.reach(search_stage::token_table, "markers", "no marker array fits in front of the token table");
     for (const layout_desc& d : descs) eng.on_token_table(tt, d);
+    eng.floor_candidate = std::max(eng.floor_candidate, tt.index_end());
   }
   report.furthest = eng.mark.stage;
   report.furthest_detail = eng.mark.detail();

@@ -107,6 +107,9 @@ struct search_stats {
   std::size_t names_decoded = 0;
   std::size_t tables_rejected = 0;
   std::size_t tables = 0;
+  // Bytes examined in the backward windows and name walks: the search's work
+  // beyond the landmark scan, which must stay linear in the input.
+  std::uint64_t window_bytes = 0;
 
   search_stats& operator+=(const search_stats& o) noexcept {
     digit_runs += o.digit_runs;
@@ -116,6 +119,7 @@ struct search_stats {
     names_decoded += o.names_decoded;
     tables_rejected += o.tables_rejected;
     tables += o.tables;
+    window_bytes += o.window_bytes;
     return *this;
   }
 };

@@ -1,0 +1,218 @@
+// Writes the seed corpora: generated tables of every layout in 64/32-bit and
+// both byte orders, the same inside LiME and ELF containers, vmcoreinfo text,
+// small compressed images, and (when given the fixtures folder) small slices
+// of the real dumps around their landmarks.
+//
+//   make_seeds OUTDIR [FIXTURES_DIR]     -> OUTDIR/<target>/<name>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "generator/kallsyms_writer.hpp"
+#include "generator/memory_image.hpp"
+#include "generator/symbols.hpp"
+
+namespace fs = std::filesystem;
+using bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+fs::path out_dir;
+
+void put(const std::string& target, const std::string& name, const bytes& b) {
+  fs::create_directories(out_dir / target);
+  std::ofstream(out_dir / target / name, std::ios::binary)
+      .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+void le(bytes& b, std::uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+bytes lime_of(const bytes& mem) {
+  bytes out;
+  const std::size_t half = mem.size() / 2;
+  for (int part = 0; part < 2; ++part) {
+    const std::size_t from = part ? half : 0, to = part ? mem.size() : half;
+    le(out, 0x4C694D45u, 4);
+    le(out, 1, 4);
+    le(out, 0x100000 + from + part * 0x10000, 8);
+    le(out, 0x100000 + to + part * 0x10000 - 1, 8);
+    le(out, 0, 8);
+    out.insert(out.end(), mem.begin() + static_cast<long>(from), mem.begin() + static_cast<long>(to));
+  }
+  return out;
+}
+
+bytes elf_core_of(const bytes& mem, const std::string& vmcoreinfo) {
+  bytes note;
+  le(note, 11, 4);
+  le(note, vmcoreinfo.size(), 4);
+  le(note, 0, 4);
+  for (char c : std::string("VMCOREINFO\0", 11)) note.push_back(static_cast<std::uint8_t>(c));
+  while (note.size() % 4) note.push_back(0);
+  note.insert(note.end(), vmcoreinfo.begin(), vmcoreinfo.end());
+  while (note.size() % 4) note.push_back(0);
+  bytes out;
+  const std::uint64_t ph = 64, data = 64 + 2 * 56;
+  const std::uint8_t ident[16] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
+  for (std::uint8_t c : ident) out.push_back(c);
+  le(out, 4, 2);  // ET_CORE
+  le(out, 62, 2); // x86_64
+  le(out, 1, 4);
+  le(out, 0, 8);
+  le(out, ph, 8);
+  le(out, 0, 8);
+  le(out, 0, 4);
+  le(out, 64, 2);
+  le(out, 56, 2);
+  le(out, 2, 2);
+  le(out, 0, 2);
+  le(out, 0, 2);
+  le(out, 0, 2);
+  auto phdr = [&](std::uint32_t type, std::uint64_t off, std::uint64_t paddr, std::uint64_t size) {
+    le(out, type, 4);
+    le(out, 0, 4);
+    le(out, off, 8);
+    le(out, 0, 8);
+    le(out, paddr, 8);
+    le(out, size, 8);
+    le(out, size, 8);
+    le(out, 0, 8);
+  };
+  phdr(4, data, 0, note.size());
+  phdr(1, data + note.size(), 0x1000000, mem.size());
+  out.insert(out.end(), note.begin(), note.end());
+  out.insert(out.end(), mem.begin(), mem.end());
+  return out;
+}
+
+bytes gzip_of(const bytes& in) {
+  z_stream z{};
+  deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  bytes out(deflateBound(&z, in.size()) + 64);
+  z.next_in = const_cast<Bytef*>(in.data());
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = out.data();
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+bytes zstd_of(const bytes& in) {
+  bytes out(ZSTD_compressBound(in.size()));
+  out.resize(ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 3));
+  return out;
+}
+
+// A minimal bzImage: setup header fields the reader uses, then the payload.
+bytes bzimage_of(const bytes& payload) {
+  bytes out(5 * 512, 0);
+  out[0x1f1] = 4;
+  std::memcpy(out.data() + 0x202, "HdrS", 4);
+  out[0x206] = 0x0f;
+  out[0x207] = 0x02;
+  const std::uint32_t off = 0x40, len = static_cast<std::uint32_t>(payload.size());
+  std::memcpy(out.data() + 0x248, &off, 4);
+  std::memcpy(out.data() + 0x24c, &len, 4);
+  out.resize(5 * 512 + off, 0);
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+bytes read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: make_seeds OUTDIR [FIXTURES_DIR]\n");
+    return 2;
+  }
+  out_dir = argv[1];
+  using E = gen::era;
+  using A = mquire::address_encoding;
+  const struct {
+    E era;
+    A enc;
+    const char* name;
+  } cases[] = {{E::v4_20, A::absolute, "4.20-abs"},         {E::v6_1, A::base_relative_percpu, "6.1-percpu"},
+               {E::v6_2, A::base_relative, "6.2-rel"},     {E::v6_4, A::absolute, "6.4-abs"},
+               {E::v6_4, A::base_relative, "6.4-rel"},     {E::v7_0, A::place_relative, "7.0-place"},
+               {E::v7_0, A::absolute_u32, "7.0-abs32"}};
+  const std::string info = "OSRELEASE=7.0.0-seed\nPAGESIZE=4096\nSYMBOL(_stext)=ffffffff81000000\nKERNELOFFSET=0\n";
+  int k = 0;
+  for (const auto& c : cases) {
+    for (unsigned word : {8u, 4u}) {
+      for (auto order : {mquire::byte_order::little, mquire::byte_order::big}) {
+        if (c.enc == A::absolute_u32 && word == 8) continue;
+        const std::uint64_t text = word == 8 ? 0xffffffff81000000ull : 0xc1000000ull;
+        const auto syms = gen::make_symbols({.count = 300 + 40 * static_cast<std::size_t>(k % 5), .seed = 100u + k,
+                                             .text_base = text, .percpu = c.enc == A::base_relative_percpu ? 8u : 0u,
+                                             .short_names_only = true});
+        gen::config cfg{.e = c.era, .word_size = word, .order = order, .encoding = c.enc, .vaddr = text + 0x800000,
+                        .banner = "Linux version 6.1.0-seed"};
+        const auto out = gen::write_kallsyms(syms, cfg);
+        const auto mem = gen::embed(out.bytes, {.total = out.bytes.size() + 2048, .at = 1024, .seed = 200u + k,
+                                                .decoy_digit_runs = 2, .decoy_banners = 1});
+        const std::string name = std::string(c.name) + "-" + std::to_string(word * 8) +
+                                 (order == mquire::byte_order::little ? "le" : "be");
+        bytes sel{static_cast<std::uint8_t>(k)};
+        sel.insert(sel.end(), mem.begin(), mem.end());
+        for (const char* t : {"pipeline_fuzzer", "token_table_fuzzer"}) put(t, name, mem);
+        put("layout_search_fuzzer", name, sel);
+        // markers: the marker array itself, with the selector bytes in front
+        const std::size_t m = out.offset.at(mquire::section_role::markers);
+        bytes mk{static_cast<std::uint8_t>(order == mquire::byte_order::big ? 2 : 0), 0};
+        mk.insert(mk.end(), out.bytes.begin() + static_cast<long>(m) - 64, out.bytes.begin() + static_cast<long>(m) + 64);
+        put("markers_fuzzer", name, mk);
+        const std::size_t nm = out.offset.at(mquire::section_role::names);
+        bytes nmb{static_cast<std::uint8_t>(out.num_syms & 0xff), static_cast<std::uint8_t>(out.num_syms >> 8), 0};
+        nmb.insert(nmb.end(), out.bytes.begin() + static_cast<long>(nm), out.bytes.begin() + static_cast<long>(m));
+        put("names_fuzzer", name, nmb);
+        if (k % 3 == 0) {
+          put("lime_fuzzer", name, lime_of(mem));
+          put("elf_fuzzer", name, elf_core_of(mem, info));
+        }
+        ++k;
+      }
+    }
+  }
+  put("vmcoreinfo_fuzzer", "synthetic", bytes(info.begin(), info.end()));
+  bytes with_nul{0};
+  with_nul.insert(with_nul.end(), info.begin(), info.end());
+  with_nul.push_back(0);
+  put("vmcoreinfo_fuzzer", "in-memory", with_nul);
+  const bytes payload(info.begin(), info.end());
+  put("image_fuzzer", "gzip", gzip_of(payload));
+  put("image_fuzzer", "zstd", zstd_of(payload));
+  put("image_fuzzer", "bzimage-gzip", bzimage_of(gzip_of(payload)));
+  put("image_fuzzer", "bzimage-zstd", bzimage_of(zstd_of(payload)));
+
+  // Small slices of the real fixtures, when present.
+  if (argc > 2) {
+    const fs::path fx(argv[2]);
+    const fs::path vmci = fx / "x86_64-6.1-vmcoreinfo/vmcoreinfo.txt";
+    if (fs::exists(vmci)) {
+      const bytes text = read_all(vmci);
+      put("vmcoreinfo_fuzzer", "fixture", text);
+      put("elf_fuzzer", "fixture-shape", elf_core_of(bytes(4096, 0), std::string(text.begin(), text.end())));
+    }
+    const fs::path iomem = fx / "x86_64-6.1-boot1/iomem.txt";
+    if (fs::exists(iomem)) put("lime_fuzzer", "iomem-text", read_all(iomem));
+  }
+  std::printf("seeds written to %s\n", out_dir.c_str());
+  return 0;
+}

@@ -1,0 +1,29 @@
+// The whole pipeline: bytes -> every layout -> ranked tables, plus the
+// vmcoreinfo scan and the address resolution over the same bytes.
+#include "fuzz_common.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::span<const std::uint8_t> in(data, size);
+  mquire::search_options opt;
+  opt.max_symbols = 1u << 16;
+  const auto rep = mquire::find_kallsyms(mquire::byte_range{in}, opt);
+  fuzz::check_report(in, rep);
+  const auto hits = mquire::find_vmcoreinfo(in);
+  const mquire::physical_reader rd = [&](std::uint64_t pa, std::uint8_t* out, std::size_t n) {
+    if (pa > size || n > size - pa) return false;
+    std::memcpy(out, data + pa, n);
+    return true;
+  };
+  for (auto t : rep.tables) {
+    for (const auto& h : hits) {
+      const auto m = mquire::resolve_with_vmcoreinfo(t, h.info, "fuzz");
+      MQUIRE_FUZZ_CHECK(!m.range_vaddr || m.agreeing >= 2);
+    }
+    const auto pt = mquire::resolve_with_x86_64_page_tables(t, 0, rd);
+    if (pt.range_vaddr) {
+      mquire::rebase(t, *pt.range_vaddr);
+      MQUIRE_FUZZ_CHECK(!mquire::first_unsorted(t).has_value());
+    }
+  }
+  return 0;
+}

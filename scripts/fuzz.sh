@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan+UBSan) and runs each one from its
+# seed corpus for a bounded time (FUZZ_SECONDS, default 60), two at a time.
+# Any crash, leak, UB report or timeout fails; the input is kept under
+# build-fuzz/findings/ to be added to tests/fuzz-regressions/<target>/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-60}
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMQUIRE_FUZZ=ON \
+  -DMQUIRE_BUILD_TESTS=OFF -DMQUIRE_BUILD_TOOL=OFF -DMQUIRE_BUILD_EXAMPLES=OFF -DMQUIRE_BUILD_FUZZ_REPLAY=OFF >/dev/null
+cmake --build build-fuzz -j "$(nproc)"
+mkdir -p build-fuzz/findings build-fuzz/logs
+run_one() {
+  local t=$1 seconds=$2
+  local corpus=build-fuzz/corpus/$t
+  mkdir -p "$corpus"
+  cp -r build-fuzz/fuzz/seeds/"$t"/. "$corpus"/
+  if build-fuzz/fuzz/"$t" "$corpus" -dict=fuzz/kallsyms.dict -max_total_time="$seconds" -timeout=10 \
+       -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix=build-fuzz/findings/"$t"- \
+       >build-fuzz/logs/"$t".log 2>&1; then
+    echo "fuzz $t: ok, $(grep -E 'stat::number_of_executed_units' build-fuzz/logs/$t.log | awk '{print $2}') runs in ${seconds}s"
+  else
+    echo "fuzz $t: FAILED"; tail -n 40 build-fuzz/logs/"$t".log; return 1
+  fi
+}
+export -f run_one
+ls build-fuzz/fuzz/seeds | xargs -P 2 -I{} bash -c "run_one {} $seconds"

@@ -1,0 +1,50 @@
+// What a returned table promises, checked from the input bytes alone: its
+// sections lie in the input, its names re-decode to what it returned through
+// its own token table and index, its addresses are sorted, its counts agree.
+// Shared by the malformed-input tests and the fuzz targets.
+#pragma once
+
+#include <cstring>
+#include <span>
+#include <string>
+
+#include <mquire/mquire.hpp>
+
+namespace support {
+
+// Empty when every invariant holds, else the first one broken.
+inline std::string table_violation(std::span<const std::uint8_t> input, const mquire::kallsyms_table& t) {
+  const mquire::byte_reader r(input);
+  if (t.symbols.size() != t.num_syms || t.num_syms == 0) return "symbol count";
+  for (const auto& s : t.sections)
+    if (!r.fits(s.offset, s.size)) return "a section lies outside the input";
+  if (mquire::first_unsorted(t)) return "addresses not sorted";
+  const auto* names = t.section(mquire::section_role::names);
+  const auto* tokens = t.section(mquire::section_role::token_table);
+  const auto* index = t.section(mquire::section_role::token_index);
+  if (!names || !tokens || !index) return "a core section is missing";
+  std::size_t pos = names->offset;
+  const std::size_t end = names->offset + names->size;
+  for (const auto& s : t.symbols) {
+    if (pos >= end) return "names run out";
+    std::size_t len = input[pos++];
+    if (len & 0x80) len = (len & 0x7f) | (std::size_t{input[pos++]} << 7);
+    if (len > end - pos) return "a name runs past the names section";
+    std::string decoded;
+    for (std::size_t k = 0; k < len; ++k) {
+      const std::size_t off = tokens->offset + r.uint_unchecked(index->offset + 2u * input[pos + k], 2, t.order);
+      if (off >= tokens->offset + tokens->size) return "a token lies outside the token table";
+      const char* p = reinterpret_cast<const char*>(input.data() + off);
+      decoded += std::string_view(p, strnlen(p, tokens->offset + tokens->size - off));
+    }
+    pos += len;
+    if (decoded.size() != s.name_length + 1u || decoded[0] != s.type ||
+        decoded.compare(1, std::string::npos, t.name(s)) != 0)
+      return "a name does not re-decode to what was returned";
+    for (char c : t.name(s))
+      if (!mquire::is_symbol_char(static_cast<std::uint8_t>(c))) return "a name has a non-symbol character";
+  }
+  return {};
+}
+
+} // namespace support

@@ -1,0 +1,21 @@
+#include "recording_allocator.hpp"
+
+#include <cstdlib>
+#include <new>
+
+namespace support {
+std::atomic<std::size_t> largest_allocation{0};
+}
+
+void* operator new(std::size_t n) {
+  std::size_t seen = support::largest_allocation.load(std::memory_order_relaxed);
+  while (n > seen && !support::largest_allocation.compare_exchange_weak(seen, n)) {
+  }
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }

@@ -45,13 +45,31 @@ bool same_content(const mquire::kallsyms_table& a, const mquire::kallsyms_table&
 mquire::result<scan_result> scan(input& in, const scan_options& opt) {
   scan_result out;
   progress_line bar(opt.progress);
+  std::optional<mquire::error> failure;
   auto visited = in.for_each_segment([&](const segment_view& v) {
     mquire::byte_range range{v.bytes, v.seg.vaddr, v.seg.address};
     if (opt.base) range.base_vaddr = *opt.base + v.seg.address;
     mquire::search_options so = opt.search;
     if (so.word_size_hint == 0 && in.map().word_size) so.word_size_hint = *in.map().word_size;
     so.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total, v.index); };
-    mquire::search_report rep = mquire::find_kallsyms(range, so, opt.layouts);
+    // The landmark pass streamed from the file where the input allows it,
+    // else over the bytes in memory; the search itself then only touches the
+    // neighbourhood of each landmark.
+    auto streamed = in.stream_landmarks(v, [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total, v.index); });
+    if (!streamed) {
+      failure = streamed.err();
+      return false;
+    }
+    std::vector<mquire::vmcoreinfo_hit> infos;
+    mquire::search_report rep;
+    if (*streamed) {
+      rep = mquire::find_kallsyms_from(range, (*streamed)->digit_runs, so, opt.layouts);
+      for (std::size_t at : (*streamed)->vmcoreinfo)
+        if (auto info = mquire::vmcoreinfo_at(v.bytes, at)) infos.push_back({at, std::move(*info)});
+    } else {
+      rep = mquire::find_kallsyms(range, so, opt.layouts);
+      infos = mquire::find_vmcoreinfo(v.bytes);
+    }
     ++out.segments;
     out.bytes += v.bytes.size();
     out.stats += rep.stats;
@@ -59,7 +77,7 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
       out.furthest = rep.furthest;
       out.furthest_detail = rep.furthest_detail;
     }
-    for (auto& hit : mquire::find_vmcoreinfo(v.bytes)) {
+    for (auto& hit : infos) {
       const std::uint64_t at = v.seg.address + hit.offset;
       const bool seen = std::any_of(out.vmcoreinfo.begin(), out.vmcoreinfo.end(),
                                     [&](const vmcoreinfo_found& f) { return f.address == at || f.info.values == hit.info.values; });
@@ -71,6 +89,7 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
     }
     return true;
   });
+  if (failure) return *failure;
   if (!visited) return visited.err();
   // Virtual addresses beat relative ones; then evidence; then size.
   std::stable_sort(out.tables.begin(), out.tables.end(), [](const found_table& a, const found_table& b) {

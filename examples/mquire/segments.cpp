@@ -25,6 +25,14 @@ public:
     return true;
   }
 
+  mquire::result<std::optional<landmark_positions>> stream_landmarks(
+      const segment_view& v, const std::function<void(std::uint64_t, std::uint64_t)>& progress) override {
+    if (!owned_.empty()) return std::optional<landmark_positions>{};
+    auto lm = tool::stream_landmarks(file_.fd(), v.seg.file_offset, v.seg.size, progress);
+    if (!lm) return lm.err();
+    return std::optional<landmark_positions>(std::move(*lm));
+  }
+
   bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) override {
     for (const auto& s : map_.segments) {
       if (!s.address_is_physical || pa < s.address || pa - s.address >= s.size || n > s.size - (pa - s.address))

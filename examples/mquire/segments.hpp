@@ -11,6 +11,8 @@
 #include <mquire/mquire.hpp>
 #include <mquire/sources.hpp>
 
+#include "stream_scan.hpp"
+
 namespace tool {
 
 using mquire::sources::input_format;
@@ -30,6 +32,14 @@ public:
   virtual const input_map& map() const = 0;
   // Visits every segment (or chunk of one); stops early when f returns false.
   virtual mquire::result<bool> for_each_segment(const std::function<bool(const segment_view&)>& f) = 0;
+  // The landmark pass over a segment, streamed from the file; nullopt when
+  // this input cannot stream it (the caller then scans the bytes in memory).
+  virtual mquire::result<std::optional<landmark_positions>> stream_landmarks(
+      const segment_view& v, const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+    (void)v;
+    (void)progress;
+    return std::optional<landmark_positions>{};
+  }
   // Random access to physical memory (page-table walks); false where absent.
   virtual bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) = 0;
 };

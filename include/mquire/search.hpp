@@ -21,6 +21,7 @@
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
+#include <range/v3/view/filter.hpp>
 #include <range/v3/view/join.hpp>
 #include <range/v3/view/transform.hpp>
 
@@ -344,20 +345,18 @@ std::vector<layout_desc> describe_layouts(LayoutTypes layouts) {
 
 inline std::vector<layout_desc> builtin_layouts() { return describe_layouts(layouts::all); }
 
-// Runs the layouts `descs` over `range`: the generic search itself.
-inline search_report find_kallsyms(const byte_range& range, const search_options& opt,
-                                   const std::vector<layout_desc>& descs) {
+// Runs the layouts `descs` over `range`, starting from digit runs already
+// found (offsets in `range`, increasing): for callers that stream the
+// landmark pass themselves and keep only the candidates' neighbourhoods.
+inline search_report find_kallsyms_from(const byte_range& range, std::span<const std::size_t> runs,
+                                        const search_options& opt, const std::vector<layout_desc>& descs) {
   search_report report;
   detail::engine eng{range, byte_reader(range.bytes), opt, report, {}};
-  std::vector<std::size_t> runs;
-  for_each_digit_run(range.bytes, [&](std::size_t at) {
-    runs.push_back(at);
-    if (opt.progress && runs.size() % 64 == 0) opt.progress(at, range.bytes.size());
-  });
   report.stats.digit_runs = runs.size();
   if (!runs.empty()) eng.mark.reach(search_stage::digit_run, "token table", "no token index agrees with the tokens");
   // landmarks -> token tables -> (per layout) the rest of the table
-  auto token_tables = runs | ranges::views::transform([&](std::size_t at) { return read_token_tables(eng.r, at); }) |
+  auto token_tables = runs | ranges::views::filter([&](std::size_t at) { return at < range.bytes.size(); }) |
+                      ranges::views::transform([&](std::size_t at) { return read_token_tables(eng.r, at); }) |
                       ranges::views::join;
   for (const token_table& tt : token_tables) {
     ++report.stats.token_tables;
@@ -370,6 +369,17 @@ inline search_report find_kallsyms(const byte_range& range, const search_options
   report.furthest_detail = eng.mark.detail();
   detail::rank(report);
   return report;
+}
+
+// Runs the layouts `descs` over `range`: the landmark scan, then the search.
+inline search_report find_kallsyms(const byte_range& range, const search_options& opt,
+                                   const std::vector<layout_desc>& descs) {
+  std::vector<std::size_t> runs;
+  for_each_digit_run(range.bytes, [&](std::size_t at) {
+    runs.push_back(at);
+    if (opt.progress && runs.size() % 64 == 0) opt.progress(at, range.bytes.size());
+  });
+  return find_kallsyms_from(range, runs, opt, descs);
 }
 
 // Runs every layout in `layouts` (a hana tuple of layout types) over `range`.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bytes.hpp"
+#include "detail/find.hpp"
 
 namespace mquire {
 
@@ -25,24 +26,24 @@ inline constexpr unsigned first_digit_token = 0x30;
 // No token is longer than a whole symbol name (KSYM_NAME_LEN is 512 from 6.1).
 inline constexpr std::size_t max_token_length = 512;
 
-// Every occurrence of the digit run in `bytes`, in increasing order, passed to
-// `f(offset)`. This is the hot loop of a whole-dump scan.
+// Every occurrence of `needle` in `bytes`, in increasing order, passed to
+// `f(offset)`. With the digit run this is the hot loop of a whole-dump scan.
 template <typename F>
-void for_each_digit_run(std::span<const std::uint8_t> bytes, F&& f) {
+void for_each_occurrence(std::span<const std::uint8_t> bytes, std::span<const std::uint8_t> needle, F&& f) {
   const std::uint8_t* const begin = bytes.data();
-  const std::size_t size = bytes.size();
-  const std::size_t n = digit_run_landmark.size();
-  if (size < n) return;
   std::size_t pos = 0;
-  while (pos + n <= size) {
-    // memchr for the first byte runs at memory speed; the rest is compared
-    // only where a '0' is followed by a NUL.
-    const void* hit = std::memchr(begin + pos, '0', size - n + 1 - pos);
+  while (pos + needle.size() <= bytes.size()) {
+    const std::uint8_t* hit = detail::find_bytes(begin + pos, bytes.size() - pos, needle.data(), needle.size());
     if (hit == nullptr) return;
-    const std::size_t at = static_cast<std::size_t>(static_cast<const std::uint8_t*>(hit) - begin);
-    if (std::memcmp(begin + at, digit_run_landmark.data(), n) == 0) f(at);
+    const std::size_t at = static_cast<std::size_t>(hit - begin);
+    f(at);
     pos = at + 1;
   }
+}
+
+template <typename F>
+void for_each_digit_run(std::span<const std::uint8_t> bytes, F&& f) {
+  for_each_occurrence(bytes, digit_run_landmark, std::forward<F>(f));
 }
 
 // Characters that can occur in a kernel symbol name (and so in a token).

@@ -4,12 +4,15 @@
 // starts such a block and parses strictly is a candidate.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <cstring>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "../token_table.hpp"
 #include "vmcoreinfo.hpp"
 
 namespace mquire {
@@ -22,26 +25,28 @@ struct vmcoreinfo_hit {
 // The kernel's buffer is one page (VMCOREINFO_BYTES); longer text is not it.
 inline constexpr std::size_t max_vmcoreinfo_bytes = 4096;
 
-inline std::vector<vmcoreinfo_hit> find_vmcoreinfo(std::span<const std::uint8_t> bytes) {
-  static constexpr std::string_view key = "OSRELEASE=";
-  std::vector<vmcoreinfo_hit> hits;
+inline constexpr std::array<std::uint8_t, 10> vmcoreinfo_landmark = {'O', 'S', 'R', 'E', 'L', 'E', 'A', 'S', 'E', '='};
+
+// The vmcoreinfo block starting at `at` (where "OSRELEASE=" was found), if
+// it is one: it starts the buffer or follows a NUL (a line in the middle of
+// other text, a copy in a log, is not the kernel's buffer), ends with a NUL
+// within a page, parses strictly and has PAGESIZE.
+inline std::optional<vmcoreinfo> vmcoreinfo_at(std::span<const std::uint8_t> bytes, std::size_t at) {
   const auto* base = reinterpret_cast<const char*>(bytes.data());
-  std::size_t pos = 0;
-  while (pos + key.size() <= bytes.size()) {
-    const void* p = ::memmem(base + pos, bytes.size() - pos, key.data(), key.size());
-    if (p == nullptr) break;
-    const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(p) - base);
-    pos = at + 1;
-    // The block starts the buffer or follows a NUL; a line in the middle of
-    // other text (a copy in a log) is not the kernel's buffer.
-    if (at > 0 && base[at - 1] != '\0') continue;
-    std::size_t end = at;
-    while (end < bytes.size() && end - at < max_vmcoreinfo_bytes && base[end] != '\0') ++end;
-    if (end == bytes.size() || base[end] != '\0') continue;
-    auto info = parse_vmcoreinfo(std::string_view(base + at, end - at));
-    if (!info || !info->get("PAGESIZE")) continue;
-    hits.push_back({at, std::move(*info)});
-  }
+  if (at >= bytes.size() || (at > 0 && base[at - 1] != '\0')) return std::nullopt;
+  std::size_t end = at;
+  while (end < bytes.size() && end - at < max_vmcoreinfo_bytes && base[end] != '\0') ++end;
+  if (end == bytes.size() || base[end] != '\0') return std::nullopt;
+  auto info = parse_vmcoreinfo(std::string_view(base + at, end - at));
+  if (!info || !info->get("PAGESIZE")) return std::nullopt;
+  return std::move(*info);
+}
+
+inline std::vector<vmcoreinfo_hit> find_vmcoreinfo(std::span<const std::uint8_t> bytes) {
+  std::vector<vmcoreinfo_hit> hits;
+  for_each_occurrence(bytes, vmcoreinfo_landmark, [&](std::size_t at) {
+    if (auto info = vmcoreinfo_at(bytes, at)) hits.push_back({at, std::move(*info)});
+  });
   return hits;
 }
 

@@ -1,5 +1,6 @@
-// A read-only memory mapping of a whole file (POSIX). Large dumps are mapped,
-// never read whole into memory.
+// A read-only memory mapping of a whole file (POSIX), with its descriptor
+// kept open for streamed reads. Large dumps are mapped, never read whole
+// into memory.
 #pragma once
 
 #include <cerrno>
@@ -23,12 +24,14 @@ public:
   mapped_file() = default;
   mapped_file(const mapped_file&) = delete;
   mapped_file& operator=(const mapped_file&) = delete;
-  mapped_file(mapped_file&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  mapped_file(mapped_file&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), fd_(std::exchange(o.fd_, -1)) {}
   mapped_file& operator=(mapped_file&& o) noexcept {
     if (this != &o) {
       release();
       data_ = std::exchange(o.data_, nullptr);
       size_ = std::exchange(o.size_, 0);
+      fd_ = std::exchange(o.fd_, -1);
     }
     return *this;
   }
@@ -52,23 +55,26 @@ public:
         ::close(fd);
         return make_error(error_code::invalid_argument, "cannot map " + path + ": " + why);
       }
-      ::madvise(p, f.size_, MADV_SEQUENTIAL);
       f.data_ = static_cast<const std::uint8_t*>(p);
     }
-    ::close(fd);
+    f.fd_ = fd; // kept for streamed reads (pread), which beat page faults on a whole-file pass
     return f;
   }
 
   std::span<const std::uint8_t> bytes() const noexcept { return {data_, size_}; }
+  int fd() const noexcept { return fd_; }
 
 private:
   void release() noexcept {
     if (data_ != nullptr) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+    if (fd_ >= 0) ::close(fd_);
     data_ = nullptr;
     size_ = 0;
+    fd_ = -1;
   }
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
+  int fd_ = -1;
 };
 
 } // namespace mquire::sources

@@ -67,7 +67,7 @@ void expect_safe(const std::vector<std::uint8_t>& bytes, const std::string& what
   largest_allocation = 0;
   const auto rep = mquire::find_kallsyms(mquire::byte_range{bytes});
   const std::size_t largest = largest_allocation;
-  CHECK(largest <= 8 * bytes.size() + (1u << 20));
+  if (support::recording_allocations()) CHECK(largest <= 8 * bytes.size() + (1u << 20));
   for (const auto& t : rep.tables) CHECK(support::table_violation(bytes, t).empty());
   CHECK(rep.stats.window_bytes <= 64 * (bytes.size() + 4096));
   if (rep.tables.empty()) CHECK(!mquire::describe_failure(rep).empty());
@@ -173,7 +173,7 @@ TEST_CASE("inputs packed with landmark decoys: work stays linear", "[hardening]"
     const auto rep = mquire::find_kallsyms(mquire::byte_range{b});
     CHECK(rep.tables.empty());
     CHECK(rep.stats.token_tables >= size / (unit.size() + 64) - 1);
-    CHECK(largest_allocation <= 8 * size + (1u << 20));
+    if (support::recording_allocations()) CHECK(largest_allocation <= 8 * size + (1u << 20));
     work.push_back(rep.stats.window_bytes);
     UNSCOPED_INFO("size " << size << ": " << rep.stats.token_tables << " token tables, " << rep.stats.window_bytes
                           << " window bytes");

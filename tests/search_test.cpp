@@ -231,3 +231,23 @@ TEST_CASE("no table: a clear account of what was searched", "[search][errors]") 
     CHECK_THAT(mquire::describe_failure(rep), Catch::Contains("not sorted"));
   }
 }
+
+TEST_CASE("landmark scan: the glibc and portable paths find the same positions", "[search][landmark]") {
+  auto image = gen::embed({}, {.total = 3 << 20, .at = 0, .seed = 8, .decoy_digit_runs = 300});
+  // overlapping and back-to-back landmarks too
+  const std::uint8_t* d = mquire::digit_run_landmark.data();
+  std::copy(d, d + 20, image.begin() + 1000);
+  std::copy(d, d + 20, image.begin() + 1020);
+  std::copy(d, d + 20, image.begin() + static_cast<long>(image.size()) - 20);
+  std::vector<std::size_t> fast, portable;
+  mquire::for_each_digit_run(image, [&](std::size_t at) { fast.push_back(at); });
+  for (std::size_t pos = 0;;) {
+    const auto* h = mquire::detail::find_bytes_portable(image.data() + pos, image.size() - pos, d, 20);
+    if (!h) break;
+    portable.push_back(static_cast<std::size_t>(h - image.data()));
+    pos = portable.back() + 1;
+  }
+  CHECK(fast.size() >= 250);
+  CHECK(fast == portable);
+  CHECK(fast.back() == image.size() - 20);
+}

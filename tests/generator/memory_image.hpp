@@ -39,7 +39,7 @@ inline std::vector<std::uint8_t> embed(const std::vector<std::uint8_t>& table, c
     const std::size_t pos = g.below(out.size() - b.size() - 1);
     if (outside(pos, b.size() + 1)) std::memcpy(out.data() + pos, b.c_str(), b.size() + 1);
   }
-  std::memcpy(out.data() + o.at, table.data(), table.size());
+  if (!table.empty()) std::memcpy(out.data() + o.at, table.data(), table.size());
   return out;
 }
 

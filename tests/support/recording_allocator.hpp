@@ -9,4 +9,6 @@
 
 namespace support {
 extern std::atomic<std::size_t> largest_allocation;
+// False in sanitizer builds, where the sanitizer's allocator stays in place.
+bool recording_allocations();
 }

@@ -203,6 +203,22 @@ inline constexpr layout_traits four_aligned(enc e, word_sizes w) {
   return layout_traits{e, alignment_rule::four, name_length::uleb128, w};
 }
 
+inline constexpr layout_traits one_byte_names(enc e) {
+  return layout_traits{e, alignment_rule::word, name_length::one_byte, word_sizes::any};
+}
+
+// 2.6.10 .. 4.5 (and later kernels without base-relative offsets, up to
+// 4.19): absolute addresses first, pointer-sized num_syms and markers.
+using v2_6_absolute = layout<"2.6-absolute", one_byte_names(enc::absolute), s::addresses, s::num_syms<pointer_width>,
+                             s::names, s::markers<pointer_width>, s::token_table, s::token_index>;
+// 4.6 .. 4.19: base-relative offsets, still pointer-sized num_syms and markers.
+using v4_6_base_relative =
+    layout<"4.6-base-relative", one_byte_names(enc::base_relative), s::offsets, s::relative_base,
+           s::num_syms<pointer_width>, s::names, s::markers<pointer_width>, s::token_table, s::token_index>;
+using v4_6_base_relative_percpu =
+    layout<"4.6-base-relative-percpu", one_byte_names(enc::base_relative_percpu), s::offsets, s::relative_base,
+           s::num_syms<pointer_width>, s::names, s::markers<pointer_width>, s::token_table, s::token_index>;
+
 // 4.20 .. 6.1: address data first, 32-bit num_syms and markers.
 using v4_20_absolute = layout<"4.20-absolute", word_aligned(enc::absolute), s::addresses, s::num_syms<>,
                               s::names, s::markers<>, s::token_table, s::token_index>;
@@ -246,7 +262,7 @@ using v7_0_absolute32 =
 inline constexpr auto all = boost::hana::tuple_t<
     v7_0_place_relative, v7_0_absolute32, v6_4_base_relative_percpu, v6_4_base_relative, v6_4_absolute,
     v6_2_base_relative_percpu, v6_2_base_relative, v6_2_absolute, v4_20_base_relative_percpu,
-    v4_20_base_relative, v4_20_absolute>;
+    v4_20_base_relative, v4_20_absolute, v4_6_base_relative_percpu, v4_6_base_relative, v2_6_absolute>;
 } // namespace layouts
 
 } // namespace mquire

@@ -32,7 +32,9 @@ struct sym {
 };
 
 enum class era {
-  v4_20, // address data first, one-byte name lengths
+  v2_6,  // absolute addresses first, pointer-sized num_syms and markers, one-byte name lengths
+  v4_6,  // base-relative offsets first, pointer-sized num_syms and markers, one-byte name lengths
+  v4_20, // address data first, 32-bit num_syms and markers, one-byte name lengths
   v6_1,  // as 4.20, two-byte name lengths
   v6_2,  // + seqs_of_names between markers and token table (Debian's 6.1 too)
   v6_4,  // the reorder: address data after the token index
@@ -68,6 +70,8 @@ inline std::vector<section_role> era_order(const config& c) {
     for (R r : address_data) o.push_back(r);
   };
   switch (c.e) {
+  case era::v2_6:
+  case era::v4_6:
   case era::v4_20:
   case era::v6_1:
   case era::v6_2:
@@ -201,6 +205,8 @@ inline output write_kallsyms(std::vector<sym> syms, const config& c) {
     }
 
   std::vector<std::uint64_t> markers;
+  // Before 4.20 num_syms and markers were written with PTR (the word size).
+  const bool pointer_sized_counts = c.e == era::v2_6 || c.e == era::v4_6;
   // Each writer emits one labelled section (the label aligns it).
   std::vector<std::uint64_t> index(256);
   std::size_t token_table_size = 0;
@@ -244,10 +250,10 @@ inline output write_kallsyms(std::vector<sym> syms, const config& c) {
       break;
     case section_role::num_syms:
       w.label(r);
-      w.put(n, 4);
+      w.put(n, pointer_sized_counts ? c.word_size : 4);
       break;
     case section_role::names: {
-      const bool two_byte = c.e != era::v4_20;
+      const bool two_byte = c.e != era::v4_20 && c.e != era::v4_6 && c.e != era::v2_6;
       w.label(r);
       const std::size_t names_at = w.raw().size();
       markers.clear();
@@ -268,7 +274,7 @@ inline output write_kallsyms(std::vector<sym> syms, const config& c) {
     }
     case section_role::markers:
       w.label(r);
-      for (auto m : markers) w.put(m, 4);
+      for (auto m : markers) w.put(m, pointer_sized_counts ? c.word_size : 4);
       break;
     case section_role::seqs_of_names: {
       std::vector<std::uint32_t> by_name(n);

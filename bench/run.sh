@@ -38,22 +38,23 @@ PY
 echo "== (3) end to end: mquire kallsyms vs cat, warm page cache"
 dir=${BENCH_DIR:-/tmp/mquire-bench}
 mkdir -p "$dir"
-best() { # best wall time of 3 runs of "$@", in seconds
-  local t best=999
+measure() { # best wall time of 3 runs of "$@" in seconds, and the peak RSS in KiB of the last
+  local best=999 out=$dir/time.out
   for i in 1 2 3; do
-    t=$( { /usr/bin/time -f "%e" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n1 )
-    best=$(python3 -c "print(min($best, $t))")
+    /usr/bin/time -o "$out" -f "%e %M" "$@" >/dev/null 2>/dev/null
+    best=$(python3 -c "print(min($best, $(cut -d' ' -f1 "$out")))")
   done
-  echo "$best"
+  echo "$best $(cut -d' ' -f2 "$out")"
 }
-for mib in "${@:-256 1024 4096}"; do
-  for size in $mib; do
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(256 1024 4096)
+for size in "${sizes[@]}"; do
+  {
     f=$dir/dump-$size.raw
     [ -e "$f" ] || $b/bench/make_dump "$f" "$size" >/dev/null
     cat "$f" >/dev/null; cat "$f" >/dev/null
-    tc=$(best cat "$f")
-    tm=$(best $b/examples/mquire kallsyms "$f")
-    rss=$( { /usr/bin/time -f "%M" $b/examples/mquire kallsyms "$f" >/dev/null; } 2>&1 | tail -n1 )
+    read -r tc _ <<<"$(measure cat "$f")"
+    read -r tm rss <<<"$(measure $b/examples/mquire kallsyms "$f")"
     python3 -c "print(f'  {$size:>5} MiB: cat {$tc:5.2f} s, mquire {$tm:5.2f} s, ratio {($tm/max($tc,0.01)):4.2f}x, mquire peak RSS {$rss/1024:6.1f} MiB')"
-  done
+  }
 done

@@ -1,5 +1,6 @@
 #include "addressing.hpp"
 
+#include <mquire/addressing/arm64_image.hpp>
 #include <mquire/detail/hex.hpp>
 
 namespace tool {
@@ -21,10 +22,14 @@ addressing resolve_addresses(found_table& best, const scan_result& r, input& in,
     methods.push_back(m);
   }
   if (!in.map().vmcoreinfo.empty()) {
-    if (auto info = mquire::parse_vmcoreinfo(in.map().vmcoreinfo))
+    if (auto info = mquire::parse_vmcoreinfo(in.map().vmcoreinfo)) {
       methods.push_back(mquire::resolve_with_vmcoreinfo(t, *info, "vmcoreinfo (the input's VMCOREINFO note)"));
-    else
-      methods.push_back({"vmcoreinfo (the input's VMCOREINFO note)", {}, {}, 0, info.err().message});
+    } else {
+      mquire::address_method m;
+      m.method = "vmcoreinfo (the input's VMCOREINFO note)";
+      m.detail = info.err().message;
+      methods.push_back(std::move(m));
+    }
   }
   for (const auto& hit : r.vmcoreinfo)
     methods.push_back(mquire::resolve_with_vmcoreinfo(
@@ -35,9 +40,16 @@ addressing resolve_addresses(found_table& best, const scan_result& r, input& in,
     };
     methods.push_back(mquire::resolve_with_x86_64_page_tables(t, best.where.address, rd));
   }
+  if (t.basis == mquire::address_basis::zero_base && !in.whole().empty() && best.where.file_offset == 0)
+    methods.push_back(mquire::resolve_with_arm64_rela(t, in.whole()));
   addressing a;
   a.resolution = mquire::combine(std::move(methods));
-  if (a.resolution.consistent && a.resolution.range_vaddr() && t.basis == mquire::address_basis::range_relative) {
+  // The user's --base overrides; otherwise only answers that agree are applied.
+  const bool apply = user_base.has_value() || a.resolution.consistent;
+  if (apply && a.resolution.range_vaddr() && t.basis == mquire::address_basis::zero_base) {
+    a.rebased = mquire::rebase_zero_base(t, *a.resolution.range_vaddr(), a.resolution.methods[*a.resolution.chosen].relative_base);
+  }
+  if (apply && a.resolution.range_vaddr() && t.basis == mquire::address_basis::range_relative) {
     mquire::rebase(t, *a.resolution.range_vaddr());
     a.rebased = true;
   }

@@ -98,8 +98,8 @@ std::string address_warning(const found_table& f, const addressing& a) {
                                                : "is disputed: the methods that recover it disagree",
                        f.where.address);
   case mquire::address_basis::zero_base:
-    return "addresses are relative: kallsyms_relative_base reads 0 (an image before relocation); addresses are "
-           "offsets from the kernel's relocation base";
+    return "addresses are relative: kallsyms_relative_base reads 0 (an image before relocation) and the image's "
+           "base could not be inferred; addresses are offsets from the kernel's first symbol (give --base)";
   }
   return {};
 }

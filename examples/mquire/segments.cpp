@@ -33,6 +33,8 @@ public:
     return std::optional<landmark_positions>(std::move(*lm));
   }
 
+  std::span<const std::uint8_t> whole() const override { return bytes(); }
+
   bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) override {
     for (const auto& s : map_.segments) {
       if (!s.address_is_physical || pa < s.address || pa - s.address >= s.size || n > s.size - (pa - s.address))
@@ -89,6 +91,17 @@ std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string&
     return open_failure{3, path + " is a kdump-compressed dump, but this mquire was built without libkdumpfile "
                                   "(configure with -DMQUIRE_WITH_KDUMPFILE=ON)"};
 #endif
+  }
+  if (fmt == input_format::image && bytes.size() >= 0x40 && std::memcmp(bytes.data() + 0x38, "ARM\x64", 4) == 0) {
+    // arm64 Image: uncompressed, file offset 0 is _text; addresses are
+    // link-time, with the base inferred later from the Image's relocations.
+    input_map m;
+    m.format = input_format::image;
+    m.segments.push_back({0, bytes.size(), 0, false, {}});
+    m.word_size = 8;
+    m.order = mquire::byte_order::little;
+    m.description = "arm64 Image, " + std::to_string(bytes.size()) + " bytes";
+    return std::unique_ptr<input>(new mapped_input(std::move(*file), std::move(m)));
   }
   if (fmt == input_format::image) return from_image(path, unpack_bzimage(bytes));
   mquire::result<input_map> m = [&]() -> mquire::result<input_map> {

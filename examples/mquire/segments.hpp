@@ -40,6 +40,9 @@ public:
     (void)progress;
     return std::optional<landmark_positions>{};
   }
+  // The whole input as one byte range when it is one (a mapped file or a
+  // decompressed image); empty otherwise.
+  virtual std::span<const std::uint8_t> whole() const { return {}; }
   // Random access to physical memory (page-table walks); false where absent.
   virtual bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) = 0;
 };

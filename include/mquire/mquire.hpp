@@ -21,3 +21,4 @@
 #include "addressing/resolve.hpp"
 #include "addressing/vmcoreinfo.hpp"
 #include "addressing/x86_64_paging.hpp"
+#include "addressing/arm64_image.hpp"

@@ -25,6 +25,7 @@ struct address_method {
   std::string method;                       // what was used
   std::optional<std::uint64_t> range_vaddr; // virtual address of the range's first byte
   std::optional<std::uint64_t> slide;       // KASLR slide, when the method tells it
+  std::optional<std::uint64_t> relative_base; // the value an unrelocated relative_base receives
   std::size_t agreeing = 0;                 // independent ties that agree
   std::string detail;                       // what was found, or why there is no answer
 };

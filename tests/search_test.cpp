@@ -256,3 +256,20 @@ TEST_CASE("landmark scan: the glibc and portable paths find the same positions",
   CHECK(fast == portable);
   CHECK(fast.back() == image.size() - 20);
 }
+
+TEST_CASE("one-pass landmark scan: the SIMD and portable paths agree", "[search][landmark]") {
+  auto image = gen::embed({}, {.total = (2 << 20) + 77, .at = 0, .seed = 9, .decoy_digit_runs = 200});
+  const std::string info = "OSRELEASE=6.1.0\nPAGESIZE=4096\n";
+  for (std::size_t at : {std::size_t{0}, std::size_t{31}, std::size_t{64}, std::size_t{4095}, image.size() - 40})
+    std::copy(info.begin(), info.begin() + 10, image.begin() + static_cast<long>(at));
+  std::copy(mquire::digit_run_landmark.begin(), mquire::digit_run_landmark.end(), image.end() - 20);
+  std::vector<std::size_t> d1, i1, d2, i2, d3;
+  mquire::scan_landmarks(image, [&](std::size_t a) { d1.push_back(a); }, [&](std::size_t a) { i1.push_back(a); }, true);
+  mquire::scan_landmarks(image, [&](std::size_t a) { d2.push_back(a); }, [&](std::size_t a) { i2.push_back(a); }, false);
+  mquire::for_each_digit_run(image, [&](std::size_t a) { d3.push_back(a); });
+  CHECK(d1 == d2);
+  CHECK(i1 == i2);
+  CHECK(d1 == d3);
+  CHECK(i1.size() == 5);
+  CHECK(d1.back() == image.size() - 20);
+}

@@ -30,6 +30,7 @@ public:
     if (!owned_.empty()) return std::optional<landmark_positions>{};
     auto lm = tool::stream_landmarks(file_.fd(), v.seg.file_offset, v.seg.size, progress);
     if (!lm) return lm.err();
+    lm->digit_runs = tool::confirm_token_tables(file_.fd(), v.seg.file_offset, v.seg.size, lm->digit_runs);
     return std::optional<landmark_positions>(std::move(*lm));
   }
 

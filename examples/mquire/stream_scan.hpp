@@ -1,8 +1,8 @@
-// The landmark pass over a file region, streamed: a reader thread pread()s
-// fixed-size chunks into two reused buffers while this thread scans the
-// other one, so reading and scanning overlap on two cores and memory stays
-// at two chunks whatever the dump's size. Only the landmarks' positions are
-// kept; the search then looks at the few pages around them.
+// The landmark pass over a file region, streamed: pread() of cache-sized
+// chunks into one reused buffer, each scanned for both landmarks while it is
+// still in cache. Memory stays at one chunk whatever the dump's size, and no
+// page of the file is mapped. Only the landmarks' positions are kept; the
+// search then looks at the few pages around them.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,14 @@ struct landmark_positions {
   std::vector<std::size_t> vmcoreinfo; // where "OSRELEASE=" occurs
 };
 
-inline constexpr std::size_t stream_chunk_bytes = 8u << 20;
+inline constexpr std::size_t stream_chunk_bytes = 1u << 20;
+
+// Keeps the digit runs at which a whole token table and index verify, each
+// checked on a small pread window: the search then touches the file only
+// around real token tables, not around every decoy (a mapped page pulls its
+// whole page-cache folio into the process's resident set).
+std::vector<std::size_t> confirm_token_tables(int fd, std::uint64_t offset, std::uint64_t size,
+                                              const std::vector<std::size_t>& digit_runs);
 
 mquire::result<landmark_positions> stream_landmarks(int fd, std::uint64_t offset, std::uint64_t size,
                                                     const std::function<void(std::uint64_t, std::uint64_t)>& progress);

@@ -22,3 +22,4 @@
 #include "addressing/vmcoreinfo.hpp"
 #include "addressing/x86_64_paging.hpp"
 #include "addressing/arm64_image.hpp"
+#include "landmarks.hpp"

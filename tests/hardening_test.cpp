@@ -191,11 +191,7 @@ TEST_CASE("the real dump's table region, truncated and flipped", "[hardening][fi
   // file, plus a page of what surrounds it.
   const auto whole = mquire::find_kallsyms(mquire::byte_range{file->bytes()});
   REQUIRE(whole.tables.size() == 1);
-  std::size_t from = SIZE_MAX, to = 0;
-  for (const auto& sec : whole.tables[0].sections) {
-    from = std::min(from, sec.offset);
-    to = std::max(to, sec.offset + sec.size);
-  }
+  auto [from, to] = whole.tables[0].extent();
   from -= 4096;
   to += 4096;
   const std::vector<std::uint8_t> region(file->bytes().begin() + static_cast<long>(from),

@@ -76,8 +76,6 @@ int run(const common_options& o, bool inspect) {
   auto opened = tool::open_input(o.file, forced);
   if (auto* f = std::get_if<tool::open_failure>(&opened)) return fail(f->exit_code, f->message);
   auto& in = *std::get<std::unique_ptr<tool::input>>(opened);
-  if (forced && o.input != "auto" && in.map().format == tool::input_format::raw && *forced != tool::input_format::raw)
-    return fail(unreadable, o.file + " is not a " + o.input + " file");
 
   auto scanned = tool::scan(in, so);
   if (!scanned) return fail(unreadable, o.file + ": " + scanned.err().message);

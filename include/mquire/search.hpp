@@ -296,16 +296,6 @@ struct engine {
   }
 };
 
-// The sections a candidate occupies, as [begin, end) in the range.
-inline std::pair<std::size_t, std::size_t> extent(const kallsyms_table& t) noexcept {
-  std::size_t b = SIZE_MAX, e = 0;
-  for (const auto& s : t.sections) {
-    b = std::min(b, s.offset);
-    e = std::max(e, s.offset + s.size);
-  }
-  return {b, e};
-}
-
 inline bool same_table(const kallsyms_table& a, const kallsyms_table& b) {
   const auto* na = a.section(section_role::names);
   const auto* nb = b.section(section_role::names);

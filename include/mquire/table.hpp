@@ -2,7 +2,9 @@
 // counts of what each stage kept, so a caller can explain a failure.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +67,15 @@ struct kallsyms_table {
 
   std::string_view name(const symbol& s) const noexcept {
     return std::string_view(names).substr(s.name_offset, s.name_length);
+  }
+  // The bytes all its sections occupy, as [begin, end) in the range.
+  std::pair<std::size_t, std::size_t> extent() const noexcept {
+    std::size_t b = SIZE_MAX, e = 0;
+    for (const auto& s : sections) {
+      b = std::min(b, s.offset);
+      e = std::max(e, s.offset + s.size);
+    }
+    return {b, e};
   }
   const section_location* section(section_role r) const noexcept {
     for (const auto& s : sections)

@@ -7,7 +7,8 @@ packages=(
   libboost-dev librange-v3-dev                           # the library: Boost.Hana, range-v3
   catch2 libbenchmark-dev                                # tests, benchmarks
   libcli11-dev nlohmann-json3-dev libfmt-dev             # the command-line tool
-  zlib1g-dev liblzma-dev libzstd-dev libkdumpfile-dev    # compressed images, kdump dumps, fixtures
+  zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev liblzo2-dev  # compressed kernel images, fixtures
+  libkdumpfile-dev                                       # kdump-compressed dumps
   zstd xz-utils dpkg ca-certificates
 )
 missing=()

@@ -1,6 +1,6 @@
 #include "addressing.hpp"
 
-#include <mquire/addressing/arm64_image.hpp>
+#include <mquire/addressing/image_relocations.hpp>
 #include <mquire/detail/hex.hpp>
 
 namespace tool {
@@ -41,7 +41,7 @@ addressing resolve_addresses(found_table& best, const scan_result& r, input& in,
     methods.push_back(mquire::resolve_with_x86_64_page_tables(t, best.where.address, rd));
   }
   if (t.basis == mquire::address_basis::zero_base && !in.whole().empty() && best.where.file_offset == 0)
-    methods.push_back(mquire::resolve_with_arm64_rela(t, in.whole()));
+    methods.push_back(mquire::resolve_with_image_relocations(t, in.whole()));
   addressing a;
   a.resolution = mquire::combine(std::move(methods));
   // The user's --base overrides; otherwise only answers that agree are applied.

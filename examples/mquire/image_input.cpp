@@ -1,144 +1,142 @@
 #include "image_input.hpp"
 
-#include <lzma.h>
-#include <zlib.h>
-#include <zstd.h>
-
+#include <algorithm>
 #include <cstring>
 
 #include <mquire/bytes.hpp>
 #include <mquire/detail/hex.hpp>
+#include <mquire/token_table.hpp>
 
 namespace tool {
 namespace {
 
 using mquire::error_code;
 using mquire::make_error;
+using mquire::detail::hex;
+constexpr auto le = mquire::byte_order::little;
 
-constexpr std::uint8_t xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
-constexpr std::uint8_t gzip_magic[] = {0x1f, 0x8b};
-constexpr std::uint8_t zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
+constexpr int max_depth = 4;
 
-bool has_magic(std::span<const std::uint8_t> b, const std::uint8_t* m, std::size_t n) {
-  return b.size() >= n && std::memcmp(b.data(), m, n) == 0;
+bool has_at(std::span<const std::uint8_t> b, std::size_t at, const char* s, std::size_t n) {
+  return b.size() >= at + n && std::memcmp(b.data() + at, s, n) == 0;
 }
 
-// Output buffer that grows by doubling up to a limit; kernels compress about
-// 4:1, so it starts near that.
-struct output_buffer {
-  std::vector<std::uint8_t> bytes;
-  std::size_t limit;
-  output_buffer(std::size_t input, std::size_t lim) : limit(lim) {
-    bytes.resize(std::min(lim, std::max<std::size_t>(1u << 20, input * 4)));
+// Offsets where some compression's magic occurs, in file order, at most
+// `cap` of them. A stream of the kernel starts at one of them.
+std::vector<std::size_t> stream_starts(std::span<const std::uint8_t> b, std::size_t cap) {
+  // The first byte of every magic compression_at() knows; lzma's header
+  // starts with its property byte 0x5d, which is too common to try blindly,
+  // so it is only taken where the whole 13-byte header is plausible.
+  static constexpr std::uint8_t firsts[] = {0x1f, 0xfd, 0x28, 0x02, 0x04, 0x89, 'B', 0x5d};
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < b.size() && out.size() < cap; ++i) {
+    if (std::find(std::begin(firsts), std::end(firsts), b[i]) == std::end(firsts)) continue;
+    if (compression_at(b.subspan(i))) out.push_back(i);
   }
-  bool grow() {
-    if (bytes.size() >= limit) return false;
-    bytes.resize(std::min(limit, bytes.size() * 2));
-    return true;
-  }
-};
-
-mquire::error too_large(const char* what, std::size_t limit) {
-  return make_error(error_code::out_of_range,
-                    std::string(what) + " payload decompresses to more than " + std::to_string(limit) + " bytes");
+  return out;
 }
 
-mquire::result<decompressed> xz(std::span<const std::uint8_t> in, std::size_t limit) {
-  lzma_stream s = LZMA_STREAM_INIT;
-  if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
-    return make_error(error_code::unsupported, "xz: cannot start the decoder");
-  output_buffer buf(in.size(), limit);
-  s.next_in = in.data();
-  s.avail_in = in.size();
-  s.next_out = buf.bytes.data();
-  s.avail_out = buf.bytes.size();
-  lzma_ret rc = LZMA_OK;
-  while (rc == LZMA_OK) {
-    if (s.avail_out == 0) {
-      const std::size_t done = buf.bytes.size();
-      if (!buf.grow()) {
-        lzma_end(&s);
-        return too_large("xz", limit);
+std::string describe_kernel(std::span<const std::uint8_t> b) {
+  if (has_at(b, 0, "\x7f" "ELF", 4)) return "vmlinux ELF";
+  if (is_arm64_image(b)) return "arm64 Image";
+  return "raw kernel image";
+}
+
+mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t limit, int depth);
+
+// Decompressed bytes are the kernel when they hold a token table; otherwise
+// they may be another wrapper (an EFI zboot holds an Image.gz, say).
+mquire::result<decompressed> settle(decompressed d, std::size_t limit, int depth) {
+  if (holds_token_table(d.bytes)) {
+    d.how += " -> " + describe_kernel(d.bytes) + ", " + std::to_string(d.bytes.size()) + " bytes";
+    return d;
+  }
+  auto inner = unwrap(d.bytes, limit, depth + 1);
+  if (!inner) {
+    // Kernels without a token table (uncompressed names) still count as
+    // the answer when nothing inside them looks like another layer.
+    d.how += " -> " + describe_kernel(d.bytes) + ", " + std::to_string(d.bytes.size()) + " bytes (no token table)";
+    return d;
+  }
+  inner->how = d.how + " -> " + inner->how;
+  return inner;
+}
+
+// Tries every embedded stream in file order; the first whose contents hold
+// a token table wins. Reports what was tried when none does.
+mquire::result<decompressed> search_embedded(std::span<const std::uint8_t> b, std::size_t limit, int depth) {
+  const auto starts = stream_starts(b, max_embedded_attempts);
+  std::string tried;
+  std::optional<decompressed> largest;
+  for (std::size_t at : starts) {
+    const auto c = compression_at(b.subspan(at));
+    auto d = decompress(*c, b.subspan(at), limit);
+    if (!d) continue;
+    if (!tried.empty()) tried += ", ";
+    tried += std::string(to_string(*c)) + " at " + hex(at) + " (" + std::to_string(d->bytes.size()) + " bytes)";
+    d->how = "embedded " + d->how + " stream at file offset " + hex(at);
+    if (holds_token_table(d->bytes)) return settle(std::move(*d), limit, depth);
+    if (depth + 1 < max_depth) {
+      if (auto inner = unwrap(d->bytes, limit, depth + 1); inner && holds_token_table(inner->bytes)) {
+        inner->how = d->how + " -> " + inner->how;
+        return inner;
       }
-      s.next_out = buf.bytes.data() + done;
-      s.avail_out = buf.bytes.size() - done;
     }
-    rc = lzma_code(&s, LZMA_FINISH);
+    if (!largest || d->bytes.size() > largest->bytes.size()) largest = std::move(*d);
   }
-  const std::size_t produced = static_cast<std::size_t>(s.total_out);
-  lzma_end(&s);
-  decompressed out;
-  out.bytes = std::move(buf.bytes);
-  // One stream: the kernel appends the uncompressed size after it, which a
-  // concatenated-stream decoder would try to read as another stream.
-  if (rc != LZMA_STREAM_END)
-    return make_error(error_code::malformed, "xz payload does not decompress (liblzma error " + std::to_string(rc) + ")");
-  out.bytes.resize(produced);
-  out.how = "xz";
-  return out;
+  if (starts.empty())
+    return make_error(error_code::not_found, "no compressed stream (gzip, xz, lzma, bzip2, lz4, lzo, zstd) in " +
+                                                 std::to_string(b.size()) + " bytes");
+  if (tried.empty())
+    return make_error(error_code::not_found, std::to_string(starts.size()) +
+                                                 " places look like the start of a compressed stream, none decompresses");
+  return make_error(error_code::not_found, "no decompressed stream holds a kallsyms token table; decompressed: " + tried);
 }
 
-mquire::result<decompressed> gzip(std::span<const std::uint8_t> in, std::size_t limit) {
-  z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return make_error(error_code::unsupported, "gzip: cannot start zlib");
-  output_buffer buf(in.size(), limit);
-  z.next_in = const_cast<Bytef*>(in.data());
-  z.avail_in = static_cast<uInt>(std::min<std::size_t>(in.size(), UINT32_MAX));
-  int rc = Z_OK;
-  std::size_t produced = 0;
-  while (rc == Z_OK) {
-    if (produced == buf.bytes.size() && !buf.grow()) {
-      inflateEnd(&z);
-      return too_large("gzip", limit);
-    }
-    z.next_out = buf.bytes.data() + produced;
-    z.avail_out = static_cast<uInt>(std::min<std::size_t>(buf.bytes.size() - produced, UINT32_MAX));
-    const uInt before = z.avail_out;
-    rc = inflate(&z, Z_NO_FLUSH);
-    produced += before - z.avail_out;
+mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t limit, int depth) {
+  if (depth >= max_depth) return make_error(error_code::unsupported, "more than 4 layers of wrapping");
+  if (is_bzimage(b)) {
+    auto d = unpack_bzimage(b, limit);
+    if (!d) return d;
+    return settle(std::move(*d), limit, depth);
   }
-  inflateEnd(&z);
-  if (rc != Z_STREAM_END) return make_error(error_code::malformed, "gzip payload does not decompress (zlib error " + std::to_string(rc) + ")");
-  decompressed out;
-  out.bytes = std::move(buf.bytes);
-  out.bytes.resize(produced);
-  out.how = "gzip";
-  return out;
-}
-
-mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t limit) {
-  ZSTD_DStream* z = ZSTD_createDStream();
-  ZSTD_initDStream(z);
-  output_buffer buf(in.size(), limit);
-  ZSTD_inBuffer ib{in.data(), in.size(), 0};
-  std::size_t produced = 0;
-  std::size_t rc = 1;
-  while (rc != 0 && ib.pos < ib.size) {
-    if (produced == buf.bytes.size() && !buf.grow()) {
-      ZSTD_freeDStream(z);
-      return too_large("zstd", limit);
-    }
-    ZSTD_outBuffer ob{buf.bytes.data() + produced, buf.bytes.size() - produced, 0};
-    rc = ZSTD_decompressStream(z, &ob, &ib);
-    produced += ob.pos;
-    if (ZSTD_isError(rc)) break;
+  if (is_efi_zboot(b)) {
+    auto d = unpack_efi_zboot(b, limit);
+    if (!d) return d;
+    return settle(std::move(*d), limit, depth);
   }
-  ZSTD_freeDStream(z);
-  if (rc != 0) return make_error(error_code::malformed, "zstd payload does not decompress");
-  decompressed out;
-  out.bytes = std::move(buf.bytes);
-  out.bytes.resize(produced);
-  out.how = "zstd";
-  return out;
+  if (const auto c = compression_at(b)) {
+    auto d = decompress(*c, b, limit);
+    if (d) {
+      d->how = "whole file, " + d->how;
+      return settle(std::move(*d), limit, depth);
+    }
+  }
+  auto d = search_embedded(b, limit, depth);
+  if (d && is_arm_zimage(b)) d->how = "ARM zImage, " + d->how;
+  return d;
 }
 
 } // namespace
 
-mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload, std::size_t limit) {
-  if (has_magic(payload, xz_magic, sizeof xz_magic)) return xz(payload, limit);
-  if (has_magic(payload, gzip_magic, sizeof gzip_magic)) return gzip(payload, limit);
-  if (has_magic(payload, zstd_magic, sizeof zstd_magic)) return zstd(payload, limit);
-  return make_error(error_code::unsupported, "the payload's compression is not recognised (no xz, gzip or zstd magic)");
+bool is_bzimage(std::span<const std::uint8_t> b) noexcept { return has_at(b, 0x202, "HdrS", 4); }
+
+bool is_efi_zboot(std::span<const std::uint8_t> b) noexcept { return has_at(b, 0, "MZ", 2) && has_at(b, 4, "zimg", 4); }
+
+bool is_arm_zimage(std::span<const std::uint8_t> b) noexcept {
+  // The zImage magic 0x016f2818 at 0x24, little-endian or big-endian.
+  return has_at(b, 0x24, "\x18\x28\x6f\x01", 4) || has_at(b, 0x24, "\x01\x6f\x28\x18", 4);
+}
+
+bool is_arm64_image(std::span<const std::uint8_t> b) noexcept { return has_at(b, 0x38, "ARM\x64", 4); }
+
+bool holds_token_table(std::span<const std::uint8_t> b) {
+  const mquire::byte_reader r(b);
+  bool found = false;
+  mquire::for_each_digit_run(b, [&](std::size_t at) {
+    if (!found) found = !mquire::read_token_tables(r, at).empty();
+  });
+  return found;
 }
 
 mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit) {
@@ -147,22 +145,44 @@ mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, 
   // payload_offset/payload_length at 0x248/0x24c (boot protocol 2.08+),
   // relative to the protected-mode code that follows the setup sectors.
   const auto setup_sects = r.u8(0x1f1);
-  const auto version = r.u16(0x206, mquire::byte_order::little);
-  const auto off = r.u32(0x248, mquire::byte_order::little);
-  const auto len = r.u32(0x24c, mquire::byte_order::little);
+  const auto version = r.u16(0x206, le);
+  const auto off = r.u32(0x248, le);
+  const auto len = r.u32(0x24c, le);
   if (!setup_sects || !version || !off || !len) return make_error(error_code::out_of_range, "bzImage setup header is truncated");
   if (*version < 0x208)
-    return make_error(error_code::unsupported, "bzImage boot protocol " + mquire::detail::hex(*version) +
-                                                   " has no payload fields (2.08 or later needed)");
+    return make_error(error_code::unsupported,
+                      "bzImage boot protocol " + hex(*version) + " has no payload fields (2.08 or later needed)");
   const std::size_t pm_start = (std::size_t{*setup_sects == 0 ? 4u : *setup_sects} + 1) * 512;
   const std::size_t at = pm_start + *off;
   if (!r.fits(at, *len))
-    return make_error(error_code::out_of_range, "bzImage payload [" + mquire::detail::hex(at) + ", +" +
-                                                    mquire::detail::hex(*len) + ") lies outside the file");
+    return make_error(error_code::out_of_range, "bzImage payload [" + hex(at) + ", +" + hex(*len) + ") lies outside the file");
   auto d = decompress_payload(file.subspan(at, *len), limit);
   if (!d) return d;
-  d->how = "bzImage payload at file offset " + mquire::detail::hex(at) + ", " + d->how;
+  d->how = "bzImage payload at file offset " + hex(at) + ", " + d->how;
   return d;
+}
+
+mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file, std::size_t limit) {
+  // EFI zboot (drivers/firmware/efi/libstub/zboot-header.S): "MZ", "zimg",
+  // payload offset and size (u32 LE) at 8 and 12, the compression's name
+  // as a string at 24.
+  const mquire::byte_reader r(file);
+  const auto off = r.u32(8, le);
+  const auto len = r.u32(12, le);
+  if (!off || !len) return make_error(error_code::out_of_range, "EFI zboot header is truncated");
+  if (!r.fits(*off, *len))
+    return make_error(error_code::out_of_range,
+                      "EFI zboot payload [" + hex(*off) + ", +" + hex(*len) + ") lies outside the file");
+  std::string named(r.chars(24, 16));
+  named = named.substr(0, named.find('\0'));
+  auto d = decompress_payload(file.subspan(*off, *len), limit);
+  if (!d) return make_error(d.err().code, "EFI zboot payload (" + named + "): " + d.err().message);
+  d->how = "EFI zboot payload at file offset " + hex(*off) + ", " + d->how;
+  return d;
+}
+
+mquire::result<decompressed> unpack_kernel_image(std::span<const std::uint8_t> file, std::size_t limit) {
+  return unwrap(file, limit, 0);
 }
 
 } // namespace tool

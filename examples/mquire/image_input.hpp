@@ -1,7 +1,10 @@
-// Compressed kernel images: the payload is found by the image's own headers
-// (x86 bzImage: payload_offset/payload_length in the setup header), its
-// compression by magic, and it is decompressed in memory. A vmlinux ELF
-// payload is then read with its program headers (link-time addresses).
+// Kernel images as shipped: the kernel proper (vmlinux ELF, arm64 Image, a
+// raw Image) inside zero or more wrappers - x86 bzImage, arm64 EFI zboot,
+// ARM zImage, s390 and MIPS boot images, or a plain compressed file
+// (Image.gz, vmlinux.xz). Wrappers are recognised by their headers where
+// they have one (bzImage, zboot, a compression magic at offset 0); any other
+// image is searched for embedded compressed streams, and the stream whose
+// contents hold a kallsyms token table is the kernel.
 #pragma once
 
 #include <cstdint>
@@ -11,20 +14,33 @@
 
 #include <mquire/error.hpp>
 
+#include "decompress.hpp"
+
 namespace tool {
 
-struct decompressed {
-  std::vector<std::uint8_t> bytes;
-  std::string how; // e.g. "bzImage payload at 0x4a4c, xz"
-};
-
-// Upper bound on what a payload may decompress to (kernels are tens of MiB);
-// a hostile payload cannot make the tool allocate more than this.
-inline constexpr std::size_t max_decompressed = 1ull << 30;
-
-// Decompresses by magic; refuses output beyond `limit` bytes.
-mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload,
-                                                std::size_t limit = max_decompressed);
+// Wrappers that name where their payload is.
 mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed);
+mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed);
+
+bool is_bzimage(std::span<const std::uint8_t> b) noexcept;
+bool is_efi_zboot(std::span<const std::uint8_t> b) noexcept;
+bool is_arm_zimage(std::span<const std::uint8_t> b) noexcept;
+bool is_arm64_image(std::span<const std::uint8_t> b) noexcept;
+
+// Whether `b` holds a kallsyms token table (digit run + a consistent index):
+// what tells a kernel from the other compressed things an image carries.
+bool holds_token_table(std::span<const std::uint8_t> b);
+
+// How much embedded-stream searching is allowed: hostile files full of
+// magic bytes cost at most this many decompression attempts.
+inline constexpr std::size_t max_embedded_attempts = 48;
+
+// The kernel proper inside `file`, unwrapped through as many layers as it
+// takes (at most 4). `how` says every step ("EFI zboot payload at 0x..., gzip
+// -> arm64 Image"). A file without a wrapper header is searched for embedded
+// streams straight away: the caller has already looked for kallsyms in the
+// file itself. Errors say what was tried.
+mquire::result<decompressed> unpack_kernel_image(std::span<const std::uint8_t> file,
+                                                 std::size_t limit = max_decompressed);
 
 } // namespace tool

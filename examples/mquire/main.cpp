@@ -75,10 +75,31 @@ int run(const common_options& o, bool inspect) {
 
   auto opened = tool::open_input(o.file, forced);
   if (auto* f = std::get_if<tool::open_failure>(&opened)) return fail(f->exit_code, f->message);
-  auto& in = *std::get<std::unique_ptr<tool::input>>(opened);
+  std::unique_ptr<tool::input> holder = std::move(std::get<std::unique_ptr<tool::input>>(opened));
 
-  auto scanned = tool::scan(in, so);
+  auto scanned = tool::scan(*holder, so);
   if (!scanned) return fail(unreadable, o.file + ": " + scanned.err().message);
+  // A file with no table of its own may wrap a compressed kernel that no
+  // header announced (a MIPS vmlinuz ELF, an s390 image, a firmware blob).
+  std::string unwrap_note;
+  const auto fmt = holder->map().format;
+  if (scanned->tables.empty() &&
+      (fmt == tool::input_format::raw || fmt == tool::input_format::vmlinux || fmt == tool::input_format::image)) {
+    auto inner = tool::open_embedded_kernel(*holder);
+    if (auto* f = std::get_if<tool::open_failure>(&inner)) {
+      unwrap_note = "; no embedded kernel either: " + f->message;
+    } else {
+      auto& k = std::get<std::unique_ptr<tool::input>>(inner);
+      auto again = tool::scan(*k, so);
+      if (again && !again->tables.empty()) {
+        holder = std::move(k);
+        scanned = std::move(again);
+      } else {
+        unwrap_note = "; the embedded kernel (" + k->map().description + ") holds none either";
+      }
+    }
+  }
+  auto& in = *holder;
   tool::scan_result& r = *scanned;
   std::optional<tool::addressing> addr;
   if (!r.tables.empty()) addr = tool::resolve_addresses(r.tables.front(), r, in, so.base);
@@ -93,11 +114,11 @@ int run(const common_options& o, bool inspect) {
     return fail(not_found,
                 fmt::format("no kallsyms table found in {} ({}, {} bytes in {} segments): {} digit-run landmarks, {} "
                             "token tables, {} marker candidates, {} num_syms candidates, {} name streams; furthest "
-                            "stage: {}{}",
+                            "stage: {}{}{}",
                             o.file, mquire::sources::to_string(in.map().format), r.bytes, r.segments, r.stats.digit_runs,
                             r.stats.token_tables, r.stats.marker_candidates, r.stats.num_syms_candidates,
                             r.stats.names_decoded, mquire::to_string(r.furthest),
-                            r.furthest_detail.empty() ? "" : " (" + r.furthest_detail + ")"));
+                            r.furthest_detail.empty() ? "" : " (" + r.furthest_detail + ")", unwrap_note));
   }
   const tool::found_table& best = r.tables.front();
   if (auto w = tool::address_warning(best, *a); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());

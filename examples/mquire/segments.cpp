@@ -55,26 +55,45 @@ private:
   input_map map_;
 };
 
-// A decompressed image: a vmlinux ELF when the payload is one (x86), else
-// the bytes themselves with no addresses known.
+// The map of a kernel proper: a vmlinux ELF's program headers (link-time
+// addresses), an arm64 Image (file offset 0 is _text; its base is inferred
+// later from its relocations), or bytes with no addresses known.
+mquire::result<input_map> kernel_map(std::span<const std::uint8_t> bytes, const std::string& how) {
+  input_map m;
+  if (detect_format(bytes.first(std::min<std::size_t>(bytes.size(), 4096))) == input_format::vmlinux) {
+    auto elf = parse_elf(bytes);
+    if (!elf) return mquire::make_error(elf.err().code, how + ": " + elf.err().message);
+    m = std::move(*elf);
+    m.description = how + " -> " + m.description;
+  } else {
+    m.segments.push_back({0, bytes.size(), 0, false, {}});
+    if (is_arm64_image(bytes)) {
+      m.word_size = 8;
+      m.order = mquire::byte_order::little;
+    }
+    m.description = how.empty() ? "arm64 Image, " + std::to_string(bytes.size()) + " bytes" : how;
+  }
+  m.format = input_format::image;
+  return m;
+}
+
 std::variant<std::unique_ptr<input>, open_failure> from_image(const std::string& path,
                                                               mquire::result<decompressed> d) {
   if (!d) return open_failure{3, path + ": " + d.err().message};
-  input_map m;
-  if (detect_format(d->bytes) == input_format::vmlinux) {
-    auto elf = parse_elf(d->bytes);
-    if (!elf) return open_failure{3, path + ": decompressed payload: " + elf.err().message};
-    m = std::move(*elf);
-    m.description = d->how + " -> " + m.description;
-  } else {
-    m.segments.push_back({0, d->bytes.size(), 0, false, {}});
-    m.description = d->how + " -> " + std::to_string(d->bytes.size()) + " bytes, no ELF headers";
-  }
-  m.format = input_format::image;
-  return std::unique_ptr<input>(new mapped_input(std::move(d->bytes), std::move(m)));
+  auto m = kernel_map(d->bytes, d->how);
+  if (!m) return open_failure{3, path + ": " + m.err().message};
+  return std::unique_ptr<input>(new mapped_input(std::move(d->bytes), std::move(*m)));
 }
 
 } // namespace
+
+std::variant<std::unique_ptr<input>, open_failure> open_embedded_kernel(const input& in) {
+  const auto bytes = in.whole();
+  if (bytes.empty() || bytes.size() > max_embedding_file) return open_failure{1, "too large to hold a kernel image"};
+  auto d = unpack_kernel_image(bytes);
+  if (!d) return open_failure{1, d.err().message};
+  return from_image("", std::move(d));
+}
 
 std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string& path,
                                                               std::optional<input_format> forced) {
@@ -93,18 +112,17 @@ std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string&
                                   "(configure with -DMQUIRE_WITH_KDUMPFILE=ON)"};
 #endif
   }
-  if (fmt == input_format::image && bytes.size() >= 0x40 && std::memcmp(bytes.data() + 0x38, "ARM\x64", 4) == 0) {
-    // arm64 Image: uncompressed, file offset 0 is _text; addresses are
-    // link-time, with the base inferred later from the Image's relocations.
-    input_map m;
-    m.format = input_format::image;
-    m.segments.push_back({0, bytes.size(), 0, false, {}});
-    m.word_size = 8;
-    m.order = mquire::byte_order::little;
-    m.description = "arm64 Image, " + std::to_string(bytes.size()) + " bytes";
-    return std::unique_ptr<input>(new mapped_input(std::move(*file), std::move(m)));
+  if (fmt == input_format::image && is_arm64_image(bytes)) {
+    auto m = kernel_map(bytes, "");
+    return std::unique_ptr<input>(new mapped_input(std::move(*file), std::move(*m)));
   }
-  if (fmt == input_format::image) return from_image(path, unpack_bzimage(bytes));
+  // Wrapped kernels: a bzImage, EFI zboot or zImage, or a whole file that
+  // is one compressed stream (Image.gz, vmlinux.xz). A raw dump whose first
+  // bytes merely look like a compression header stays a raw dump.
+  if (fmt == input_format::image) return from_image(path, unpack_kernel_image(bytes));
+  if (!forced && compression_at(bytes)) {
+    if (auto d = unpack_kernel_image(bytes)) return from_image(path, std::move(d));
+  }
   mquire::result<input_map> m = [&]() -> mquire::result<input_map> {
     switch (fmt) {
     case input_format::lime: return parse_lime(bytes);

@@ -56,4 +56,13 @@ struct open_failure {
 std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string& path,
                                                               std::optional<input_format> forced);
 
+// Files up to this size are searched for an embedded compressed kernel when
+// no kallsyms table is found in them directly (an ELF-wrapped MIPS vmlinuz,
+// an s390 image, a firmware blob); kernel images are tens of MiB.
+inline constexpr std::size_t max_embedding_file = 512ull << 20;
+
+// The kernel inside `in` (a mapped file with no kallsyms of its own), from
+// the compressed streams it embeds; a failure says what was tried.
+std::variant<std::unique_ptr<input>, open_failure> open_embedded_kernel(const input& in);
+
 } // namespace tool

@@ -21,5 +21,5 @@
 #include "addressing/resolve.hpp"
 #include "addressing/vmcoreinfo.hpp"
 #include "addressing/x86_64_paging.hpp"
-#include "addressing/arm64_image.hpp"
+#include "addressing/image_relocations.hpp"
 #include "landmarks.hpp"

@@ -1,0 +1,343 @@
+#include "decompress.hpp"
+
+#include <bzlib.h>
+#include <lz4.h>
+#include <lz4frame.h>
+#include <lzma.h>
+#include <lzo/lzo1x.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include <mquire/bytes.hpp>
+
+namespace tool {
+namespace {
+
+using mquire::error_code;
+using mquire::make_error;
+
+constexpr std::uint8_t gzip_magic[] = {0x1f, 0x8b, 0x08}; // deflate is the only method gzip defines
+constexpr std::uint8_t xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
+constexpr std::uint8_t bzip2_magic[] = {'B', 'Z', 'h'};
+constexpr std::uint8_t lz4_legacy_magic[] = {0x02, 0x21, 0x4c, 0x18};
+constexpr std::uint8_t lz4_frame_magic[] = {0x04, 0x22, 0x4d, 0x18};
+constexpr std::uint8_t lzop_magic[] = {0x89, 'L', 'Z', 'O', 0x00, 0x0d, 0x0a, 0x1a, 0x0a};
+constexpr std::uint8_t zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
+
+template <std::size_t N> bool starts(std::span<const std::uint8_t> b, const std::uint8_t (&m)[N]) {
+  return b.size() >= N && std::memcmp(b.data(), m, N) == 0;
+}
+
+// The kernel's lzma payloads come from `lzma -9`: properties 0x5d (lc=3,
+// lp=0, pb=2) and a dictionary of 2^n or 2^n + 2^(n-1) bytes.
+bool plausible_lzma_header(std::span<const std::uint8_t> b) {
+  if (b.size() < 13 || b[0] != 0x5d) return false;
+  const std::uint32_t dict = b[1] | (b[2] << 8) | (b[3] << 16) | (std::uint32_t{b[4]} << 24);
+  if (dict < 4096 || dict > (1u << 30)) return false;
+  const std::uint32_t top = std::uint32_t{1} << (31 - __builtin_clz(dict));
+  return dict == top || dict == top + top / 2;
+}
+
+bool plausible_bzip2_header(std::span<const std::uint8_t> b) {
+  // "BZh" + block size digit + the first block's magic (pi: 0x314159265359).
+  static constexpr std::uint8_t block[] = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
+  return b.size() >= 10 && starts(b, bzip2_magic) && b[3] >= '1' && b[3] <= '9' &&
+         std::memcmp(b.data() + 4, block, sizeof block) == 0;
+}
+
+mquire::error too_large(compression c, std::size_t limit) {
+  return make_error(error_code::out_of_range, std::string(to_string(c)) + " payload decompresses to more than " +
+                                                   std::to_string(limit) + " bytes");
+}
+
+mquire::error malformed(compression c, const std::string& why) {
+  return make_error(error_code::malformed, std::string(to_string(c)) + " payload does not decompress (" + why + ")");
+}
+
+// Output that grows by doubling up to a limit; kernels compress about 4:1,
+// so it starts near that.
+class output_buffer {
+public:
+  output_buffer(std::size_t input, std::size_t limit) : limit_(limit) {
+    bytes_.resize(std::min(limit, std::max<std::size_t>(1u << 20, input * 4)));
+  }
+  // Room for at least `n` more bytes after `produced`; false past the limit.
+  bool reserve(std::size_t produced, std::size_t n) {
+    if (n > limit_ || produced > limit_ - n) return false;
+    while (bytes_.size() - produced < n) bytes_.resize(std::min(limit_, bytes_.size() * 2));
+    return true;
+  }
+  std::uint8_t* at(std::size_t produced) { return bytes_.data() + produced; }
+  std::size_t room(std::size_t produced) const { return bytes_.size() - produced; }
+  decompressed finish(std::size_t produced, compression c) && {
+    bytes_.resize(produced);
+    return decompressed{std::move(bytes_), std::string(to_string(c))};
+  }
+
+private:
+  std::vector<std::uint8_t> bytes_;
+  std::size_t limit_;
+};
+
+// One call of a streaming decoder: how many bytes it wrote, and whether the
+// stream ended, needs another call, or failed (with the library's reason).
+struct step_result {
+  enum { more, end, failed } status;
+  std::size_t written = 0;
+  std::string why{};
+};
+
+// Runs a streaming decoder until its stream ends, growing the output. A
+// decoder that stops making progress has run out of input: truncated.
+template <class Step>
+mquire::result<decompressed> drain(compression c, std::size_t input_size, std::size_t limit, Step&& step) {
+  output_buffer out(input_size, limit);
+  std::size_t produced = 0;
+  int stalls = 0;
+  for (;;) {
+    if (out.room(produced) == 0) {
+      if (produced >= limit) return too_large(c, limit);
+      out.reserve(produced, std::min(std::max<std::size_t>(produced, 1u << 20), limit - produced));
+    }
+    const step_result s = step(out.at(produced), out.room(produced));
+    produced += s.written;
+    if (s.status == step_result::end) return std::move(out).finish(produced, c);
+    if (s.status == step_result::failed) return malformed(c, s.why);
+    stalls = s.written == 0 ? stalls + 1 : 0;
+    if (stalls > 2) return malformed(c, "the input ends before the stream does");
+  }
+}
+
+mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint8_t> in, std::size_t limit) {
+  lzma_stream s = LZMA_STREAM_INIT;
+  // One stream only: the kernel appends the uncompressed size after it,
+  // which a concatenated-stream decoder would try to read as another one.
+  const lzma_ret init = c == compression::xz ? lzma_stream_decoder(&s, UINT64_MAX, 0) : lzma_alone_decoder(&s, UINT64_MAX);
+  if (init != LZMA_OK) return make_error(error_code::unsupported, "liblzma cannot start its decoder");
+  s.next_in = in.data();
+  s.avail_in = in.size();
+  auto r = drain(c, in.size(), limit, [&](std::uint8_t* out, std::size_t room) {
+    s.next_out = out;
+    s.avail_out = room;
+    const lzma_ret rc = lzma_code(&s, LZMA_RUN);
+    const std::size_t written = room - s.avail_out;
+    if (rc == LZMA_STREAM_END) return step_result{step_result::end, written};
+    if (rc == LZMA_OK || rc == LZMA_BUF_ERROR) return step_result{step_result::more, written};
+    return step_result{step_result::failed, written, "liblzma error " + std::to_string(rc)};
+  });
+  lzma_end(&s);
+  return r;
+}
+
+mquire::result<decompressed> gzip(std::span<const std::uint8_t> in, std::size_t limit) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return make_error(error_code::unsupported, "zlib cannot start inflate");
+  z.next_in = const_cast<Bytef*>(in.data());
+  z.avail_in = static_cast<uInt>(std::min<std::size_t>(in.size(), UINT32_MAX));
+  auto r = drain(compression::gzip, in.size(), limit, [&](std::uint8_t* out, std::size_t room) {
+    z.next_out = out;
+    z.avail_out = static_cast<uInt>(std::min<std::size_t>(room, UINT32_MAX));
+    const uInt before = z.avail_out;
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    const std::size_t written = before - z.avail_out;
+    if (rc == Z_STREAM_END) return step_result{step_result::end, written};
+    if (rc == Z_OK || rc == Z_BUF_ERROR) return step_result{step_result::more, written};
+    return step_result{step_result::failed, written, std::string("zlib: ") + (z.msg ? z.msg : std::to_string(rc))};
+  });
+  inflateEnd(&z);
+  return r;
+}
+
+mquire::result<decompressed> bzip2(std::span<const std::uint8_t> in, std::size_t limit) {
+  bz_stream z{};
+  if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK) return make_error(error_code::unsupported, "libbz2 cannot start its decoder");
+  z.next_in = const_cast<char*>(reinterpret_cast<const char*>(in.data()));
+  z.avail_in = static_cast<unsigned>(std::min<std::size_t>(in.size(), UINT32_MAX));
+  auto r = drain(compression::bzip2, in.size(), limit, [&](std::uint8_t* out, std::size_t room) {
+    z.next_out = reinterpret_cast<char*>(out);
+    z.avail_out = static_cast<unsigned>(std::min<std::size_t>(room, UINT32_MAX));
+    const unsigned before = z.avail_out;
+    const int rc = BZ2_bzDecompress(&z);
+    const std::size_t written = before - z.avail_out;
+    if (rc == BZ_STREAM_END) return step_result{step_result::end, written};
+    if (rc == BZ_OK) return step_result{step_result::more, written};
+    return step_result{step_result::failed, written, "libbz2 error " + std::to_string(rc)};
+  });
+  BZ2_bzDecompressEnd(&z);
+  return r;
+}
+
+mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t limit) {
+  ZSTD_DStream* z = ZSTD_createDStream();
+  if (!z) return make_error(error_code::unsupported, "libzstd cannot start its decoder");
+  ZSTD_initDStream(z);
+  ZSTD_inBuffer ib{in.data(), in.size(), 0};
+  auto r = drain(compression::zstd, in.size(), limit, [&](std::uint8_t* out, std::size_t room) {
+    ZSTD_outBuffer ob{out, room, 0};
+    const std::size_t rc = ZSTD_decompressStream(z, &ob, &ib);
+    if (ZSTD_isError(rc)) return step_result{step_result::failed, ob.pos, ZSTD_getErrorName(rc)};
+    return step_result{rc == 0 ? step_result::end : step_result::more, ob.pos};
+  });
+  ZSTD_freeDStream(z);
+  return r;
+}
+
+mquire::result<decompressed> lz4_frame(std::span<const std::uint8_t> in, std::size_t limit) {
+  LZ4F_dctx* z = nullptr;
+  if (LZ4F_isError(LZ4F_createDecompressionContext(&z, LZ4F_VERSION)))
+    return make_error(error_code::unsupported, "liblz4 cannot start its decoder");
+  std::size_t pos = 0;
+  auto r = drain(compression::lz4, in.size(), limit, [&](std::uint8_t* out, std::size_t room) {
+    std::size_t out_n = room, in_n = in.size() - pos;
+    const std::size_t rc = LZ4F_decompress(z, out, &out_n, in.data() + pos, &in_n, nullptr);
+    pos += in_n;
+    if (LZ4F_isError(rc)) return step_result{step_result::failed, out_n, LZ4F_getErrorName(rc)};
+    return step_result{rc == 0 ? step_result::end : step_result::more, out_n};
+  });
+  LZ4F_freeDecompressionContext(z);
+  return r;
+}
+
+// lz4 -l (what the kernel build runs): the magic, then blocks of
+// {u32 compressed size, data}, each at most 8 MiB once decompressed. The
+// stream has no end marker; it ends where the input does or where a block
+// cannot be one (the appended size, the image's next bytes).
+mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::size_t limit) {
+  constexpr std::size_t block_max = 8u << 20;
+  const mquire::byte_reader r(in);
+  output_buffer out(in.size(), limit);
+  std::size_t produced = 0, pos = sizeof lz4_legacy_magic;
+  while (pos + 4 <= in.size()) {
+    const std::uint32_t n = *r.u32(pos, mquire::byte_order::little);
+    if (n == 0x184c2102) { // another legacy stream follows
+      pos += 4;
+      continue;
+    }
+    if (n == 0 || n > static_cast<std::uint32_t>(LZ4_compressBound(static_cast<int>(block_max))) || !r.fits(pos + 4, n)) break;
+    if (!out.reserve(produced, block_max)) return too_large(compression::lz4, limit);
+    const int got = LZ4_decompress_safe(reinterpret_cast<const char*>(in.data() + pos + 4),
+                                        reinterpret_cast<char*>(out.at(produced)), static_cast<int>(n),
+                                        static_cast<int>(block_max));
+    if (got < 0) {
+      if (produced == 0) return malformed(compression::lz4, "the first block is corrupt");
+      break;
+    }
+    produced += static_cast<std::size_t>(got);
+    pos += 4 + n;
+  }
+  if (produced == 0) return malformed(compression::lz4, "no block");
+  return std::move(out).finish(produced, compression::lz4);
+}
+
+// lzop's container (what `lzop -9` writes for the kernel): a header, then
+// blocks of {u32 uncompressed size, u32 compressed size, checksums, data}
+// ending with a zero size; a block whose sizes are equal is stored as is.
+mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t limit) {
+  constexpr auto be = mquire::byte_order::big;
+  constexpr std::uint32_t adler32_d = 0x1, adler32_c = 0x2, extra_field = 0x40, crc32_d = 0x100, crc32_c = 0x200,
+                          filter = 0x800;
+  constexpr std::size_t block_max = 64u << 20; // lzop writes 256 KiB blocks
+  if (lzo_init() != LZO_E_OK) return make_error(error_code::unsupported, "liblzo2 cannot start");
+  const mquire::byte_reader r(in);
+  std::size_t pos = sizeof lzop_magic;
+  const auto version = r.u16(pos, be);
+  if (!version) return malformed(compression::lzo, "truncated header");
+  pos += 4; // version, library version
+  if (*version >= 0x0940) pos += 2; // version needed to extract
+  const auto method = r.u8(pos);
+  pos += *version >= 0x0940 ? 2 : 1; // method, level
+  const auto flags = r.u32(pos, be);
+  if (!method || !flags) return malformed(compression::lzo, "truncated header");
+  if (*method < 1 || *method > 3) return malformed(compression::lzo, "method " + std::to_string(*method) + " is not LZO1X");
+  pos += 4;
+  if (*flags & filter) pos += 4;
+  pos += *version >= 0x0940 ? 12 : 8; // mode, mtime (low, high)
+  const auto name_len = r.u8(pos);
+  if (!name_len) return malformed(compression::lzo, "truncated header");
+  pos += 1 + *name_len + 4; // name, header checksum
+  if (*flags & extra_field) {
+    const auto extra = r.u32(pos, be);
+    if (!extra || *extra > in.size()) return malformed(compression::lzo, "truncated header");
+    pos += 4 + *extra + 4;
+  }
+  output_buffer out(in.size(), limit);
+  std::size_t produced = 0;
+  for (;;) {
+    const auto dst_len = r.u32(pos, be);
+    if (!dst_len) return malformed(compression::lzo, "the input ends before the end-of-stream block");
+    if (*dst_len == 0) break;
+    const auto src_len = r.u32(pos + 4, be);
+    if (!src_len || *dst_len > block_max || *src_len > *dst_len)
+      return malformed(compression::lzo, "a block's sizes are impossible");
+    pos += 8;
+    if (*flags & adler32_d) pos += 4;
+    if (*flags & crc32_d) pos += 4;
+    if (*src_len < *dst_len) {
+      if (*flags & adler32_c) pos += 4;
+      if (*flags & crc32_c) pos += 4;
+    }
+    if (!r.fits(pos, *src_len)) return malformed(compression::lzo, "a block runs past the input");
+    if (!out.reserve(produced, *dst_len)) return too_large(compression::lzo, limit);
+    if (*src_len == *dst_len) {
+      std::memcpy(out.at(produced), in.data() + pos, *src_len);
+    } else {
+      lzo_uint got = *dst_len;
+      const int rc = lzo1x_decompress_safe(in.data() + pos, *src_len, out.at(produced), &got, nullptr);
+      if (rc != LZO_E_OK || got != *dst_len) return malformed(compression::lzo, "liblzo2 error " + std::to_string(rc));
+    }
+    produced += *dst_len;
+    pos += *src_len;
+  }
+  return std::move(out).finish(produced, compression::lzo);
+}
+
+} // namespace
+
+std::string_view to_string(compression c) noexcept {
+  switch (c) {
+  case compression::gzip: return "gzip";
+  case compression::xz: return "xz";
+  case compression::lzma: return "lzma";
+  case compression::bzip2: return "bzip2";
+  case compression::lz4: return "lz4";
+  case compression::lzo: return "lzo";
+  case compression::zstd: return "zstd";
+  }
+  return "?";
+}
+
+std::optional<compression> compression_at(std::span<const std::uint8_t> b) noexcept {
+  if (starts(b, xz_magic)) return compression::xz;
+  if (starts(b, gzip_magic)) return compression::gzip;
+  if (starts(b, zstd_magic)) return compression::zstd;
+  if (starts(b, lz4_legacy_magic) || starts(b, lz4_frame_magic)) return compression::lz4;
+  if (starts(b, lzop_magic)) return compression::lzo;
+  if (plausible_bzip2_header(b)) return compression::bzip2;
+  if (plausible_lzma_header(b)) return compression::lzma;
+  return std::nullopt;
+}
+
+mquire::result<decompressed> decompress(compression c, std::span<const std::uint8_t> in, std::size_t limit) {
+  switch (c) {
+  case compression::xz:
+  case compression::lzma: return xz_or_lzma(c, in, limit);
+  case compression::gzip: return gzip(in, limit);
+  case compression::bzip2: return bzip2(in, limit);
+  case compression::zstd: return zstd(in, limit);
+  case compression::lz4: return starts(in, lz4_frame_magic) ? lz4_frame(in, limit) : lz4_legacy(in, limit);
+  case compression::lzo: return lzo(in, limit);
+  }
+  return make_error(error_code::unsupported, "unknown compression");
+}
+
+mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload, std::size_t limit) {
+  if (auto c = compression_at(payload)) return decompress(*c, payload, limit);
+  return make_error(error_code::unsupported,
+                    "the payload's compression is not recognised (no gzip, xz, lzma, bzip2, lz4, lzo or zstd header)");
+}
+
+} // namespace tool

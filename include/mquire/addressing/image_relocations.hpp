@@ -1,0 +1,187 @@
+// Relocatable kernel images (arm64 Image, s390, ppc64, riscv64, ...) carry
+// their own relocation table (.rela.dyn) inside the image: in the file,
+// kallsyms_relative_base reads 0 and the kernel fills it in at boot. Finding
+// the one entry that targets the field gives the image's link-time base.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "../addresses.hpp"
+#include "../bytes.hpp"
+#include "../detail/hex.hpp"
+#include "../table.hpp"
+#include "resolve.hpp"
+
+namespace mquire {
+
+// Where the first symbol (the one at relative_base) lies in the range, for a
+// table decoded against a zero relative_base: linux_banner, found in front
+// of the table, is at a known distance from it.
+inline std::optional<std::uint64_t> first_symbol_offset(const kallsyms_table& t) {
+  const symbol* b = detail::find_symbol(t, "linux_banner");
+  if (!b || t.banner.empty() || t.basis != address_basis::zero_base || b->address > t.banner_offset)
+    return std::nullopt;
+  return t.banner_offset - b->address;
+}
+
+// How one architecture's relocatable kernel fixes itself up at boot: RELA
+// entries {offset, info, addend} in its byte order; info holds the type
+// in its low 32 bits and the symbol index above.
+struct relocation_scheme {
+  std::string_view arch;
+  byte_order order;
+  std::uint32_t relative;       // R_*_RELATIVE: the field receives base + addend
+  std::uint32_t absolute64;     // R_*_64 against a symbol: receives symbol + addend
+  std::uint64_t base_alignment; // the link address of the image's first byte is a multiple of this
+};
+
+inline constexpr relocation_scheme relocation_schemes[] = {
+    {"aarch64", byte_order::little, 1027, 257, 0x10000},
+    {"s390x", byte_order::big, 12, 22, 0x1000},
+    {"ppc64le", byte_order::little, 22, 38, 0x10000},
+    {"ppc64", byte_order::big, 22, 38, 0x10000},
+    {"riscv64/loongarch64", byte_order::little, 3, 2, 0x1000},
+    {"x86_64", byte_order::little, 8, 1, 0x1000},
+};
+
+namespace detail {
+
+struct rela_entry {
+  std::uint64_t offset, addend;
+};
+
+struct base_candidate {
+  std::uint64_t image_base, relative_base;
+  bool symbolic; // found through an R_*_64 against _text rather than R_*_RELATIVE
+};
+
+struct relocation_answer {
+  base_candidate best{};
+  std::size_t score = 0, second = 0, relatives = 0;
+};
+
+// Scores every way `scheme` could have relocated kallsyms_relative_base (at
+// `rb_offset` in the image) by how many R_*_RELATIVE entries then point
+// exactly at a symbol.
+inline relocation_answer score_relocations(const relocation_scheme& scheme, std::span<const std::uint8_t> image,
+                                           std::size_t rb_offset, const std::vector<std::uint64_t>& sorted_offsets) {
+  constexpr std::size_t max_candidates = 4096;
+  std::vector<rela_entry> relatives;
+  std::vector<base_candidate> candidates;
+  const byte_reader r(image);
+  const auto consider = [&](std::uint64_t base, std::uint64_t rb, bool symbolic) {
+    if (base % scheme.base_alignment != 0 || rb - base >= image.size() || candidates.size() >= max_candidates) return;
+    for (const auto& c : candidates)
+      if (c.image_base == base && c.relative_base == rb) return;
+    candidates.push_back({base, rb, symbolic});
+  };
+  for (std::size_t pos = 0; pos + 24 <= image.size(); pos += 8) {
+    const std::uint64_t info = r.uint_unchecked(pos + 8, 8, scheme.order);
+    const bool relative = info == scheme.relative;
+    const bool symbolic = (info & 0xffffffffu) == scheme.absolute64 && (info >> 32) != 0 && (info >> 32) < (1u << 24);
+    if (!relative && !symbolic) continue;
+    const rela_entry e{r.uint_unchecked(pos, 8, scheme.order), r.uint_unchecked(pos + 16, 8, scheme.order)};
+    if (relative) relatives.push_back(e);
+    // The entry that fills relative_base has offset = base + rb_offset.
+    // RELATIVE gives the value itself; a symbolic one is `_text + addend`
+    // (how kallsyms emits it), and _text is the image's first byte.
+    const std::uint64_t base = e.offset - rb_offset;
+    consider(base, relative ? e.addend : base + e.addend, !relative);
+  }
+  relocation_answer a;
+  a.relatives = relatives.size();
+  for (const auto& c : candidates) {
+    std::size_t score = 0;
+    for (const auto& e : relatives)
+      score += std::binary_search(sorted_offsets.begin(), sorted_offsets.end(), e.addend - c.relative_base) ? 1 : 0;
+    if (score > a.score) {
+      a.second = a.score;
+      a.score = score;
+      a.best = c;
+    } else if (score > a.second) {
+      a.second = score;
+    }
+  }
+  return a;
+}
+
+} // namespace detail
+
+// `image` is a relocatable kernel's image as loaded (file offset = link
+// address - the image's base), whose kallsyms_relative_base reads 0 until the
+// kernel relocates itself. The relocation entry that targets the field gives
+// both the image's base (its offset minus the field's place) and the value
+// (its addend). Every entry that could be it is scored by how many other
+// relocations then point exactly at a symbol of the table (function pointers
+// in ops tables, ...): the right one explains thousands, a wrong one next to
+// none. Every architecture's scheme whose byte order matches is tried.
+inline address_method resolve_with_image_relocations(const kallsyms_table& t, std::span<const std::uint8_t> image) {
+  address_method m;
+  m.method = "relocatable image: the relocation of kallsyms_relative_base and relocations of pointers to symbols";
+  const section_location* rb = t.section(section_role::relative_base);
+  if (!rb || t.word_size != 8 || t.basis != address_basis::zero_base) {
+    m.detail = "not a 64-bit table with an unrelocated relative_base";
+    return m;
+  }
+  std::vector<std::uint64_t> offsets; // symbol addresses relative to the first symbol
+  offsets.reserve(t.symbols.size());
+  for (const auto& s : t.symbols) offsets.push_back(s.address);
+  std::sort(offsets.begin(), offsets.end());
+  const relocation_scheme* chosen = nullptr;
+  detail::relocation_answer best;
+  std::size_t relatives = 0;
+  for (const auto& scheme : relocation_schemes) {
+    if (scheme.order != t.order) continue;
+    auto a = detail::score_relocations(scheme, image, rb->offset, offsets);
+    relatives += a.relatives;
+    if (a.score > best.score) {
+      best.second = std::max(best.score, a.second);
+      best = {a.best, a.score, best.second, a.relatives};
+      chosen = &scheme;
+    } else {
+      best.second = std::max(best.second, a.score);
+    }
+  }
+  if (!chosen || best.score < 16 || best.score < 4 * best.second) {
+    m.detail = relatives == 0 ? "no R_*_RELATIVE relocations in the image"
+                              : "no relocation of kallsyms_relative_base stands out (" + std::to_string(relatives) +
+                                    " possible relocations, best candidate explains " + std::to_string(best.score) + ")";
+    return m;
+  }
+  m.method = std::string(chosen->arch) + " " + m.method;
+  m.range_vaddr = best.best.image_base;
+  m.relative_base = best.best.relative_base;
+  m.agreeing = best.score;
+  m.detail = std::string(best.best.symbolic ? "a symbolic relocation (_text + addend)" : "an R_*_RELATIVE relocation") +
+             " sets relative_base to " + detail::hex(best.best.relative_base) + " (image base " +
+             detail::hex(best.best.image_base) + "); " + std::to_string(best.score) +
+             " other relocations then point exactly at symbols (next best candidate: " + std::to_string(best.second) + ")";
+  return m;
+}
+
+// Gives a table decoded against a zero relative_base its link-time
+// addresses, once the virtual address of the range's first byte is known and
+// either the relative_base value or the first symbol's place in the range
+// (from linux_banner). False when neither is known.
+inline bool rebase_zero_base(kallsyms_table& t, std::uint64_t range_vaddr,
+                             std::optional<std::uint64_t> relative_base = std::nullopt) {
+  const auto first = first_symbol_offset(t);
+  if (!relative_base && !first) return false;
+  const std::uint64_t mask = word_mask(t.word_size);
+  const std::uint64_t base = (relative_base ? *relative_base : range_vaddr + *first) & mask;
+  const bool percpu = t.encoding == address_encoding::base_relative_percpu;
+  for (auto& s : t.symbols)
+    if (!(percpu && is_absolute_type(s.type))) s.address = (s.address + base) & mask;
+  for (auto& s : t.sections) s.vaddr = (range_vaddr + s.offset) & mask;
+  t.relative_base = base;
+  t.basis = address_basis::virtual_address;
+  return true;
+}
+
+} // namespace mquire

@@ -48,7 +48,32 @@ struct debian_kernel {
   std::string system_map;  // fixture path
   std::size_t symbols;     // what the table holds (N)
   unsigned word_bits;
+  std::string format_says = "";   // expected in `inspect`'s description of the input
+  bool strip_symbols = false;     // the image is an ELF with its own .symtab: blank it first
 };
+
+// Blanks an ELF64 little-endian file's symbol tables and their string
+// tables in place, so that nothing but kallsyms itself can give the answer.
+// Returns how many bytes were zeroed.
+std::size_t blank_elf64_symbols(std::vector<std::uint8_t>& elf) {
+  const auto u16 = [&](std::size_t at) { return std::size_t{elf.at(at)} | std::size_t{elf.at(at + 1)} << 8; };
+  const auto u32 = [&](std::size_t at) { return u16(at) | u16(at + 2) << 16; };
+  const auto u64 = [&](std::size_t at) { return u32(at) | u32(at + 4) << 32; };
+  const std::size_t shoff = u64(0x28), shentsize = u16(0x3a), shnum = u16(0x3c);
+  std::size_t zeroed = 0;
+  const auto blank = [&](std::size_t sh) {
+    const std::size_t off = u64(sh + 0x18), size = u64(sh + 0x20);
+    std::fill(elf.begin() + static_cast<std::ptrdiff_t>(off), elf.begin() + static_cast<std::ptrdiff_t>(off + size), 0);
+    zeroed += size;
+  };
+  for (std::size_t i = 0; i < shnum; ++i) {
+    const std::size_t sh = shoff + i * shentsize;
+    if (u32(sh + 4) != 2 /* SHT_SYMTAB */) continue;
+    blank(sh);
+    blank(shoff + u32(sh + 0x28) * shentsize); // sh_link: its string table
+  }
+  return zeroed;
+}
 
 // Fetches PACKAGE=VERSION of another architecture without changing the
 // system's own configuration (its own package lists under the cache).
@@ -73,8 +98,14 @@ path fetch_foreign_deb(const debian_kernel& k) {
 
 void check_kernel_package(const debian_kernel& k) {
   const path dir = fetch_foreign_deb(k);
-  const path image = dir / "unpacked" / k.image;
+  path image = dir / "unpacked" / k.image;
   REQUIRE(std::filesystem::exists(image));
+  if (k.strip_symbols) {
+    auto bytes = support::read_file(image);
+    REQUIRE(blank_elf64_symbols(bytes) > k.symbols * 8); // names and entries were there
+    image = dir / "stripped.elf";
+    REQUIRE(support::write_file(image, bytes));
+  }
   const auto r = support::run_tool("kallsyms " + support::quote(image.string()), "deb-" + k.arch);
   REQUIRE(r.status == 0);
   CHECK(r.err.empty()); // addresses are link-time and known: no warning
@@ -92,7 +123,8 @@ void check_kernel_package(const debian_kernel& k) {
   CHECK(matched == lines);
   const auto j = nlohmann::json::parse(
       support::run_tool("inspect --format json " + support::quote(image.string()), "deb-" + k.arch + "-inspect").out);
-  CHECK(j["input_format"] == "image");
+  CHECK(j["input_format"] == (k.strip_symbols ? "vmlinux" : "image"));
+  CHECK_THAT(j["description"].get<std::string>(), Catch::Contains(k.format_says));
   CHECK(j["tables"][0]["num_syms"] == lines);
   CHECK(j["tables"][0]["addresses_are_virtual"] == true);
 }
@@ -101,15 +133,35 @@ void check_kernel_package(const debian_kernel& k) {
 
 TEST_CASE("Debian amd64 6.1 vmlinuz (bzImage, xz): every symbol is in System.map", "[debian][image]") {
   check_kernel_package({"amd64", "linux-image-6.1.0-56-amd64-unsigned", "6.1.192-2", "boot/vmlinuz-6.1.0-56-amd64",
-                        "x86_64-6.1-boot1/System.map.zst", 94266, 64});
+                        "x86_64-6.1-boot1/System.map.zst", 94266, 64, "bzImage payload"});
 }
 
 TEST_CASE("Debian i386 6.1 vmlinuz (686-pae bzImage, xz, 32-bit): every symbol is in System.map", "[debian][image]") {
   check_kernel_package({"i386", "linux-image-6.1.0-50-686-pae-unsigned", "6.1.176-1", "boot/vmlinuz-6.1.0-50-686-pae",
-                        "debian-system-maps/System.map-6.1.0-50-686-pae.zst", 45515, 32});
+                        "debian-system-maps/System.map-6.1.0-50-686-pae.zst", 45515, 32, "bzImage payload"});
 }
 
 TEST_CASE("Debian arm64 6.1 Image (relocatable, base from its own relocations)", "[debian][image]") {
   check_kernel_package({"arm64", "linux-image-6.1.0-56-arm64-unsigned", "6.1.192-2", "boot/vmlinuz-6.1.0-56-arm64",
-                        "debian-system-maps/System.map-6.1.0-56-arm64.zst", 50336, 64});
+                        "debian-system-maps/System.map-6.1.0-56-arm64.zst", 50336, 64, "arm64 Image"});
+}
+
+TEST_CASE("Debian armhf 6.1 zImage (armmp, xz, 32-bit, not relocatable)", "[debian][image]") {
+  check_kernel_package({"armhf", "linux-image-6.1.0-50-armmp", "6.1.176-1", "boot/vmlinuz-6.1.0-50-armmp",
+                        "debian-system-maps/System.map-6.1.0-50-armmp.zst", 45665, 32, "ARM zImage, embedded xz"});
+}
+
+TEST_CASE("Debian s390x 6.1 image (xz, 64-bit big-endian, base from its relocations)", "[debian][image]") {
+  check_kernel_package({"s390x", "linux-image-6.1.0-50-s390x", "6.1.176-1", "boot/vmlinuz-6.1.0-50-s390x",
+                        "debian-system-maps/System.map-6.1.0-50-s390x.zst", 34724, 64, "embedded xz"});
+}
+
+TEST_CASE("Debian ppc64el 6.1 vmlinux (ELF, its own symbol table blanked)", "[debian][image]") {
+  check_kernel_package({"ppc64el", "linux-image-6.1.0-50-powerpc64le", "6.1.176-1", "boot/vmlinux-6.1.0-50-powerpc64le",
+                        "debian-system-maps/System.map-6.1.0-50-powerpc64le.zst", 39178, 64, "ELF64 LE", true});
+}
+
+TEST_CASE("Debian mips64el 6.1 vmlinuz (ELF wrapper around an xz payload)", "[debian][image]") {
+  check_kernel_package({"mips64el", "linux-image-6.1.0-50-mips64r2el", "6.1.176-1", "boot/vmlinuz-6.1.0-50-mips64r2el",
+                        "debian-system-maps/System.map-6.1.0-50-mips64r2el.zst", 36928, 64, "embedded xz"});
 }

@@ -1,5 +1,5 @@
-// Compressed kernel images: the bzImage header reader and the payload
-// decompressors (xz, gzip, zstd), with a small output limit so that a
+// Kernel images: the wrappers (bzImage, EFI zboot, zImage, embedded streams)
+// and all seven decompressors, with a small output limit so that a
 // decompression bomb is refused rather than followed.
 #include "../examples/mquire/image_input.hpp"
 #include "fuzz_common.hpp"
@@ -7,7 +7,10 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   constexpr std::size_t limit = 8u << 20;
   const std::span<const std::uint8_t> in(data, size);
-  if (auto d = tool::unpack_bzimage(in, limit)) MQUIRE_FUZZ_CHECK(d->bytes.size() <= limit);
+  if (auto d = tool::unpack_kernel_image(in, limit)) {
+    MQUIRE_FUZZ_CHECK(d->bytes.size() <= limit);
+    MQUIRE_FUZZ_CHECK(!d->how.empty());
+  }
   if (auto d = tool::decompress_payload(in, limit)) MQUIRE_FUZZ_CHECK(d->bytes.size() <= limit);
   return 0;
 }

@@ -4,9 +4,6 @@
 // of the real dumps around their landmarks.
 //
 //   make_seeds OUTDIR [FIXTURES_DIR]     -> OUTDIR/<target>/<name>
-#include <zlib.h>
-#include <zstd.h>
-
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "generator/compressors.hpp"
 #include "generator/kallsyms_writer.hpp"
 #include "generator/memory_image.hpp"
 #include "generator/symbols.hpp"
@@ -91,26 +89,6 @@ bytes elf_core_of(const bytes& mem, const std::string& vmcoreinfo) {
   phdr(1, data + note.size(), 0x1000000, mem.size());
   out.insert(out.end(), note.begin(), note.end());
   out.insert(out.end(), mem.begin(), mem.end());
-  return out;
-}
-
-bytes gzip_of(const bytes& in) {
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  bytes out(deflateBound(&z, in.size()) + 64);
-  z.next_in = const_cast<Bytef*>(in.data());
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = out.data();
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
-bytes zstd_of(const bytes& in) {
-  bytes out(ZSTD_compressBound(in.size()));
-  out.resize(ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 3));
   return out;
 }
 
@@ -195,11 +173,30 @@ int main(int argc, char** argv) {
   with_nul.insert(with_nul.end(), info.begin(), info.end());
   with_nul.push_back(0);
   put("vmcoreinfo_fuzzer", "in-memory", with_nul);
-  const bytes payload(info.begin(), info.end());
-  put("image_fuzzer", "gzip", gzip_of(payload));
-  put("image_fuzzer", "zstd", zstd_of(payload));
-  put("image_fuzzer", "bzimage-gzip", bzimage_of(gzip_of(payload)));
-  put("image_fuzzer", "bzimage-zstd", bzimage_of(zstd_of(payload)));
+  // Images: a small kernel (a table in random bytes) in each compression,
+  // whole, inside a bzImage, an EFI zboot header and a boot image.
+  {
+    const auto syms = gen::make_symbols({.count = 200, .seed = 5});
+    const auto table = gen::write_kallsyms(syms, {.e = gen::era::v6_2});
+    const bytes kernel = gen::embed(table.bytes, {.total = 0x10000, .at = 0x1000, .decoy_digit_runs = 1, .decoy_banners = 1});
+    for (const char* c : {"gzip", "xz", "lzma", "bzip2", "lz4", "lzo", "zstd"}) {
+      const bytes packed = gen::append_size(gen::compress(c, kernel), kernel.size());
+      put("image_fuzzer", c, packed);
+      bytes boot(0x400, 0x90);
+      boot.insert(boot.end(), packed.begin(), packed.end());
+      put("image_fuzzer", std::string("embedded-") + c, boot);
+    }
+    put("image_fuzzer", "bzimage-gzip", bzimage_of(gen::gzip_compress(kernel)));
+    bytes zboot(0x40, 0);
+    const bytes payload = gen::gzip_compress(kernel);
+    std::memcpy(zboot.data(), "MZ\0\0zimg", 8);
+    const std::uint32_t off = 0x40, len = static_cast<std::uint32_t>(payload.size());
+    std::memcpy(zboot.data() + 8, &off, 4);
+    std::memcpy(zboot.data() + 12, &len, 4);
+    std::memcpy(zboot.data() + 24, "gzip", 4);
+    zboot.insert(zboot.end(), payload.begin(), payload.end());
+    put("image_fuzzer", "efi-zboot-gzip", zboot);
+  }
 
   // Small slices of the real fixtures, when present.
   if (argc > 2) {

@@ -1,4 +1,5 @@
-// The whole pipeline: bytes -> every layout -> ranked tables, plus the
+// The whole pipeline: bytes -> every layout (token-table and uncompressed
+// names) -> ranked tables, plus the
 // vmcoreinfo scan and the address resolution over the same bytes.
 #include "fuzz_common.hpp"
 
@@ -8,6 +9,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opt.max_symbols = 1u << 16;
   const auto rep = mquire::find_kallsyms(mquire::byte_range{in}, opt);
   fuzz::check_report(in, rep);
+  // Tables with uncompressed names (OpenWRT), found from their own landmark.
+  fuzz::check_report(in, mquire::find_uncompressed_kallsyms(mquire::byte_range{in}, opt));
   const auto hits = mquire::find_vmcoreinfo(in);
   const mquire::physical_reader rd = [&](std::uint64_t pa, std::uint8_t* out, std::size_t n) {
     if (pa > size || n > size - pa) return false;

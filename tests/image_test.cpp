@@ -277,3 +277,20 @@ TEST_CASE("tool: images that hold no kernel say what was tried", "[image][tool][
     CHECK_THAT(r.err, Catch::Contains("bzImage payload [0xb00, +0x100000) lies outside the file"));
   }
 }
+
+TEST_CASE("tool: an OpenWRT-style kernel (uncompressed names, 32-bit big-endian) inside an lzma boot image", "[image][tool][uncompressed]") {
+  auto syms = gen::make_symbols({.count = 2500, .seed = 31, .text_base = 0x80001000, .short_names_only = true});
+  syms.push_back({0x80000400, 'T', "_stext"});
+  gen::config c{.e = gen::era::v6_4, .word_size = 4, .order = byte_order::big,
+                .encoding = mquire::address_encoding::base_relative, .uncompressed = true};
+  const auto table = gen::write_kallsyms(syms, c);
+  const bytes kernel = gen::embed(table.bytes, {.total = 0x80000, .at = 0x40000, .seed = 31});
+  const bytes img = boot_image(gen::append_size(gen::lzma_compress(kernel), kernel.size()), 8);
+  const auto a = run_on(write_input("openwrt", img), "openwrt");
+  REQUIRE(a.status == 0);
+  CHECK(a.kallsyms == expected_text(table, 4));
+  CHECK_THAT(a.description, Catch::Contains("embedded lzma stream"));
+  const auto j = nlohmann::json::parse(
+      support::run_tool("inspect --format json " + support::quote(support::cache_dir().string() + "/image-openwrt"), "openwrt-j").out);
+  CHECK(j["tables"][0]["layout"] == "uncompressed-names-6.4-base-relative");
+}

@@ -273,3 +273,49 @@ TEST_CASE("one-pass landmark scan: the SIMD and portable paths agree", "[search]
   CHECK(i1.size() == 5);
   CHECK(d1.back() == image.size() - 20);
 }
+
+TEST_CASE("uncompressed names (OpenWRT's KALLSYMS_UNCOMPRESSED): no token table, found from _stext", "[search][uncompressed]") {
+  struct uncompressed_case {
+    gen::era era;
+    address_encoding enc;
+    std::string_view layout;
+  };
+  const uncompressed_case cases[] = {
+      {gen::era::v4_20, address_encoding::base_relative, "uncompressed-names-4.20-base-relative"},
+      {gen::era::v4_20, address_encoding::absolute, "uncompressed-names-4.20-absolute"},
+      {gen::era::v6_2, address_encoding::base_relative_percpu, "uncompressed-names-4.20-base-relative-percpu"},
+      {gen::era::v6_4, address_encoding::base_relative, "uncompressed-names-6.4-base-relative"},
+      {gen::era::v6_4, address_encoding::absolute, "uncompressed-names-6.4-absolute"},
+  };
+  for (const auto& uc : cases) {
+    for (unsigned word : {8u, 4u}) {
+      for (byte_order order : {byte_order::little, byte_order::big}) {
+        DYNAMIC_SECTION(uc.layout << " word " << word << " " << mquire::to_string(order)) {
+          const bool percpu = uc.enc == address_encoding::base_relative_percpu;
+          const std::uint64_t text = word == 8 ? 0xffffffff81000000ull : 0xc1000000ull;
+          auto syms = gen::make_symbols({.count = 2000, .seed = 5 + word, .text_base = text + 0x100,
+                                         .percpu = percpu ? 30u : 0u, .short_names_only = true});
+          syms.push_back({text, 'T', "_stext"});
+          const std::size_t at = 4099;
+          gen::config c{.e = uc.era, .word_size = word, .order = order, .encoding = uc.enc,
+                        .vaddr = text + 0x900000 + at % 8, .uncompressed = true};
+          const auto out = gen::write_kallsyms(syms, c);
+          const auto image = gen::embed(out.bytes, {.total = out.bytes.size() + 3 * at, .at = at, .seed = word});
+          mquire::byte_range range{image, c.vaddr - at};
+          CHECK(mquire::find_kallsyms(range).tables.empty()); // no token table: not the usual search's to find
+          const auto rep = mquire::find_uncompressed_kallsyms(range);
+          REQUIRE(!rep.tables.empty());
+          const auto& t = rep.tables.front();
+          CHECK(t.layout == uc.layout);
+          CHECK(t.word_size == word);
+          CHECK(t.order == order);
+          CHECK(t.num_syms == 2001);
+          CHECK(support::mismatches(t, out.symbols, word) == 0);
+          CHECK(t.section(section_role::num_syms)->offset == at + out.offset.at(section_role::num_syms));
+          CHECK(t.section(section_role::token_table) == nullptr);
+          CHECK((t.section(section_role::seqs_of_names) != nullptr) == (uc.era != gen::era::v4_20));
+        }
+      }
+    }
+  }
+}

@@ -63,7 +63,7 @@ mquire::error malformed(compression c, const std::string& why) {
 class output_buffer {
 public:
   output_buffer(std::size_t input, std::size_t limit) : limit_(limit) {
-    bytes_.resize(std::min(limit, std::max<std::size_t>(1u << 20, input * 4)));
+    bytes_.resize(std::min(limit, std::max<std::size_t>(64u << 10, input * 4)));
   }
   // Room for at least `n` more bytes after `produced`; false past the limit.
   bool reserve(std::size_t produced, std::size_t n) {

@@ -6,6 +6,7 @@
 #include <mquire/bytes.hpp>
 #include <mquire/detail/hex.hpp>
 #include <mquire/token_table.hpp>
+#include <mquire/uncompressed.hpp>
 
 namespace tool {
 namespace {
@@ -47,15 +48,15 @@ mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t
 // Decompressed bytes are the kernel when they hold a token table; otherwise
 // they may be another wrapper (an EFI zboot holds an Image.gz, say).
 mquire::result<decompressed> settle(decompressed d, std::size_t limit, int depth) {
-  if (holds_token_table(d.bytes)) {
+  if (holds_kallsyms_landmark(d.bytes)) {
     d.how += " -> " + describe_kernel(d.bytes) + ", " + std::to_string(d.bytes.size()) + " bytes";
     return d;
   }
   auto inner = unwrap(d.bytes, limit, depth + 1);
   if (!inner) {
-    // Kernels without a token table (uncompressed names) still count as
-    // the answer when nothing inside them looks like another layer.
-    d.how += " -> " + describe_kernel(d.bytes) + ", " + std::to_string(d.bytes.size()) + " bytes (no token table)";
+    // Bytes without a kallsyms landmark are still the answer when nothing
+    // inside them looks like another layer; the search will say what it found.
+    d.how += " -> " + describe_kernel(d.bytes) + ", " + std::to_string(d.bytes.size()) + " bytes (no kallsyms landmark)";
     return d;
   }
   inner->how = d.how + " -> " + inner->how;
@@ -75,9 +76,9 @@ mquire::result<decompressed> search_embedded(std::span<const std::uint8_t> b, st
     if (!tried.empty()) tried += ", ";
     tried += std::string(to_string(*c)) + " at " + hex(at) + " (" + std::to_string(d->bytes.size()) + " bytes)";
     d->how = "embedded " + d->how + " stream at file offset " + hex(at);
-    if (holds_token_table(d->bytes)) return settle(std::move(*d), limit, depth);
+    if (holds_kallsyms_landmark(d->bytes)) return settle(std::move(*d), limit, depth);
     if (depth + 1 < max_depth) {
-      if (auto inner = unwrap(d->bytes, limit, depth + 1); inner && holds_token_table(inner->bytes)) {
+      if (auto inner = unwrap(d->bytes, limit, depth + 1); inner && holds_kallsyms_landmark(inner->bytes)) {
         inner->how = d->how + " -> " + inner->how;
         return inner;
       }
@@ -90,7 +91,7 @@ mquire::result<decompressed> search_embedded(std::span<const std::uint8_t> b, st
   if (tried.empty())
     return make_error(error_code::not_found, std::to_string(starts.size()) +
                                                  " places look like the start of a compressed stream, none decompresses");
-  return make_error(error_code::not_found, "no decompressed stream holds a kallsyms token table; decompressed: " + tried);
+  return make_error(error_code::not_found, "no decompressed stream holds a kallsyms token table or uncompressed names; decompressed: " + tried);
 }
 
 mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t limit, int depth) {
@@ -130,12 +131,13 @@ bool is_arm_zimage(std::span<const std::uint8_t> b) noexcept {
 
 bool is_arm64_image(std::span<const std::uint8_t> b) noexcept { return has_at(b, 0x38, "ARM\x64", 4); }
 
-bool holds_token_table(std::span<const std::uint8_t> b) {
+bool holds_kallsyms_landmark(std::span<const std::uint8_t> b) {
   const mquire::byte_reader r(b);
   bool found = false;
   mquire::for_each_digit_run(b, [&](std::size_t at) {
     if (!found) found = !mquire::read_token_tables(r, at).empty();
   });
+  if (!found) mquire::for_each_plain_stext(b, [&](std::size_t) { found = true; });
   return found;
 }
 

@@ -27,9 +27,10 @@ bool is_efi_zboot(std::span<const std::uint8_t> b) noexcept;
 bool is_arm_zimage(std::span<const std::uint8_t> b) noexcept;
 bool is_arm64_image(std::span<const std::uint8_t> b) noexcept;
 
-// Whether `b` holds a kallsyms token table (digit run + a consistent index):
-// what tells a kernel from the other compressed things an image carries.
-bool holds_token_table(std::span<const std::uint8_t> b);
+// Whether `b` holds a kallsyms token table (digit run + a consistent index)
+// or, for kernels with uncompressed names, the plain `_stext` entry: what
+// tells a kernel from the other compressed things an image carries.
+bool holds_kallsyms_landmark(std::span<const std::uint8_t> b);
 
 // How much embedded-stream searching is allowed: hostile files full of
 // magic bytes cost at most this many decompression attempts.

@@ -70,6 +70,13 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
       rep = mquire::find_kallsyms(range, so, opt.layouts);
       infos = mquire::find_vmcoreinfo(v.bytes);
     }
+    // No token table anywhere in the segment: the names may be stored
+    // uncompressed (OpenWRT), which has a landmark of its own.
+    if (rep.stats.token_tables == 0 && rep.tables.empty()) {
+      auto plain = mquire::find_uncompressed_kallsyms(range, so);
+      rep.stats += plain.stats;
+      for (auto& t : plain.tables) rep.tables.push_back(std::move(t));
+    }
     ++out.segments;
     out.bytes += v.bytes.size();
     out.stats += rep.stats;

@@ -22,4 +22,5 @@
 #include "addressing/vmcoreinfo.hpp"
 #include "addressing/x86_64_paging.hpp"
 #include "addressing/image_relocations.hpp"
+#include "uncompressed.hpp"
 #include "landmarks.hpp"

@@ -52,6 +52,9 @@ struct config {
   // A vendor's own section order (every section the encoding needs, once);
   // empty: the era's order.
   std::vector<section_role> order_override{};
+  // OpenWRT's KALLSYMS_UNCOMPRESSED: names stored as plain text, no token
+  // table and no token index.
+  bool uncompressed = false;
 };
 
 // The section order scripts/kallsyms.c writes in each era.
@@ -188,7 +191,7 @@ inline output write_kallsyms(std::vector<sym> syms, const config& c) {
   std::vector<std::string> entries;
   entries.reserve(n);
   for (const auto& s : syms) entries.push_back(std::string(1, s.type) + s.name);
-  compressor comp(entries);
+  compressor comp(c.uncompressed ? std::vector<std::string>{} : entries);
 
   writer w(c);
   if (!c.banner.empty()) {
@@ -259,7 +262,7 @@ inline output write_kallsyms(std::vector<sym> syms, const config& c) {
       markers.clear();
       for (std::size_t i = 0; i < n; ++i) {
         if (i % 256 == 0) markers.push_back(w.raw().size() - names_at);
-        const auto& e = comp.entries()[i];
+        const auto& e = c.uncompressed ? std::vector<std::uint8_t>(entries[i].begin(), entries[i].end()) : comp.entries()[i];
         const std::size_t len = e.size();
         if (len < 0x80) {
           w.raw().push_back(static_cast<std::uint8_t>(len));
@@ -302,7 +305,8 @@ inline output write_kallsyms(std::vector<sym> syms, const config& c) {
     }
   };
   const auto order = c.order_override.empty() ? era_order(c) : c.order_override;
-  for (section_role r : order) write_section(r);
+  for (section_role r : order)
+    if (!c.uncompressed || (r != section_role::token_table && r != section_role::token_index)) write_section(r);
 
   output o;
   o.bytes = std::move(w.raw());

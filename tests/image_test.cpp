@@ -257,6 +257,23 @@ TEST_CASE("tool: images that hold no kernel say what was tried", "[image][tool][
     CHECK_THAT(r.err, Catch::Contains("no decompressed stream holds a kallsyms token table"));
     CHECK_THAT(r.err, Catch::Contains("xz at 0x"));
   }
+  SECTION("decoy streams nested inside decoy streams cost a bounded number of attempts") {
+    bytes inner;
+    for (int i = 0; i < 20; ++i) {
+      const bytes g = gen::gzip_compress(gen::embed({}, {.total = 0x400, .seed = 100u + i}));
+      inner.insert(inner.end(), g.begin(), g.end());
+    }
+    bytes outer = {0x00}; // not a stream at offset 0: the embedded search
+    for (int i = 0; i < 20; ++i) {
+      const bytes g = gen::gzip_compress(inner);
+      outer.insert(outer.end(), g.begin(), g.end());
+    }
+    auto r = tool::unpack_kernel_image(outer, 1u << 20);
+    REQUIRE_FALSE(r);
+    // 48 attempts in all, not 20 x 20: the budget is shared by every layer.
+    const std::string& m = r.err().message;
+    CHECK(static_cast<std::size_t>(std::count(m.begin(), m.end(), '(')) <= tool::max_embedded_attempts);
+  }
   SECTION("a compressed file cut short") {
     const kernel k = make_kernel(14);
     bytes packed = gen::xz_compress(k.image);

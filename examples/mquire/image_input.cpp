@@ -43,16 +43,22 @@ std::string describe_kernel(std::span<const std::uint8_t> b) {
   return "raw kernel image";
 }
 
-mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t limit, int depth);
+// Decompression attempts left for one whole unpacking, shared by every
+// layer so that nested decoys cannot multiply the work.
+struct attempt_budget {
+  std::size_t left = max_embedded_attempts;
+};
+
+mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t limit, int depth, attempt_budget& budget);
 
 // Decompressed bytes are the kernel when they hold a token table; otherwise
 // they may be another wrapper (an EFI zboot holds an Image.gz, say).
-mquire::result<decompressed> settle(decompressed d, std::size_t limit, int depth) {
+mquire::result<decompressed> settle(decompressed d, std::size_t limit, int depth, attempt_budget& budget) {
   if (holds_kallsyms_landmark(d.bytes)) {
     d.how += " -> " + describe_kernel(d.bytes) + ", " + std::to_string(d.bytes.size()) + " bytes";
     return d;
   }
-  auto inner = unwrap(d.bytes, limit, depth + 1);
+  auto inner = unwrap(d.bytes, limit, depth + 1, budget);
   if (!inner) {
     // Bytes without a kallsyms landmark are still the answer when nothing
     // inside them looks like another layer; the search will say what it found.
@@ -65,25 +71,26 @@ mquire::result<decompressed> settle(decompressed d, std::size_t limit, int depth
 
 // Tries every embedded stream in file order; the first whose contents hold
 // a token table wins. Reports what was tried when none does.
-mquire::result<decompressed> search_embedded(std::span<const std::uint8_t> b, std::size_t limit, int depth) {
-  const auto starts = stream_starts(b, max_embedded_attempts);
+mquire::result<decompressed> search_embedded(std::span<const std::uint8_t> b, std::size_t limit, int depth,
+                                             attempt_budget& budget) {
+  const auto starts = stream_starts(b, budget.left);
   std::string tried;
-  std::optional<decompressed> largest;
   for (std::size_t at : starts) {
+    if (budget.left == 0) break;
+    --budget.left;
     const auto c = compression_at(b.subspan(at));
     auto d = decompress(*c, b.subspan(at), limit);
     if (!d) continue;
     if (!tried.empty()) tried += ", ";
     tried += std::string(to_string(*c)) + " at " + hex(at) + " (" + std::to_string(d->bytes.size()) + " bytes)";
     d->how = "embedded " + d->how + " stream at file offset " + hex(at);
-    if (holds_kallsyms_landmark(d->bytes)) return settle(std::move(*d), limit, depth);
+    if (holds_kallsyms_landmark(d->bytes)) return settle(std::move(*d), limit, depth, budget);
     if (depth + 1 < max_depth) {
-      if (auto inner = unwrap(d->bytes, limit, depth + 1); inner && holds_kallsyms_landmark(inner->bytes)) {
+      if (auto inner = unwrap(d->bytes, limit, depth + 1, budget); inner && holds_kallsyms_landmark(inner->bytes)) {
         inner->how = d->how + " -> " + inner->how;
         return inner;
       }
     }
-    if (!largest || d->bytes.size() > largest->bytes.size()) largest = std::move(*d);
   }
   if (starts.empty())
     return make_error(error_code::not_found, "no compressed stream (gzip, xz, lzma, bzip2, lz4, lzo, zstd) in " +
@@ -94,26 +101,26 @@ mquire::result<decompressed> search_embedded(std::span<const std::uint8_t> b, st
   return make_error(error_code::not_found, "no decompressed stream holds a kallsyms token table or uncompressed names; decompressed: " + tried);
 }
 
-mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t limit, int depth) {
+mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t limit, int depth, attempt_budget& budget) {
   if (depth >= max_depth) return make_error(error_code::unsupported, "more than 4 layers of wrapping");
   if (is_bzimage(b)) {
     auto d = unpack_bzimage(b, limit);
     if (!d) return d;
-    return settle(std::move(*d), limit, depth);
+    return settle(std::move(*d), limit, depth, budget);
   }
   if (is_efi_zboot(b)) {
     auto d = unpack_efi_zboot(b, limit);
     if (!d) return d;
-    return settle(std::move(*d), limit, depth);
+    return settle(std::move(*d), limit, depth, budget);
   }
   if (const auto c = compression_at(b)) {
     auto d = decompress(*c, b, limit);
     if (d) {
       d->how = "whole file, " + d->how;
-      return settle(std::move(*d), limit, depth);
+      return settle(std::move(*d), limit, depth, budget);
     }
   }
-  auto d = search_embedded(b, limit, depth);
+  auto d = search_embedded(b, limit, depth, budget);
   if (d && is_arm_zimage(b)) d->how = "ARM zImage, " + d->how;
   return d;
 }
@@ -184,7 +191,8 @@ mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file
 }
 
 mquire::result<decompressed> unpack_kernel_image(std::span<const std::uint8_t> file, std::size_t limit) {
-  return unwrap(file, limit, 0);
+  attempt_budget budget;
+  return unwrap(file, limit, 0, budget);
 }
 
 } // namespace tool

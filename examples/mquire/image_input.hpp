@@ -32,8 +32,9 @@ bool is_arm64_image(std::span<const std::uint8_t> b) noexcept;
 // tells a kernel from the other compressed things an image carries.
 bool holds_kallsyms_landmark(std::span<const std::uint8_t> b);
 
-// How much embedded-stream searching is allowed: hostile files full of
-// magic bytes cost at most this many decompression attempts.
+// How much embedded-stream searching one unpacking may do, over all its
+// layers: hostile files full of magic bytes (or of compressed decoys inside
+// compressed decoys) cost at most this many decompression attempts.
 inline constexpr std::size_t max_embedded_attempts = 48;
 
 // The kernel proper inside `file`, unwrapped through as many layers as it

@@ -1,8 +1,10 @@
-// Debian's real kernel package as input: the vmlinuz of
-// linux-image-6.1.0-56-amd64-unsigned (a bzImage with an xz payload) must
-// give a table whose every (address, name) pair is in the kernel's real
-// System.map. The package is fetched with apt-get download and cached; the
-// test is skipped (not passed) when it cannot be fetched.
+// Debian's real kernel packages as input, one per architecture, each image
+// as shipped (bzImage, arm64 Image, ARM zImage, s390 image, ppc64el vmlinux,
+// MIPS ELF wrapper): every recovered (address, name) pair must be in the
+// kernel's real System.map, and N must equal kallsyms_num_syms. Packages are
+// fetched with apt-get download (other architectures through their own
+// package lists) and cached; a test is skipped (not passed) when its package
+// cannot be fetched.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -17,9 +19,17 @@ namespace {
 
 using support::fs::path;
 
+// Packages are large (30-70 MB each): one download cache for every build
+// directory of this checkout (the .cache/ the demo uses too).
+path download_cache() {
+  const path p = path(MQUIRE_DOWNLOAD_CACHE) / "debs";
+  std::filesystem::create_directories(p);
+  return p;
+}
+
 // Fetches PACKAGE=VERSION into the cache and unpacks it; returns the unpack dir.
 path fetch_deb(const std::string& package, const std::string& version) {
-  const path dir = support::cache_dir() / "debs" / (package + "_" + version);
+  const path dir = download_cache() / (package + "_" + version);
   if (std::filesystem::exists(dir / "unpacked.ok")) return dir;
   std::filesystem::create_directories(dir);
   const std::string cmd = "cd " + support::quote(dir.string()) + " && apt-get download -q " + package + "=" +
@@ -79,7 +89,7 @@ std::size_t blank_elf64_symbols(std::vector<std::uint8_t>& elf) {
 // system's own configuration (its own package lists under the cache).
 path fetch_foreign_deb(const debian_kernel& k) {
   if (k.arch == "amd64") return fetch_deb(k.package, k.version);
-  const path dir = support::cache_dir() / "debs" / (k.package + "_" + k.version);
+  const path dir = download_cache() / (k.package + "_" + k.version);
   if (std::filesystem::exists(dir / "unpacked.ok")) return dir;
   std::filesystem::create_directories(dir / "lists/partial");
   // An index that fails to update (a mirror mid-sync) does not stop the

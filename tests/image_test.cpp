@@ -238,6 +238,16 @@ TEST_CASE("tool: relocatable images get their link-time base from their own relo
     CHECK(a.kallsyms == k.kallsyms);
     CHECK(a.err.empty());
   }
+  SECTION("riscv64 Image.gz: R_RISCV_RELATIVE") {
+    const std::uint64_t base = 0xffffffff80000000ull;
+    kernel k = make_relocatable({base, byte_order::little, 3, 0}, 24);
+    std::memcpy(k.image.data() + 0x38, "RSC\x05", 4);
+    const auto a = run_on(write_input("riscv.Image.gz", gen::gzip_compress(k.image)), "riscv");
+    REQUIRE(a.status == 0);
+    CHECK(a.kallsyms == k.kallsyms);
+    CHECK(a.err.empty());
+    CHECK_THAT(a.description, Catch::Contains("whole file, gzip -> riscv Image"));
+  }
   SECTION("without its relocation table the same image prints offsets and says so") {
     kernel k = make_relocatable({0xffff800008000000ull, byte_order::little, 1027, 0}, 23);
     const std::size_t rela = (k.table_at + k.table.bytes.size() + 0x1000) & ~std::size_t{7};

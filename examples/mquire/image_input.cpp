@@ -39,7 +39,7 @@ std::vector<std::size_t> stream_starts(std::span<const std::uint8_t> b, std::siz
 
 std::string describe_kernel(std::span<const std::uint8_t> b) {
   if (has_at(b, 0, "\x7f" "ELF", 4)) return "vmlinux ELF";
-  if (is_arm64_image(b)) return "arm64 Image";
+  if (const auto name = raw_image_name(b); !name.empty()) return name;
   return "raw kernel image";
 }
 
@@ -137,6 +137,16 @@ bool is_arm_zimage(std::span<const std::uint8_t> b) noexcept {
 }
 
 bool is_arm64_image(std::span<const std::uint8_t> b) noexcept { return has_at(b, 0x38, "ARM\x64", 4); }
+
+// riscv Image header (Documentation/arch/riscv/boot-image-header.rst):
+// "RISCV\0\0\0" at 0x30 (deprecated) and "RSC\x05" at 0x38.
+bool is_riscv_image(std::span<const std::uint8_t> b) noexcept { return has_at(b, 0x38, "RSC\x05", 4); }
+
+std::string raw_image_name(std::span<const std::uint8_t> b) {
+  if (is_arm64_image(b)) return "arm64 Image";
+  if (is_riscv_image(b)) return "riscv Image";
+  return {};
+}
 
 bool holds_kallsyms_landmark(std::span<const std::uint8_t> b) {
   const mquire::byte_reader r(b);

@@ -26,6 +26,10 @@ bool is_bzimage(std::span<const std::uint8_t> b) noexcept;
 bool is_efi_zboot(std::span<const std::uint8_t> b) noexcept;
 bool is_arm_zimage(std::span<const std::uint8_t> b) noexcept;
 bool is_arm64_image(std::span<const std::uint8_t> b) noexcept;
+bool is_riscv_image(std::span<const std::uint8_t> b) noexcept;
+// The name of a bootable raw kernel Image with a header of its own (arm64,
+// riscv: 64-bit little-endian, relocatable), or empty.
+std::string raw_image_name(std::span<const std::uint8_t> b);
 
 // Whether `b` holds a kallsyms token table (digit run + a consistent index)
 // or, for kernels with uncompressed names, the plain `_stext` entry: what

@@ -67,11 +67,11 @@ mquire::result<input_map> kernel_map(std::span<const std::uint8_t> bytes, const 
     m.description = how + " -> " + m.description;
   } else {
     m.segments.push_back({0, bytes.size(), 0, false, {}});
-    if (is_arm64_image(bytes)) {
+    if (!raw_image_name(bytes).empty()) {
       m.word_size = 8;
       m.order = mquire::byte_order::little;
     }
-    m.description = how.empty() ? "arm64 Image, " + std::to_string(bytes.size()) + " bytes" : how;
+    m.description = how.empty() ? raw_image_name(bytes) + ", " + std::to_string(bytes.size()) + " bytes" : how;
   }
   m.format = input_format::image;
   return m;
@@ -112,7 +112,7 @@ std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string&
                                   "(configure with -DMQUIRE_WITH_KDUMPFILE=ON)"};
 #endif
   }
-  if (fmt == input_format::image && is_arm64_image(bytes)) {
+  if (fmt == input_format::image && !raw_image_name(bytes).empty()) {
     auto m = kernel_map(bytes, "");
     return std::unique_ptr<input>(new mapped_input(std::move(*file), std::move(*m)));
   }

@@ -30,8 +30,10 @@ inline input_format detect_format(std::span<const std::uint8_t> head) {
     return input_format::elf_core;
   }
   if (starts_with(head, lime_magic, 4)) return input_format::lime;
-  // arm64 Image: "ARM\x64" at 0x38 of its 64-byte header.
-  if (head.size() >= 0x40 && std::memcmp(head.data() + 0x38, "ARM\x64", 4) == 0) return input_format::image;
+  // arm64 Image: "ARM\x64" at 0x38 of its 64-byte header; riscv: "RSC\x05".
+  if (head.size() >= 0x40 && (std::memcmp(head.data() + 0x38, "ARM\x64", 4) == 0 ||
+                              std::memcmp(head.data() + 0x38, "RSC\x05", 4) == 0))
+    return input_format::image;
   // arm64/riscv/loongarch EFI zboot: "MZ" then "zimg".
   if (head.size() >= 8 && std::memcmp(head.data(), "MZ", 2) == 0 && std::memcmp(head.data() + 4, "zimg", 4) == 0)
     return input_format::image;

@@ -41,8 +41,8 @@ path fetch_deb(const std::string& package, const std::string& version) {
   return dir;
 }
 
-std::set<std::pair<std::string, std::string>> system_map(const std::string& fixture) {
-  std::istringstream in(support::read_text(support::require_fixture(fixture)));
+std::set<std::pair<std::string, std::string>> system_map(const std::string& text) {
+  std::istringstream in(text);
   std::set<std::pair<std::string, std::string>> out;
   std::string addr, type, name;
   while (in >> addr >> type >> name) out.emplace(addr, name);
@@ -60,6 +60,9 @@ struct debian_kernel {
   unsigned word_bits;
   std::string format_says = "";   // expected in `inspect`'s description of the input
   bool strip_symbols = false;     // the image is an ELF with its own .symtab: blank it first
+  // Empty: bookworm, System.map from the fixtures. Otherwise another Debian
+  // suite (its own sources.list), System.map taken from the -dbg package.
+  std::string suite = "";
 };
 
 // Blanks an ELF64 little-endian file's symbol tables and their string
@@ -85,23 +88,37 @@ std::size_t blank_elf64_symbols(std::vector<std::uint8_t>& elf) {
   return zeroed;
 }
 
-// Fetches PACKAGE=VERSION of another architecture without changing the
-// system's own configuration (its own package lists under the cache).
+// Fetches PACKAGE=VERSION of another architecture or suite without changing
+// the system's own configuration (its own package lists under the cache).
+// For another suite the real System.map comes from the 1 GB -dbg package:
+// only that one file is kept.
 path fetch_foreign_deb(const debian_kernel& k) {
-  if (k.arch == "amd64") return fetch_deb(k.package, k.version);
+  if (k.arch == "amd64" && k.suite.empty()) return fetch_deb(k.package, k.version);
   const path dir = download_cache() / (k.package + "_" + k.version);
   if (std::filesystem::exists(dir / "unpacked.ok")) return dir;
   std::filesystem::create_directories(dir / "lists/partial");
+  std::string o = "-oAPT::Architecture=" + k.arch + " -oAPT::Architectures=" + k.arch +
+                  " -oDir::State::Lists=" + support::quote((dir / "lists").string());
+  if (!k.suite.empty()) {
+    std::ofstream(dir / "sources.list") << "deb [arch=" << k.arch << "] http://deb.debian.org/debian " << k.suite
+                                        << " main\n";
+    o += " -oDir::Etc::SourceList=" + support::quote((dir / "sources.list").string()) +
+         " -oDir::Etc::SourceParts=/dev/null";
+  }
   // An index that fails to update (a mirror mid-sync) does not stop the
   // download when the package's own index arrived.
-  const std::string o = "-oAPT::Architecture=" + k.arch + " -oAPT::Architectures=" + k.arch +
-                        " -oDir::State::Lists=" + support::quote((dir / "lists").string());
-  const std::string cmd = "cd " + support::quote(dir.string()) + " && apt-get " + o + " update -q >download.log 2>&1; apt-get " +
-                          o + " download -q " + k.package + "=" + k.version + " >>download.log 2>&1 && dpkg-deb -x " +
-                          k.package + "_*.deb unpacked >>download.log 2>&1";
+  std::string cmd = "cd " + support::quote(dir.string()) + " && apt-get " + o + " update -q >download.log 2>&1; apt-get " +
+                    o + " download -q " + k.package + "=" + k.version + " >>download.log 2>&1 && dpkg-deb -x " +
+                    k.package + "_*.deb unpacked >>download.log 2>&1";
+  if (!k.suite.empty()) {
+    std::string dbg = k.package.substr(0, k.package.rfind("-unsigned")) + "-dbg";
+    cmd += " && apt-get " + o + " download -q " + dbg + "=" + k.version + " >>download.log 2>&1 && dpkg-deb --fsys-tarfile " +
+           dbg + "_*.deb | tar -xO --wildcards './usr/lib/debug/boot/System.map-*' >System.map 2>>download.log && rm -f " +
+           dbg + "_*.deb";
+  }
   if (std::system(cmd.c_str()) != 0)
-    support::skip("cannot fetch " + k.arch + " " + k.package + "=" + k.version + " (offline, or gone from the archive); see " +
-                  (dir / "download.log").string());
+    support::skip("cannot fetch " + k.arch + " " + k.package + "=" + k.version + (k.suite.empty() ? "" : " from " + k.suite) +
+                  " (offline, or gone from the archive); see " + (dir / "download.log").string());
   std::ofstream(dir / "unpacked.ok") << "ok\n";
   return dir;
 }
@@ -119,7 +136,9 @@ void check_kernel_package(const debian_kernel& k) {
   const auto r = support::run_tool("kallsyms " + support::quote(image.string()), "deb-" + k.arch);
   REQUIRE(r.status == 0);
   CHECK(r.err.empty()); // addresses are link-time and known: no warning
-  const auto map = system_map(k.system_map);
+  const auto map = system_map(k.suite.empty() ? support::read_text(support::require_fixture(k.system_map))
+                                             : support::read_text(dir / "System.map"));
+  REQUIRE(map.size() > 1000); // the real map, not the one-line stub the image package ships
   std::istringstream in(r.out);
   std::string addr, type, name;
   std::size_t lines = 0, matched = 0, wrong_width = 0;
@@ -174,4 +193,18 @@ TEST_CASE("Debian ppc64el 6.1 vmlinux (ELF, its own symbol table blanked)", "[de
 TEST_CASE("Debian mips64el 6.1 vmlinuz (ELF wrapper around an xz payload)", "[debian][image]") {
   check_kernel_package({"mips64el", "linux-image-6.1.0-50-mips64r2el", "6.1.176-1", "boot/vmlinuz-6.1.0-50-mips64r2el",
                         "debian-system-maps/System.map-6.1.0-50-mips64r2el.zst", 36928, 64, "embedded xz"});
+}
+
+// Debian 13 (trixie) kernels: 6.12, the layout after the 6.4 reorder
+// (num_syms, names, markers, token table, token index, offsets,
+// relative_base, seqs_of_names), on a real kernel.
+TEST_CASE("Debian trixie amd64 6.12 vmlinuz (bzImage, zstd): every symbol is in System.map", "[debian][image][trixie]") {
+  check_kernel_package({"amd64", "linux-image-6.12.117+deb13-amd64-unsigned", "6.12.117-1",
+                        "boot/vmlinuz-6.12.117+deb13-amd64", "", 166932, 64, "bzImage payload at file offset 0x52cc, zstd",
+                        false, "trixie"});
+}
+
+TEST_CASE("Debian trixie arm64 6.12 Image: every symbol is in System.map", "[debian][image][trixie]") {
+  check_kernel_package({"arm64", "linux-image-6.12.117+deb13-arm64-unsigned", "6.12.117-1",
+                        "boot/vmlinuz-6.12.117+deb13-arm64", "", 151722, 64, "arm64 Image", false, "trixie"});
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <optional>
 
 #include "../examples/mquire/decompress.hpp"
 #include "../examples/mquire/image_input.hpp"
@@ -108,10 +109,10 @@ struct relocatable {
   std::uint32_t symbolic;  // when nonzero: relative_base via R_*_64 against _text (s390)
 };
 
-kernel make_relocatable(const relocatable& r, std::uint64_t seed) {
-  kernel k = make_kernel(seed, r.base + 0x10000, r.order);
-  const std::size_t rb = k.table_at + k.table.offset.at(mquire::section_role::relative_base);
-  put(k.image, rb, 0, 8, r.order);
+// Appends a .rela.dyn after the table: 400 R_*_RELATIVE entries pointing
+// at symbols, and, when `rb` is set, at index 200 the entry that fills
+// kallsyms_relative_base (at image offset *rb).
+void write_relocations(kernel& k, const relocatable& r, std::optional<std::size_t> rb, std::uint64_t seed) {
   std::size_t pos = (k.table_at + k.table.bytes.size() + 0x1000) & ~std::size_t{7};
   const auto entry = [&](std::uint64_t offset, std::uint64_t info, std::uint64_t addend) {
     put(k.image, pos, offset, 8, r.order);
@@ -121,15 +122,22 @@ kernel make_relocatable(const relocatable& r, std::uint64_t seed) {
   };
   gen::rng g{seed};
   for (int i = 0; i < 400; ++i) {
-    if (i == 200) {
+    if (i == 200 && rb) {
       const std::uint64_t first = r.base + 0x10000;
-      if (r.symbolic) entry(r.base + rb, (std::uint64_t{7} << 32) | r.symbolic, first - r.base);
-      else entry(r.base + rb, r.relative, first);
+      if (r.symbolic) entry(r.base + *rb, (std::uint64_t{7} << 32) | r.symbolic, first - r.base);
+      else entry(r.base + *rb, r.relative, first);
       continue;
     }
     const auto& target = k.table.symbols[g.below(k.table.symbols.size())];
     entry(r.base + 0x20000 + 8 * static_cast<std::uint64_t>(i), r.relative, target.address);
   }
+}
+
+kernel make_relocatable(const relocatable& r, std::uint64_t seed) {
+  kernel k = make_kernel(seed, r.base + 0x10000, r.order);
+  const std::size_t rb = k.table_at + k.table.offset.at(mquire::section_role::relative_base);
+  put(k.image, rb, 0, 8, r.order);
+  write_relocations(k, r, rb, seed);
   return k;
 }
 
@@ -247,6 +255,22 @@ TEST_CASE("tool: relocatable images get their link-time base from their own relo
     CHECK(a.kallsyms == k.kallsyms);
     CHECK(a.err.empty());
     CHECK_THAT(a.description, Catch::Contains("whole file, gzip -> riscv Image"));
+  }
+  SECTION("7.0 place-relative arm64 Image: the base from the relocations alone") {
+    const relocatable r{0xffff800080000000ull, byte_order::little, 1027, 0};
+    kernel k;
+    k.table_at = 0x80000;
+    const auto syms = gen::make_symbols({.count = 3000, .seed = 25, .text_base = r.base + 0x10000});
+    k.table = gen::write_kallsyms(syms, {.e = gen::era::v7_0, .word_size = 8, .encoding = mquire::address_encoding::place_relative,
+                                         .vaddr = r.base + k.table_at});
+    k.image = gen::embed(k.table.bytes, {.total = 0x100000, .at = k.table_at, .seed = 25});
+    k.kallsyms = expected_text(k.table, 8);
+    std::memcpy(k.image.data() + 0x38, "ARM\x64", 4);
+    write_relocations(k, r, std::nullopt, 25);
+    const auto a = run_on(write_input("v70.Image", k.image), "v70");
+    REQUIRE(a.status == 0);
+    CHECK(a.kallsyms == k.kallsyms);
+    CHECK(a.err.empty());
   }
   SECTION("without its relocation table the same image prints offsets and says so") {
     kernel k = make_relocatable({0xffff800008000000ull, byte_order::little, 1027, 0}, 23);

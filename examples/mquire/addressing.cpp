@@ -42,6 +42,9 @@ addressing resolve_addresses(found_table& best, const scan_result& r, input& in,
   }
   if (t.basis == mquire::address_basis::zero_base && !in.whole().empty() && best.where.file_offset == 0)
     methods.push_back(mquire::resolve_with_image_relocations(t, in.whole()));
+  if (t.basis == mquire::address_basis::range_relative && !in.whole().empty() && best.where.file_offset == 0 &&
+      !best.where.address_is_physical)
+    methods.push_back(mquire::resolve_range_relative_with_relocations(t, in.whole()));
   addressing a;
   a.resolution = mquire::combine(std::move(methods));
   // The user's --base overrides; otherwise only answers that agree are applied.

@@ -165,6 +165,88 @@ inline address_method resolve_with_image_relocations(const kallsyms_table& t, st
   return m;
 }
 
+namespace detail {
+
+// The R_*_RELATIVE entries of `scheme` in `image` (every 8-byte-aligned
+// 24-byte window whose info field is exactly the type).
+inline std::vector<rela_entry> relative_entries(const relocation_scheme& scheme, std::span<const std::uint8_t> image) {
+  std::vector<rela_entry> out;
+  const byte_reader r(image);
+  for (std::size_t pos = 0; pos + 24 <= image.size(); pos += 8)
+    if (r.uint_unchecked(pos + 8, 8, scheme.order) == scheme.relative)
+      out.push_back({r.uint_unchecked(pos, 8, scheme.order), r.uint_unchecked(pos + 16, 8, scheme.order)});
+  return out;
+}
+
+} // namespace detail
+
+// For a place-relative (7.0) table in a relocatable image, decoded without
+// a virtual base: symbol addresses are offsets from the image's first byte.
+// Every R_*_RELATIVE entry holds a link address (base + offset in the
+// image) both in its place and in its value, so the base is the aligned
+// value under which the most relocation values land exactly on symbols. The
+// candidates are the aligned bases that put the bulk of the relocated
+// places (1st to 99th percentile) inside the image.
+inline address_method resolve_range_relative_with_relocations(const kallsyms_table& t, std::span<const std::uint8_t> image) {
+  address_method m;
+  m.method = "relocatable image: relocations of pointers to symbols";
+  if (t.basis != address_basis::range_relative || t.word_size != 8) {
+    m.detail = "not a 64-bit table with range-relative addresses";
+    return m;
+  }
+  constexpr std::size_t max_candidates = 4096, sample = 4096;
+  std::vector<std::uint64_t> offsets;
+  offsets.reserve(t.symbols.size());
+  for (const auto& s : t.symbols) offsets.push_back(s.address);
+  std::sort(offsets.begin(), offsets.end());
+  const relocation_scheme* chosen = nullptr;
+  std::uint64_t best_base = 0;
+  std::size_t best = 0, second = 0, seen = 0;
+  for (const auto& scheme : relocation_schemes) {
+    if (scheme.order != t.order) continue;
+    auto rel = detail::relative_entries(scheme, image);
+    seen += rel.size();
+    if (rel.size() < 64) continue;
+    std::vector<std::uint64_t> places;
+    places.reserve(rel.size());
+    for (const auto& e : rel) places.push_back(e.offset);
+    std::sort(places.begin(), places.end());
+    const std::uint64_t p1 = places[places.size() / 100], p99 = places[places.size() - 1 - places.size() / 100];
+    if (p99 - p1 >= image.size()) continue;
+    const std::uint64_t a = scheme.base_alignment;
+    const std::uint64_t hi = p1 / a * a, lo_raw = p99 - image.size() + 1;
+    const std::uint64_t lo = (lo_raw + a - 1) / a * a;
+    if (lo > hi || (hi - lo) / a >= max_candidates) continue;
+    const std::size_t step = std::max<std::size_t>(1, rel.size() / sample);
+    for (std::uint64_t base = lo; base <= hi; base += a) {
+      std::size_t score = 0;
+      for (std::size_t i = 0; i < rel.size(); i += step)
+        score += std::binary_search(offsets.begin(), offsets.end(), rel[i].addend - base) ? 1 : 0;
+      if (score > best) {
+        second = best;
+        best = score;
+        best_base = base;
+        chosen = &scheme;
+      } else if (score > second) {
+        second = score;
+      }
+      if (base > UINT64_MAX - a) break;
+    }
+  }
+  if (!chosen || best < 16 || best < 4 * second) {
+    m.detail = seen == 0 ? "no R_*_RELATIVE relocations in the image"
+                         : "no image base stands out (" + std::to_string(seen) +
+                               " possible relocations, best base explains " + std::to_string(best) + ")";
+    return m;
+  }
+  m.method = std::string(chosen->arch) + " " + m.method;
+  m.range_vaddr = best_base;
+  m.agreeing = best;
+  m.detail = "image base " + detail::hex(best_base) + ": " + std::to_string(best) +
+             " sampled relocations then point exactly at symbols (next best base: " + std::to_string(second) + ")";
+  return m;
+}
+
 // Gives a table decoded against a zero relative_base its link-time
 // addresses, once the virtual address of the range's first byte is known and
 // either the relative_base value or the first symbol's place in the range

@@ -275,12 +275,7 @@ TEST_CASE("one-pass landmark scan: the SIMD and portable paths agree", "[search]
 }
 
 TEST_CASE("uncompressed names (OpenWRT's KALLSYMS_UNCOMPRESSED): no token table, found from _stext", "[search][uncompressed]") {
-  struct uncompressed_case {
-    gen::era era;
-    address_encoding enc;
-    std::string_view layout;
-  };
-  const uncompressed_case cases[] = {
+  const layout_case cases[] = {
       {gen::era::v4_20, address_encoding::base_relative, "uncompressed-names-4.20-base-relative"},
       {gen::era::v4_20, address_encoding::absolute, "uncompressed-names-4.20-absolute"},
       {gen::era::v6_2, address_encoding::base_relative_percpu, "uncompressed-names-4.20-base-relative-percpu"},

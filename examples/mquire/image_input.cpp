@@ -182,7 +182,7 @@ mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, 
 }
 
 mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file, std::size_t limit) {
-  // EFI zboot (drivers/firmware/efi/libstub/zboot-header.S): "MZ", "zimg",
+  // EFI zboot (the kernel's zboot-header.S): "MZ", "zimg",
   // payload offset and size (u32 LE) at 8 and 12, the compression's name
   // as a string at 24.
   const mquire::byte_reader r(file);

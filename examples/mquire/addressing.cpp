@@ -8,6 +8,16 @@ namespace tool {
 addressing resolve_addresses(found_table& best, const scan_result& r, input& in, std::optional<std::uint64_t> user_base) {
   auto& t = best.table;
   std::vector<mquire::address_method> methods;
+  if (t.basis == mquire::address_basis::virtual_address && t.encoding != mquire::address_encoding::place_relative) {
+    // Absolute and base-relative tables carry their addresses themselves:
+    // runtime ones in a dump, link-time ones in a non-relocatable image.
+    mquire::address_method m;
+    m.method = "the table's own data";
+    m.detail = t.relative_base ? "kallsyms_relative_base " + mquire::detail::hex(*t.relative_base) +
+                                     " plus each symbol's offset gives its address; no base is needed"
+                               : "the table stores absolute addresses; no base is needed";
+    methods.push_back(std::move(m));
+  }
   if (user_base) {
     mquire::address_method m;
     m.method = "--base";

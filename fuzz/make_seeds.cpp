@@ -173,6 +173,18 @@ int main(int argc, char** argv) {
   with_nul.insert(with_nul.end(), info.begin(), info.end());
   with_nul.push_back(0);
   put("vmcoreinfo_fuzzer", "in-memory", with_nul);
+  // Uncompressed names (no token table), for the pipeline's second search.
+  for (unsigned word : {8u, 4u}) {
+    const std::uint64_t text = word == 8 ? 0xffffffff81000000ull : 0xc1000000ull;
+    auto syms = gen::make_symbols({.count = 400, .seed = 77u + word, .text_base = text + 0x100, .short_names_only = true});
+    syms.push_back({text, 'T', "_stext"});
+    const auto out = gen::write_kallsyms(syms, {.e = word == 8 ? gen::era::v6_2 : gen::era::v6_4, .word_size = word,
+                                                .order = word == 8 ? mquire::byte_order::little : mquire::byte_order::big,
+                                                .uncompressed = true});
+    put("pipeline_fuzzer", "uncompressed-" + std::to_string(word * 8),
+        gen::embed(out.bytes, {.total = out.bytes.size() + 2048, .at = 1024, .seed = word}));
+  }
+
   // Images: a small kernel (a table in random bytes) in each compression,
   // whole, inside a bzImage, an EFI zboot header and a boot image.
   {

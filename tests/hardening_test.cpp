@@ -43,17 +43,22 @@ std::vector<sample> samples() {
     unsigned word;
     mquire::byte_order order;
     const char* name;
+    bool uncompressed = false;
   } cases[] = {{gen::era::v6_2, address_encoding::base_relative_percpu, 8, mquire::byte_order::little, "6.2-percpu"},
                {gen::era::v6_4, address_encoding::absolute, 4, mquire::byte_order::big, "6.4-abs-be32"},
                {gen::era::v7_0, address_encoding::place_relative, 8, mquire::byte_order::little, "7.0"},
-               {gen::era::v4_20, address_encoding::base_relative, 8, mquire::byte_order::big, "4.20-be"}};
+               {gen::era::v4_20, address_encoding::base_relative, 8, mquire::byte_order::big, "4.20-be"},
+               {gen::era::v6_4, address_encoding::base_relative, 4, mquire::byte_order::big, "6.4-uncompressed-be32", true},
+               {gen::era::v6_2, address_encoding::base_relative, 8, mquire::byte_order::little, "6.2-uncompressed", true}};
   std::uint64_t seed = 1;
   for (const auto& c : cases) {
     const std::uint64_t text = c.word == 8 ? 0xffffffff81000000ull : 0xc1000000ull;
-    const auto syms = gen::make_symbols({.count = 1800, .seed = seed++, .text_base = text,
-                                         .percpu = c.enc == address_encoding::base_relative_percpu ? 12u : 0u,
-                                         .short_names_only = c.e == gen::era::v4_20});
-    gen::config cfg{.e = c.e, .word_size = c.word, .order = c.order, .encoding = c.enc, .vaddr = text + 0x900000};
+    auto syms = gen::make_symbols({.count = 1800, .seed = seed++, .text_base = text + 0x100,
+                                   .percpu = c.enc == address_encoding::base_relative_percpu ? 12u : 0u,
+                                   .short_names_only = c.e == gen::era::v4_20 || c.uncompressed});
+    if (c.uncompressed) syms.push_back({text, 'T', "_stext"}); // its landmark
+    gen::config cfg{.e = c.e, .word_size = c.word, .order = c.order, .encoding = c.enc, .vaddr = text + 0x900000,
+                    .uncompressed = c.uncompressed};
     auto o = gen::write_kallsyms(syms, cfg);
     out.push_back({c.name, std::move(o.bytes), o.offset, o.num_syms});
   }
@@ -64,13 +69,17 @@ std::vector<sample> samples() {
 // single allocation may exceed what the input justifies.
 void expect_safe(const std::vector<std::uint8_t>& bytes, const std::string& what) {
   INFO(what);
-  largest_allocation = 0;
-  const auto rep = mquire::find_kallsyms(mquire::byte_range{bytes});
-  const std::size_t largest = largest_allocation;
-  if (support::recording_allocations()) CHECK(largest <= 8 * bytes.size() + (1u << 20));
-  for (const auto& t : rep.tables) CHECK(support::table_violation(bytes, t).empty());
-  CHECK(rep.stats.window_bytes <= 64 * (bytes.size() + 4096));
-  if (rep.tables.empty()) CHECK(!mquire::describe_failure(rep).empty());
+  // Both searches: the token-table one and the uncompressed-names one.
+  for (const bool plain : {false, true}) {
+    largest_allocation = 0;
+    const auto rep = plain ? mquire::find_uncompressed_kallsyms(mquire::byte_range{bytes})
+                           : mquire::find_kallsyms(mquire::byte_range{bytes});
+    const std::size_t largest = largest_allocation;
+    if (support::recording_allocations()) CHECK(largest <= 8 * bytes.size() + (1u << 20));
+    for (const auto& t : rep.tables) CHECK(support::table_violation(bytes, t).empty());
+    CHECK(rep.stats.window_bytes <= 64 * (bytes.size() + 4096));
+    if (rep.tables.empty()) CHECK(!mquire::describe_failure(rep).empty());
+  }
 }
 
 void put32(std::vector<std::uint8_t>& b, std::size_t at, std::uint32_t v, mquire::byte_order o) {
@@ -122,34 +131,38 @@ TEST_CASE("bit flips in every section", "[hardening]") {
 TEST_CASE("extreme counts and broken structure", "[hardening]") {
   for (const auto& s : samples()) {
     const auto order = s.name.find("be") != std::string::npos ? mquire::byte_order::big : mquire::byte_order::little;
+    const bool plain = !s.offset.count(section_role::token_table); // uncompressed names
+    const auto search = [&](const std::vector<std::uint8_t>& b) {
+      return plain ? mquire::find_uncompressed_kallsyms(mquire::byte_range{b}) : mquire::find_kallsyms(mquire::byte_range{b});
+    };
     const std::size_t ns = s.offset.at(section_role::num_syms);
     const std::size_t mk = s.offset.at(section_role::markers);
-    const std::size_t ti = s.offset.at(section_role::token_index);
     for (std::uint32_t n : {0u, 1u, 255u, 256u, 257u, 0x7fffffffu, 0xffffffffu}) {
       auto b = s.bytes;
       put32(b, ns, n, order);
       expect_safe(b, s.name + " num_syms=" + std::to_string(n));
-      const auto rep = mquire::find_kallsyms(mquire::byte_range{b});
-      for (const auto& t : rep.tables) CHECK(t.num_syms != n);
+      for (const auto& t : search(b).tables) CHECK(t.num_syms != n);
     }
     {
       auto b = s.bytes; // markers that go backwards
       put32(b, mk + 4 * 3, 16, order);
       expect_safe(b, s.name + " markers backwards");
-      CHECK(mquire::find_kallsyms(mquire::byte_range{b}).tables.empty());
+      CHECK(search(b).tables.empty());
     }
-    {
+    if (!plain) {
+      const std::size_t ti = s.offset.at(section_role::token_index);
       auto b = s.bytes; // a token index entry pointing past the table
       b[ti + 2 * 0x41] = 0xff;
       b[ti + 2 * 0x41 + 1] = 0xff;
       expect_safe(b, s.name + " token index past the table");
-      CHECK(mquire::find_kallsyms(mquire::byte_range{b}).tables.empty());
+      CHECK(search(b).tables.empty());
     }
     {
       auto b = s.bytes; // every marker set to the maximum
-      for (std::size_t m = mk; m + 4 <= s.offset.at(section_role::token_table) && m < mk + 64; m += 4)
-        put32(b, m, 0xffffffffu, order);
+      const std::size_t markers_end = mk + 4 * ((s.n + 255) / 256);
+      for (std::size_t m = mk; m + 4 <= markers_end && m < mk + 64; m += 4) put32(b, m, 0xffffffffu, order);
       expect_safe(b, s.name + " markers all 0xffffffff");
+      CHECK(search(b).tables.empty());
     }
   }
 }

@@ -1,6 +1,7 @@
 // What a returned table promises, checked from the input bytes alone: its
 // sections lie in the input, its names re-decode to what it returned through
-// its own token table and index, its addresses are sorted, its counts agree.
+// its own token table and index (or read as plain text when it has none:
+// uncompressed names), its addresses are sorted, its counts agree.
 // Shared by the malformed-input tests and the fuzz targets.
 #pragma once
 
@@ -22,7 +23,7 @@ inline std::string table_violation(std::span<const std::uint8_t> input, const mq
   const auto* names = t.section(mquire::section_role::names);
   const auto* tokens = t.section(mquire::section_role::token_table);
   const auto* index = t.section(mquire::section_role::token_index);
-  if (!names || !tokens || !index) return "a core section is missing";
+  if (!names || (tokens == nullptr) != (index == nullptr)) return "a core section is missing";
   std::size_t pos = names->offset;
   const std::size_t end = names->offset + names->size;
   for (const auto& s : t.symbols) {
@@ -31,7 +32,8 @@ inline std::string table_violation(std::span<const std::uint8_t> input, const mq
     if (len & 0x80) len = (len & 0x7f) | (std::size_t{input[pos++]} << 7);
     if (len > end - pos) return "a name runs past the names section";
     std::string decoded;
-    for (std::size_t k = 0; k < len; ++k) {
+    if (!tokens) decoded.assign(reinterpret_cast<const char*>(input.data() + pos), len);
+    for (std::size_t k = 0; tokens && k < len; ++k) {
       const std::size_t off = tokens->offset + r.uint_unchecked(index->offset + 2u * input[pos + k], 2, t.order);
       if (off >= tokens->offset + tokens->size) return "a token lies outside the token table";
       const char* p = reinterpret_cast<const char*>(input.data() + off);

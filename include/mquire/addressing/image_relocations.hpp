@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 #include <optional>
+#include <vector>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,62 +53,100 @@ inline constexpr relocation_scheme relocation_schemes[] = {
 namespace detail {
 
 struct rela_entry {
-  std::uint64_t offset, addend;
+  std::uint64_t offset, info, addend;
+};
+
+// Every 8-byte-aligned 24-byte window of `image` read as a RELA entry in the
+// scheme's byte order; f(entry) picks the ones that look like relocations.
+template <typename F>
+void for_each_rela(const relocation_scheme& scheme, std::span<const std::uint8_t> image, F&& f) {
+  const byte_reader r(image);
+  for (std::size_t pos = 0; pos + 24 <= image.size(); pos += 8)
+    f(rela_entry{r.uint_unchecked(pos, 8, scheme.order), r.uint_unchecked(pos + 8, 8, scheme.order),
+                 r.uint_unchecked(pos + 16, 8, scheme.order)});
+}
+
+// The R_*_RELATIVE entries of `scheme` in `image`.
+inline std::vector<rela_entry> relative_entries(const relocation_scheme& scheme, std::span<const std::uint8_t> image) {
+  std::vector<rela_entry> out;
+  for_each_rela(scheme, image, [&](const rela_entry& e) {
+    if (e.info == scheme.relative) out.push_back(e);
+  });
+  return out;
+}
+
+// The table's symbol addresses, sorted: what a relocation value must hit.
+inline std::vector<std::uint64_t> sorted_symbol_addresses(const kallsyms_table& t) {
+  std::vector<std::uint64_t> out;
+  out.reserve(t.symbols.size());
+  for (const auto& s : t.symbols) out.push_back(s.address);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// How many relocation values, minus `base`, land exactly on a symbol;
+// every `step`-th entry is counted.
+inline std::size_t landing_on_symbols(const std::vector<rela_entry>& relatives, std::uint64_t base,
+                                      const std::vector<std::uint64_t>& sorted_symbols, std::size_t step = 1) {
+  std::size_t score = 0;
+  for (std::size_t i = 0; i < relatives.size(); i += step)
+    score += std::binary_search(sorted_symbols.begin(), sorted_symbols.end(), relatives[i].addend - base) ? 1 : 0;
+  return score;
+}
+
+// The best-scoring candidate and the runner-up's score: an answer is taken
+// only when it stands well clear of the next one.
+template <typename Candidate>
+struct top_two {
+  std::optional<Candidate> best{};
+  std::size_t score = 0, second = 0;
+  void offer(std::size_t s, const Candidate& c) {
+    if (s > score) {
+      second = score;
+      score = s;
+      best = c;
+    } else if (s > second) {
+      second = s;
+    }
+  }
+  bool stands_out() const { return best && score >= 16 && score >= 4 * second; }
 };
 
 struct base_candidate {
+  const relocation_scheme* scheme;
   std::uint64_t image_base, relative_base;
   bool symbolic; // found through an R_*_64 against _text rather than R_*_RELATIVE
 };
 
-struct relocation_answer {
-  base_candidate best{};
-  std::size_t score = 0, second = 0, relatives = 0;
-};
-
-// Scores every way `scheme` could have relocated kallsyms_relative_base (at
-// `rb_offset` in the image) by how many R_*_RELATIVE entries then point
-// exactly at a symbol.
-inline relocation_answer score_relocations(const relocation_scheme& scheme, std::span<const std::uint8_t> image,
-                                           std::size_t rb_offset, const std::vector<std::uint64_t>& sorted_offsets) {
+// Offers every way `scheme` could have relocated kallsyms_relative_base (at
+// `rb_offset` in the image), scored by how many R_*_RELATIVE entries then
+// point exactly at a symbol. Returns how many R_*_RELATIVE entries it saw.
+inline std::size_t score_relocations(const relocation_scheme& scheme, std::span<const std::uint8_t> image,
+                                     std::size_t rb_offset, const std::vector<std::uint64_t>& sorted_symbols,
+                                     top_two<base_candidate>& answer) {
   constexpr std::size_t max_candidates = 4096;
   std::vector<rela_entry> relatives;
   std::vector<base_candidate> candidates;
-  const byte_reader r(image);
   const auto consider = [&](std::uint64_t base, std::uint64_t rb, bool symbolic) {
     if (base % scheme.base_alignment != 0 || rb - base >= image.size() || candidates.size() >= max_candidates) return;
     for (const auto& c : candidates)
       if (c.image_base == base && c.relative_base == rb) return;
-    candidates.push_back({base, rb, symbolic});
+    candidates.push_back({&scheme, base, rb, symbolic});
   };
-  for (std::size_t pos = 0; pos + 24 <= image.size(); pos += 8) {
-    const std::uint64_t info = r.uint_unchecked(pos + 8, 8, scheme.order);
-    const bool relative = info == scheme.relative;
-    const bool symbolic = (info & 0xffffffffu) == scheme.absolute64 && (info >> 32) != 0 && (info >> 32) < (1u << 24);
-    if (!relative && !symbolic) continue;
-    const rela_entry e{r.uint_unchecked(pos, 8, scheme.order), r.uint_unchecked(pos + 16, 8, scheme.order)};
+  for_each_rela(scheme, image, [&](const rela_entry& e) {
+    const bool relative = e.info == scheme.relative;
+    const bool symbolic =
+        (e.info & 0xffffffffu) == scheme.absolute64 && (e.info >> 32) != 0 && (e.info >> 32) < (1u << 24);
+    if (!relative && !symbolic) return;
     if (relative) relatives.push_back(e);
     // The entry that fills relative_base has offset = base + rb_offset.
     // RELATIVE gives the value itself; a symbolic one is `_text + addend`
     // (how kallsyms emits it), and _text is the image's first byte.
     const std::uint64_t base = e.offset - rb_offset;
     consider(base, relative ? e.addend : base + e.addend, !relative);
-  }
-  relocation_answer a;
-  a.relatives = relatives.size();
-  for (const auto& c : candidates) {
-    std::size_t score = 0;
-    for (const auto& e : relatives)
-      score += std::binary_search(sorted_offsets.begin(), sorted_offsets.end(), e.addend - c.relative_base) ? 1 : 0;
-    if (score > a.score) {
-      a.second = a.score;
-      a.score = score;
-      a.best = c;
-    } else if (score > a.second) {
-      a.second = score;
-    }
-  }
-  return a;
+  });
+  for (const auto& c : candidates) answer.offer(landing_on_symbols(relatives, c.relative_base, sorted_symbols), c);
+  return relatives.size();
 }
 
 } // namespace detail
@@ -129,56 +167,28 @@ inline address_method resolve_with_image_relocations(const kallsyms_table& t, st
     m.detail = "not a 64-bit table with an unrelocated relative_base";
     return m;
   }
-  std::vector<std::uint64_t> offsets; // symbol addresses relative to the first symbol
-  offsets.reserve(t.symbols.size());
-  for (const auto& s : t.symbols) offsets.push_back(s.address);
-  std::sort(offsets.begin(), offsets.end());
-  const relocation_scheme* chosen = nullptr;
-  detail::relocation_answer best;
+  const auto symbols = detail::sorted_symbol_addresses(t); // relative to the first symbol
+  detail::top_two<detail::base_candidate> answer;
   std::size_t relatives = 0;
-  for (const auto& scheme : relocation_schemes) {
-    if (scheme.order != t.order) continue;
-    auto a = detail::score_relocations(scheme, image, rb->offset, offsets);
-    relatives += a.relatives;
-    if (a.score > best.score) {
-      best.second = std::max(best.score, a.second);
-      best = {a.best, a.score, best.second, a.relatives};
-      chosen = &scheme;
-    } else {
-      best.second = std::max(best.second, a.score);
-    }
-  }
-  if (!chosen || best.score < 16 || best.score < 4 * best.second) {
+  for (const auto& scheme : relocation_schemes)
+    if (scheme.order == t.order) relatives += detail::score_relocations(scheme, image, rb->offset, symbols, answer);
+  if (!answer.stands_out()) {
     m.detail = relatives == 0 ? "no R_*_RELATIVE relocations in the image"
                               : "no relocation of kallsyms_relative_base stands out (" + std::to_string(relatives) +
-                                    " possible relocations, best candidate explains " + std::to_string(best.score) + ")";
+                                    " possible relocations, best candidate explains " + std::to_string(answer.score) + ")";
     return m;
   }
-  m.method = std::string(chosen->arch) + " " + m.method;
-  m.range_vaddr = best.best.image_base;
-  m.relative_base = best.best.relative_base;
-  m.agreeing = best.score;
-  m.detail = std::string(best.best.symbolic ? "a symbolic relocation (_text + addend)" : "an R_*_RELATIVE relocation") +
-             " sets relative_base to " + detail::hex(best.best.relative_base) + " (image base " +
-             detail::hex(best.best.image_base) + "); " + std::to_string(best.score) +
-             " other relocations then point exactly at symbols (next best candidate: " + std::to_string(best.second) + ")";
+  const detail::base_candidate& best = *answer.best;
+  m.method = std::string(best.scheme->arch) + " " + m.method;
+  m.range_vaddr = best.image_base;
+  m.relative_base = best.relative_base;
+  m.agreeing = answer.score;
+  m.detail = std::string(best.symbolic ? "a symbolic relocation (_text + addend)" : "an R_*_RELATIVE relocation") +
+             " sets relative_base to " + detail::hex(best.relative_base) + " (image base " +
+             detail::hex(best.image_base) + "); " + std::to_string(answer.score) +
+             " other relocations then point exactly at symbols (next best candidate: " + std::to_string(answer.second) + ")";
   return m;
 }
-
-namespace detail {
-
-// The R_*_RELATIVE entries of `scheme` in `image` (every 8-byte-aligned
-// 24-byte window whose info field is exactly the type).
-inline std::vector<rela_entry> relative_entries(const relocation_scheme& scheme, std::span<const std::uint8_t> image) {
-  std::vector<rela_entry> out;
-  const byte_reader r(image);
-  for (std::size_t pos = 0; pos + 24 <= image.size(); pos += 8)
-    if (r.uint_unchecked(pos + 8, 8, scheme.order) == scheme.relative)
-      out.push_back({r.uint_unchecked(pos, 8, scheme.order), r.uint_unchecked(pos + 16, 8, scheme.order)});
-  return out;
-}
-
-} // namespace detail
 
 // For a place-relative (7.0) table in a relocatable image, decoded without
 // a virtual base: symbol addresses are offsets from the image's first byte.
@@ -195,16 +205,16 @@ inline address_method resolve_range_relative_with_relocations(const kallsyms_tab
     return m;
   }
   constexpr std::size_t max_candidates = 4096, sample = 4096;
-  std::vector<std::uint64_t> offsets;
-  offsets.reserve(t.symbols.size());
-  for (const auto& s : t.symbols) offsets.push_back(s.address);
-  std::sort(offsets.begin(), offsets.end());
-  const relocation_scheme* chosen = nullptr;
-  std::uint64_t best_base = 0;
-  std::size_t best = 0, second = 0, seen = 0;
+  const auto symbols = detail::sorted_symbol_addresses(t);
+  struct image_base {
+    const relocation_scheme* scheme;
+    std::uint64_t base;
+  };
+  detail::top_two<image_base> answer;
+  std::size_t seen = 0;
   for (const auto& scheme : relocation_schemes) {
     if (scheme.order != t.order) continue;
-    auto rel = detail::relative_entries(scheme, image);
+    const auto rel = detail::relative_entries(scheme, image);
     seen += rel.size();
     if (rel.size() < 64) continue;
     std::vector<std::uint64_t> places;
@@ -219,31 +229,21 @@ inline address_method resolve_range_relative_with_relocations(const kallsyms_tab
     if (lo > hi || (hi - lo) / a >= max_candidates) continue;
     const std::size_t step = std::max<std::size_t>(1, rel.size() / sample);
     for (std::uint64_t base = lo; base <= hi; base += a) {
-      std::size_t score = 0;
-      for (std::size_t i = 0; i < rel.size(); i += step)
-        score += std::binary_search(offsets.begin(), offsets.end(), rel[i].addend - base) ? 1 : 0;
-      if (score > best) {
-        second = best;
-        best = score;
-        best_base = base;
-        chosen = &scheme;
-      } else if (score > second) {
-        second = score;
-      }
+      answer.offer(detail::landing_on_symbols(rel, base, symbols, step), {&scheme, base});
       if (base > UINT64_MAX - a) break;
     }
   }
-  if (!chosen || best < 16 || best < 4 * second) {
+  if (!answer.stands_out()) {
     m.detail = seen == 0 ? "no R_*_RELATIVE relocations in the image"
                          : "no image base stands out (" + std::to_string(seen) +
-                               " possible relocations, best base explains " + std::to_string(best) + ")";
+                               " possible relocations, best base explains " + std::to_string(answer.score) + ")";
     return m;
   }
-  m.method = std::string(chosen->arch) + " " + m.method;
-  m.range_vaddr = best_base;
-  m.agreeing = best;
-  m.detail = "image base " + detail::hex(best_base) + ": " + std::to_string(best) +
-             " sampled relocations then point exactly at symbols (next best base: " + std::to_string(second) + ")";
+  m.method = std::string(answer.best->scheme->arch) + " " + m.method;
+  m.range_vaddr = answer.best->base;
+  m.agreeing = answer.score;
+  m.detail = "image base " + detail::hex(answer.best->base) + ": " + std::to_string(answer.score) +
+             " sampled relocations then point exactly at symbols (next best base: " + std::to_string(answer.second) + ")";
   return m;
 }
 

@@ -56,8 +56,8 @@ private:
 };
 
 // The map of a kernel proper: a vmlinux ELF's program headers (link-time
-// addresses), an arm64 Image (file offset 0 is _text; its base is inferred
-// later from its relocations), or bytes with no addresses known.
+// addresses), an arm64 or riscv Image (file offset 0 is _text; its base is
+// inferred later from its relocations), or bytes with no addresses known.
 mquire::result<input_map> kernel_map(std::span<const std::uint8_t> bytes, const std::string& how) {
   input_map m;
   if (detect_format(bytes.first(std::min<std::size_t>(bytes.size(), 4096))) == input_format::vmlinux) {

@@ -29,9 +29,15 @@ namespace mquire {
 
 namespace detail {
 
-// One plain entry at `pos`: its length prefix (one or two bytes) and a type
-// letter followed by symbol characters. Returns the position after it.
-inline std::optional<std::size_t> plain_entry(const byte_reader& r, std::size_t pos) noexcept {
+// One plain entry: its text (type letter, then the name) and its length.
+struct plain_name {
+  std::size_t text = 0, length = 0;
+  std::size_t end() const noexcept { return text + length; }
+};
+
+// The plain entry at `pos`: a length prefix (one or two bytes), then a type
+// letter followed by symbol characters.
+inline std::optional<plain_name> plain_entry(const byte_reader& r, std::size_t pos) noexcept {
   const auto b = r.u8(pos);
   if (!b) return std::nullopt;
   std::size_t len = *b;
@@ -47,7 +53,7 @@ inline std::optional<std::size_t> plain_entry(const byte_reader& r, std::size_t 
   if (!is_type_letter(static_cast<char>(d[0]))) return std::nullopt;
   for (std::size_t k = 1; k < len; ++k)
     if (!is_symbol_char(d[k])) return std::nullopt;
-  return pos + len;
+  return plain_name{pos, len};
 }
 
 // Where the address data of an uncompressed table may be, relative to its
@@ -116,7 +122,7 @@ private:
       while (pos < stext && i < n) {
         const auto next = plain_entry(r_, pos);
         if (!next) break;
-        pos = *next;
+        pos = next->end();
         ++i;
       }
       if (pos != stext) continue;
@@ -136,7 +142,7 @@ private:
       if ((i & 255) == 0) marks.push_back(pos - names_at);
       const auto next = plain_entry(r_, pos);
       if (!next) return;
-      pos = *next;
+      pos = next->end();
     }
     const std::size_t markers_at = align_like(pos, names_at, a);
     const std::size_t markers_size = count_width * marks.size();
@@ -149,17 +155,17 @@ private:
     base.word_size = word;
     base.order = order;
     base.num_syms = static_cast<std::uint32_t>(n);
+    base.symbols.reserve(static_cast<std::size_t>(n));
     pos = names_at;
     for (std::uint64_t i = 0; i < n; ++i) {
-      std::size_t len = r_.data()[pos++];
-      if (len & 0x80) len = (len & 0x7f) | (std::size_t{r_.data()[pos++]} << 7);
+      const plain_name e = *plain_entry(r_, pos); // walked above
       symbol s;
-      s.type = static_cast<char>(r_.data()[pos]);
+      s.type = static_cast<char>(r_.data()[e.text]);
       s.name_offset = static_cast<std::uint32_t>(base.names.size());
-      s.name_length = static_cast<std::uint32_t>(len - 1);
-      base.names.append(r_.chars(pos + 1, len - 1));
+      s.name_length = static_cast<std::uint32_t>(e.length - 1);
+      base.names.append(r_.chars(e.text + 1, e.length - 1));
       base.symbols.push_back(s);
-      pos += len;
+      pos = e.end();
     }
     const section_location ns{section_role::num_syms, num_syms_at, count_width, {}};
     const section_location nm{section_role::names, names_at, markers_at - names_at, {}};

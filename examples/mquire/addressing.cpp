@@ -1,5 +1,6 @@
 #include "addressing.hpp"
 
+#include <mquire/addressing/image_pointers.hpp>
 #include <mquire/addressing/image_relocations.hpp>
 #include <mquire/detail/hex.hpp>
 
@@ -53,14 +54,24 @@ addressing resolve_addresses(found_table& best, const scan_result& r, input& in,
   if (t.basis == mquire::address_basis::zero_base && !in.whole().empty() && best.where.file_offset == 0)
     methods.push_back(mquire::resolve_with_image_relocations(t, in.whole()));
   if (t.basis == mquire::address_basis::range_relative && !in.whole().empty() && best.where.file_offset == 0 &&
-      !best.where.address_is_physical)
+      !best.where.address_is_physical) {
     methods.push_back(mquire::resolve_range_relative_with_relocations(t, in.whole()));
+    // Images whose relocations carry no addends (RELR) store every pointer
+    // at its link-time value: count the ones that land on symbols.
+    if (!methods.back().range_vaddr) methods.push_back(mquire::resolve_range_relative_with_pointers(t, in.whole()));
+  }
   addressing a;
   a.resolution = mquire::combine(std::move(methods));
   // The user's --base overrides; otherwise only answers that agree are applied.
   const bool apply = user_base.has_value() || a.resolution.consistent;
   if (apply && a.resolution.range_vaddr() && t.basis == mquire::address_basis::zero_base) {
     a.rebased = mquire::rebase_zero_base(t, *a.resolution.range_vaddr(), a.resolution.methods[*a.resolution.chosen].relative_base);
+  }
+  // A method that shows the word size (pointers of one width land on
+  // symbols) settles it for a table whose layout has no pointer field.
+  if (apply && a.resolution.chosen && a.resolution.methods[*a.resolution.chosen].word_size) {
+    t.word_size = *a.resolution.methods[*a.resolution.chosen].word_size;
+    t.word_size_source = a.resolution.methods[*a.resolution.chosen].method;
   }
   if (apply && a.resolution.range_vaddr() && t.basis == mquire::address_basis::range_relative) {
     mquire::rebase(t, *a.resolution.range_vaddr());

@@ -28,6 +28,7 @@ struct common_options {
   std::string base;
   std::string layout;
   std::string input = "auto";
+  bool strict = false;
 };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
@@ -41,6 +42,8 @@ void add_common(CLI::App* cmd, common_options& o, const std::string& default_for
   std::vector<std::string> names;
   for (const auto& d : mquire::builtin_layouts()) names.emplace_back(d.name);
   cmd->add_option("--layout", o.layout, "only try this layout")->check(CLI::IsMember(names));
+  cmd->add_flag("--strict", o.strict,
+                "all or nothing: refuse a table with any damaged entry instead of leaving those entries out");
   cmd->add_option("--input", o.input, "input format (detected from content by default)")
       ->check(CLI::IsMember({"auto", "raw", "lime", "elf", "kdump", "vmlinux", "image"}))
       ->capture_default_str();
@@ -72,6 +75,7 @@ int run(const common_options& o, bool inspect) {
   for (const auto& d : mquire::builtin_layouts())
     if (o.layout.empty() || d.name == o.layout) so.layouts.push_back(d);
   so.progress = ::isatty(2) != 0;
+  so.search.strict = o.strict;
 
   auto opened = tool::open_input(o.file, forced);
   if (auto* f = std::get_if<tool::open_failure>(&opened)) return fail(f->exit_code, f->message);
@@ -122,6 +126,7 @@ int run(const common_options& o, bool inspect) {
   }
   const tool::found_table& best = r.tables.front();
   if (auto w = tool::address_warning(best, *a); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());
+  if (auto w = tool::damage_warning(best.table); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());
   if (o.format == "json") tool::write_kallsyms_json(stdout, best, in.map(), a);
   else tool::write_kallsyms(stdout, best.table);
   if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");

@@ -27,6 +27,9 @@ nlohmann::json table_summary(const found_table& f) {
   nlohmann::json j{{"layout", std::string(t.layout)},
                    {"address_encoding", std::string(mquire::to_string(t.encoding))},
                    {"word_size", t.word_size * 8},
+                   {"word_size_source", t.word_size_source},
+                   {"damaged_entries", t.damaged},
+                   {"damage_notes", t.damage_notes},
                    {"byte_order", std::string(mquire::to_string(t.order))},
                    {"num_syms", t.num_syms},
                    {"addresses", std::string(mquire::to_string(t.basis))},
@@ -63,6 +66,7 @@ void write_kallsyms(std::FILE* out, const mquire::kallsyms_table& t) {
   fmt::memory_buffer buf;
   const int width = static_cast<int>(t.word_size * 2);
   for (const auto& s : t.symbols) {
+    if (!s.trusted()) continue; // never printed as if it were right
     fmt::format_to(std::back_inserter(buf), "{:0{}x} {} {}\n", s.address, width, s.type, t.name(s));
     if (buf.size() > (1 << 20)) {
       std::fwrite(buf.data(), 1, buf.size(), out);
@@ -77,10 +81,16 @@ void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& 
   if (a) j["address_resolution"] = addressing_json(*a);
   j["input_format"] = std::string(mquire::sources::to_string(map.format));
   nlohmann::json syms = nlohmann::json::array();
-  for (const auto& s : f.table.symbols)
-    syms.push_back({{"address", hex_address(s.address, f.table.word_size)},
-                    {"type", std::string(1, s.type)},
-                    {"name", std::string(f.table.name(s))}});
+  for (std::size_t i = 0; i < f.table.symbols.size(); ++i) {
+    const auto& s = f.table.symbols[i];
+    nlohmann::json j{{"index", i}};
+    const bool name_known = s.damage != mquire::entry_damage::name_unreadable;
+    j["address"] = hex_address(s.address, f.table.word_size);
+    j["type"] = name_known ? nlohmann::json(std::string(1, s.type)) : nlohmann::json();
+    j["name"] = name_known ? nlohmann::json(std::string(f.table.name(s))) : nlohmann::json();
+    if (!s.trusted()) j["damage"] = std::string(mquire::to_string(s.damage));
+    syms.push_back(std::move(j));
+  }
   j["symbols"] = std::move(syms);
   const std::string text = j.dump(1) + "\n";
   std::fwrite(text.data(), 1, text.size(), out);
@@ -102,6 +112,20 @@ std::string address_warning(const found_table& f, const addressing& a) {
            "base could not be inferred; addresses are offsets from the kernel's first symbol (give --base)";
   }
   return {};
+}
+
+std::string damage_warning(const mquire::kallsyms_table& t) {
+  if (t.damaged == 0) return {};
+  std::size_t by[4] = {0, 0, 0, 0};
+  for (const auto& s : t.symbols) ++by[static_cast<std::size_t>(s.damage)];
+  std::string why;
+  for (auto d : {mquire::entry_damage::name_unreadable, mquire::entry_damage::name_out_of_order,
+                 mquire::entry_damage::address_out_of_order})
+    if (by[static_cast<std::size_t>(d)])
+      why += fmt::format("{}{} {}", why.empty() ? "" : ", ", by[static_cast<std::size_t>(d)], mquire::to_string(d));
+  return fmt::format("the table is damaged: {} of {} entries left out ({}); `mquire inspect` lists them, "
+                     "--strict refuses a damaged table",
+                     t.damaged, t.symbols.size(), why);
 }
 
 void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path,
@@ -130,12 +154,13 @@ void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, c
   for (std::size_t i = 0; i < r.tables.size(); ++i) {
     const auto& f = r.tables[i];
     const auto& t = f.table;
-    fmt::format_to(o, "\ntable {}{}:\n  layout:     {}{}\n  encoding:   {}\n  word size:  {}-bit, {}-endian\n", i + 1,
+    fmt::format_to(o, "\ntable {}{}:\n  layout:     {}{}\n  encoding:   {}\n  word size:  {}-bit, {}-endian{}\n", i + 1,
                    i == 0 ? " (chosen)" : "", t.layout,
                    t.equivalent_layouts.empty() ? std::string()
                                                 : fmt::format(" (same bytes also read as: {})",
                                                               fmt::join(t.equivalent_layouts, ", ")),
-                   mquire::to_string(t.encoding), t.word_size * 8, mquire::to_string(t.order));
+                   mquire::to_string(t.encoding), t.word_size * 8, mquire::to_string(t.order),
+                   t.word_size_source.empty() ? std::string() : " (word size from: " + t.word_size_source + ")");
     fmt::format_to(o, "  num_syms:   {}\n  addresses:  {}\n  score:      {}\n", t.num_syms, mquire::to_string(t.basis),
                    t.score);
     if (!t.banner.empty()) fmt::format_to(o, "  banner:     {}\n", t.banner);
@@ -146,6 +171,18 @@ void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, c
                      f.where.address + s.offset, s.size,
                      s.vaddr ? fmt::format("  virtual {:#x}", *s.vaddr) : std::string());
     for (const auto& e : t.evidence) fmt::format_to(o, "  evidence:   {}\n", e);
+    for (const auto& d : t.damage_notes) fmt::format_to(o, "  damage:     {}\n", d);
+    if (t.damaged) {
+      fmt::format_to(o, "  damaged entries: {} (left out of the kallsyms output)\n", t.damaged);
+      for (std::size_t k = 0; k < t.symbols.size(); ++k) {
+        const auto& s = t.symbols[k];
+        if (s.trusted()) continue;
+        fmt::format_to(o, "    entry {:>8}: {}{}\n", k, mquire::to_string(s.damage),
+                       s.damage == mquire::entry_damage::name_unreadable
+                           ? std::string()
+                           : fmt::format(" ({} {:0{}x})", t.name(s), s.address, t.word_size * 2));
+      }
+    }
     if (i == 0 && a) {
       fmt::format_to(o, "  virtual addresses:{}\n",
                      a->resolution.consistent ? "" : " METHODS DISAGREE: relative addresses kept");

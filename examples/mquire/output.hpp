@@ -20,5 +20,7 @@ void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& m
 
 // A warning for stderr when addresses are not what the kernel would print, or empty.
 std::string address_warning(const found_table& f, const addressing& a);
+// A warning for stderr when entries of the table were left out as damaged, or empty.
+std::string damage_warning(const mquire::kallsyms_table& t);
 
 } // namespace tool

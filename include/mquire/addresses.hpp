@@ -90,7 +90,7 @@ inline std::optional<std::size_t> first_unsorted(const kallsyms_table& t) noexce
   std::uint64_t prev = 0;
   for (std::size_t i = 0; i < t.symbols.size(); ++i) {
     const symbol& s = t.symbols[i];
-    if (is_absolute_type(s.type)) continue;
+    if (is_absolute_type(s.type) || !s.trusted()) continue;
     if (have && s.address < prev) return i;
     prev = s.address;
     have = true;

@@ -30,23 +30,39 @@ struct marker_run {
 // `width` bytes that share `phase` (offset % width), starting with a 0 entry.
 // Every prefix of a run is a run too, so each slot in a run ends one. The
 // pass is linear in the window however the data repeat.
+//
+// With `tolerate_damage`, a run survives single damaged slots (at most one
+// in sixteen): a value that does not step from the last good one is skipped
+// when the value after it steps over both groups. The names walk decides
+// later whether the skipped marker was really damaged.
 template <typename F>
 void for_each_marker_run(const byte_reader& r, std::size_t lo, std::size_t hi, unsigned width,
-                         std::size_t phase, byte_order order, F&& f) {
+                         std::size_t phase, byte_order order, F&& f, bool tolerate_damage = false) {
   if (hi > r.size()) hi = r.size();
   std::size_t pos = lo + ((phase % width) + width - lo % width) % width;
-  bool in_run = false;
-  std::size_t run_start = 0;
+  bool in_run = false, pending_bad = false;
+  std::size_t run_start = 0, bad = 0;
   std::uint64_t prev = 0;
   for (; pos + width <= hi; pos += width) {
     const std::uint64_t v = r.uint_unchecked(pos, width, order);
     if (v == 0) {
       in_run = true;
+      pending_bad = false;
       run_start = pos;
-    } else if (!(in_run && marker_step_ok(prev, v))) {
+      bad = 0;
+      prev = 0;
+    } else if (in_run && !pending_bad && marker_step_ok(prev, v)) {
+      prev = v;
+    } else if (in_run && pending_bad && v > prev && v - prev >= 2 * 256 * min_name_entry &&
+               v - prev <= 2 * 256 * max_name_entry) {
+      prev = v; // the slot before was the damaged one
+      pending_bad = false;
+    } else if (in_run && tolerate_damage && !pending_bad && 16 * (bad + 1) <= (pos - run_start) / width + 16) {
+      pending_bad = true;
+      ++bad;
+    } else {
       in_run = false;
     }
-    prev = v;
     if (in_run) f(marker_run{run_start, pos + width, (pos + width - run_start) / width});
   }
 }

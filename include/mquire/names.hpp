@@ -24,6 +24,29 @@ struct names_walk {
   std::string_view why;         // when !ok
 };
 
+// One entry of kallsyms_names at `pos`: where its token bytes start and how
+// many there are, or why it cannot be an entry (nothing read at or past
+// `limit`).
+struct name_entry {
+  std::size_t tokens = 0; // position of the first token byte
+  std::size_t length = 0; // token count
+  constexpr std::size_t end() const noexcept { return tokens + length; }
+};
+
+inline const char* read_name_entry(const std::uint8_t* d, std::size_t pos, std::size_t limit, name_length enc,
+                                   name_entry& out) noexcept {
+  if (pos >= limit) return "the names run into the markers";
+  std::size_t len = d[pos++];
+  if (len & 0x80) {
+    if (enc == name_length::one_byte || pos >= limit) return "a name length is out of range";
+    len = (len & 0x7f) | (std::size_t{d[pos++]} << 7);
+  }
+  if (len == 0) return "an empty name";
+  if (len > limit - pos) return "a name runs into the markers";
+  out = {pos, len};
+  return nullptr;
+}
+
 // Walks `n` entries from `start` without reading at or past `limit`; entry
 // 256*k must start at start + markers[k].
 inline names_walk walk_names(const byte_reader& r, std::size_t start, std::size_t limit, std::uint64_t n,
@@ -34,8 +57,8 @@ inline names_walk walk_names(const byte_reader& r, std::size_t start, std::size_
     w.why = "marker count does not match the symbol count";
     return w;
   }
-  const std::uint8_t* d = r.data();
   std::size_t pos = start;
+  name_entry e;
   for (std::uint64_t i = 0; i < n; ++i) {
     w.entries = i;
     w.failed_at = pos;
@@ -43,23 +66,11 @@ inline names_walk walk_names(const byte_reader& r, std::size_t start, std::size_
       w.why = "a name does not start where its marker says";
       return w;
     }
-    if (pos >= limit) {
-      w.why = "the names run into the markers";
+    if (const char* why = read_name_entry(r.data(), pos, limit, enc, e)) {
+      w.why = why;
       return w;
     }
-    std::size_t len = d[pos++];
-    if (len & 0x80) {
-      if (enc == name_length::one_byte || pos >= limit) {
-        w.why = "a name length is out of range";
-        return w;
-      }
-      len = (len & 0x7f) | (std::size_t{d[pos++]} << 7);
-    }
-    if (len == 0 || len > limit - pos) {
-      w.why = len == 0 ? "an empty name" : "a name runs into the markers";
-      return w;
-    }
-    pos += len;
+    pos = e.end();
   }
   w.entries = n;
   w.ok = true;
@@ -67,7 +78,14 @@ inline names_walk walk_names(const byte_reader& r, std::size_t start, std::size_
   return w;
 }
 
-// Type letters the kernel's nm-derived types use (kallsyms keeps the case).
+// A symbol type as kallsyms stores it: nm's letter, kept as the kernel
+// prints it. Kernels also hold other printable characters (`?` for symbols
+// nm cannot classify, as System.map shows them), so any printable non-space
+// character is a type; only control bytes, spaces and non-ASCII are not.
+constexpr bool is_symbol_type(char c) noexcept { return c > ' ' && c < 0x7f; }
+
+// The letters nm uses: a stricter test for landmarks that must not match by
+// chance (the plain `_stext` entry of uncompressed names).
 constexpr bool is_type_letter(char c) noexcept {
   switch (c) {
   case 'A': case 'a': case 'B': case 'b': case 'C': case 'c': case 'D': case 'd':
@@ -80,6 +98,23 @@ constexpr bool is_type_letter(char c) noexcept {
   }
 }
 
+// Appends the entry's expansion (type then name) to `out.symbols` /
+// `out.names`. Returns what was wrong, or nullptr.
+inline const char* append_expanded(const byte_reader& r, const name_entry& e, const token_table& tokens,
+                                   std::string& buf, kallsyms_table& out) {
+  buf.clear();
+  for (std::size_t k = 0; k < e.length; ++k) buf += tokens.token(r, r.data()[e.tokens + k]);
+  if (buf.size() < 2) return "a name decodes to fewer than two characters";
+  if (!is_symbol_type(buf[0])) return "a name does not start with a symbol type";
+  symbol s;
+  s.type = buf[0];
+  s.name_offset = static_cast<std::uint32_t>(out.names.size());
+  s.name_length = static_cast<std::uint32_t>(buf.size() - 1);
+  out.names.append(buf, 1, std::string::npos);
+  out.symbols.push_back(s);
+  return nullptr;
+}
+
 // Expands `n` entries (already walked) into `out.symbols` / `out.names`.
 // Returns an empty string on success, else what was wrong.
 inline std::string_view expand_names(const byte_reader& r, std::size_t start, std::uint64_t n,
@@ -87,23 +122,14 @@ inline std::string_view expand_names(const byte_reader& r, std::size_t start, st
   out.symbols.clear();
   out.names.clear();
   out.symbols.reserve(n);
-  const std::uint8_t* d = r.data();
   std::size_t pos = start;
   std::string buf;
+  name_entry e;
   for (std::uint64_t i = 0; i < n; ++i) {
-    std::size_t len = d[pos++];
-    if (len & 0x80) len = (len & 0x7f) | (std::size_t{d[pos++]} << 7);
-    buf.clear();
-    for (std::size_t k = 0; k < len; ++k) buf += tokens.token(r, d[pos + k]);
-    pos += len;
-    if (buf.size() < 2) return "a name decodes to fewer than two characters";
-    if (!is_type_letter(buf[0])) return "a name does not start with a symbol type letter";
-    symbol s;
-    s.type = buf[0];
-    s.name_offset = static_cast<std::uint32_t>(out.names.size());
-    s.name_length = static_cast<std::uint32_t>(buf.size() - 1);
-    out.names.append(buf, 1, std::string::npos);
-    out.symbols.push_back(s);
+    // The walk has checked every entry; the reads stay in the range anyway.
+    if (const char* why = read_name_entry(r.data(), pos, r.size(), name_length::uleb128, e)) return why;
+    if (const char* why = append_expanded(r, e, tokens, buf, out)) return why;
+    pos = e.end();
   }
   return {};
 }

@@ -30,6 +30,7 @@
 #include "layouts.hpp"
 #include "markers.hpp"
 #include "names.hpp"
+#include "salvage.hpp"
 #include "table.hpp"
 #include "token_table.hpp"
 #include "validate.hpp"
@@ -45,6 +46,11 @@ struct search_options {
   // pointer-sized field), the word size to report: 0 decides from the range's
   // virtual address (above 4 GiB: 64-bit), else 64-bit.
   unsigned word_size_hint = 0;
+  // All or nothing: a table with any damaged entry (a name that does not
+  // walk, an address out of order, a broken seqs_of_names) is rejected, as
+  // is one whose markers or names had to be salvaged. Off: the table is
+  // decoded as far as its data allow and damaged entries are marked.
+  bool strict = false;
   // Called now and then during the landmark scan with (bytes done, total).
   std::function<void(std::size_t, std::size_t)> progress{};
 };
@@ -97,6 +103,7 @@ struct engine {
   // keeps the work linear when the input is packed with token-table decoys.
   std::size_t floor = 0;
   std::size_t floor_candidate = 0;
+  std::string_view word_source{}; // why the current word size (static storage)
 
   // Size of the sections in [first, last) of the layout when laid out from
   // an aligned position, including the alignment padding after each.
@@ -117,29 +124,33 @@ struct engine {
   }
 
   // The word size of a layout without pointer-sized fields cannot be read
-  // from its data: one is chosen instead of reporting the table twice.
-  unsigned implied_word_size(const layout_desc& L) const {
-    if (opt.word_size != 0) return opt.word_size;
-    if (!L.traits.allows(8)) return 4;
-    if (!L.traits.allows(4)) return 8;
-    if (opt.word_size_hint != 0) return opt.word_size_hint;
-    if (range.base_vaddr) return *range.base_vaddr + range.bytes.size() > 0xffffffffull ? 8 : 4;
-    return 8;
+  // from its data: one is chosen instead of reporting the table twice, and
+  // what chose it is said (later evidence, such as the pointers of an image,
+  // may still settle it).
+  std::pair<unsigned, std::string_view> implied_word_size(const layout_desc& L) const {
+    if (opt.word_size != 0) return {opt.word_size, "given by the caller"};
+    if (!L.traits.allows(8)) return {4, "the layout is 32-bit only"};
+    if (!L.traits.allows(4)) return {8, "the layout is 64-bit only"};
+    if (opt.word_size_hint != 0) return {opt.word_size_hint, "the input's headers"};
+    if (range.base_vaddr)
+      return {*range.base_vaddr + range.bytes.size() > 0xffffffffull ? 8u : 4u, "the range's virtual address"};
+    return {8, "nothing in the table tells: 64-bit assumed"};
   }
 
   void on_token_table(const token_table& tt, const layout_desc& L) {
     if (!has_pointer_fields(L)) {
-      const unsigned word = implied_word_size(L);
-      if (L.traits.allows(word)) on_word_size(tt, L, word);
+      const auto [word, why] = implied_word_size(L);
+      if (L.traits.allows(word)) on_word_size(tt, L, word, why);
       return;
     }
     for (unsigned word : {8u, 4u}) {
       if (!L.traits.allows(word) || (opt.word_size != 0 && opt.word_size != word)) continue;
-      on_word_size(tt, L, word);
+      on_word_size(tt, L, word, "the layout's pointer-sized fields");
     }
   }
 
-  void on_word_size(const token_table& tt, const layout_desc& L, unsigned word) {
+  void on_word_size(const token_table& tt, const layout_desc& L, unsigned word, std::string_view word_why) {
+    word_source = word_why;
     const aligner al{L.traits.align(word), tt.table_offset % L.traits.align(word)};
     if (!al.at(tt.index_offset)) return; // the index label is aligned too
     const std::size_t s = tt.table_offset;
@@ -152,7 +163,8 @@ struct engine {
     const std::size_t lo = std::max(s > window ? s - static_cast<std::size_t>(window) : 0, floor);
     report.stats.window_bytes += s - std::min(lo, s);
 
-    for_each_marker_run(r, lo, s, mw, al.phase % mw, tt.order, [&](const marker_run& run) {
+    for_each_marker_run(
+        r, lo, s, mw, al.phase % mw, tt.order, [&](const marker_run& run) {
       if (!al.at(run.start)) return;
       const std::size_t mid_start = al.up(run.end);
       if (mid_start > s || !r.all_zero(run.end, mid_start - run.end)) return;
@@ -168,7 +180,7 @@ struct engine {
       ++report.stats.marker_candidates;
       mark.reach(search_stage::markers, L.name, "no symbol count in front of the names fits the markers");
       on_markers(tt, L, word, al, run, gap, n_lo, n_hi);
-    });
+    }, !opt.strict);
   }
 
   void on_markers(const token_table& tt, const layout_desc& L, unsigned word, const aligner& al,
@@ -198,20 +210,35 @@ struct engine {
       mark.reach(search_stage::num_syms, L.name, "the names do not agree with the markers");
       const names_walk w = walk_names(r, names_start, run.start, n, markers, L.traits.names);
       report.stats.window_bytes += (w.ok ? w.end : w.failed_at) - names_start;
-      if (!w.ok) continue;
-      if (al.up(w.end) != run.start || !r.all_zero(w.end, run.start - w.end)) continue;
+      const auto names_end_ok = [&](std::size_t end) {
+        return end <= run.start && al.up(end) == run.start && r.all_zero(end, run.start - end);
+      };
+      if (w.ok && names_end_ok(w.end)) {
+        ++report.stats.names_decoded;
+        mark.reach(search_stage::names, L.name, "the address data do not fit in the range");
+        build_table(tt, L, word, al, q, names_start, run, n, nullptr);
+        continue;
+      }
+      if (opt.strict) continue;
+      // Damaged names (or markers): salvage group by group. At least half
+      // of the groups must walk whole, so that random bytes never pass.
+      salvaged_names salvaged = salvage_names(r, names_start, run.start, n, markers, L.traits.names, names_end_ok);
+      report.stats.window_bytes += run.start - names_start;
+      if (salvaged.groups == 0 || 2 * salvaged.whole_groups < salvaged.groups || salvaged.lost * 2 > n) continue;
       ++report.stats.names_decoded;
       mark.reach(search_stage::names, L.name, "the address data do not fit in the range");
-      build_table(tt, L, word, al, q, names_start, run, n);
+      build_table(tt, L, word, al, q, names_start, run, n, &salvaged);
     }
   }
 
   void build_table(const token_table& tt, const layout_desc& L, unsigned word, const aligner& al,
-                   std::size_t num_syms_at, std::size_t names_start, const marker_run& run, std::uint64_t n) {
+                   std::size_t num_syms_at, std::size_t names_start, const marker_run& run, std::uint64_t n,
+                   const salvaged_names* salvaged) {
     kallsyms_table t;
     t.layout = L.name;
     t.encoding = L.traits.encoding;
     t.word_size = word;
+    t.word_size_source = word_source;
     t.order = tt.order;
     t.num_syms = static_cast<std::uint32_t>(n);
     // Place every section: backwards from num_syms, forwards from markers
@@ -263,7 +290,9 @@ struct engine {
     if (range.base_vaddr)
       for (auto& l : loc) l.vaddr = *range.base_vaddr + l.offset;
 
-    if (auto why = expand_names(r, names_start, n, tt, t); !why.empty()) {
+    if (salvaged) {
+      expand_salvaged(r, names_start, *salvaged, tt, L.traits.names, t);
+    } else if (auto why = expand_names(r, names_start, n, tt, t); !why.empty()) {
       mark.reach(search_stage::names, L.name, why);
       return;
     }
@@ -281,7 +310,7 @@ struct engine {
     }
     decode_addresses(r, a, t);
     t.sections = std::move(loc);
-    if (auto v = validate_table(r, tt, L, t); !v.ok) {
+    if (auto v = validate_table(r, tt, L, t, opt.strict); !v.ok) {
       ++report.stats.tables_rejected;
       mark.reach(search_stage::addresses, L.name, v.why);
       return;
@@ -307,11 +336,33 @@ inline bool same_table(const kallsyms_table& a, const kallsyms_table& b) {
   return true;
 }
 
+// Readings of the same names (other layouts, word sizes, placements) that
+// need more damaged entries than another reading of them are wrong readings,
+// not damaged tables: a wrong reading of place-relative offsets as absolute
+// values can be sorted but for a few hundred entries.
+inline void drop_costlier_readings(search_report& rep) {
+  auto same_names = [](const kallsyms_table& a, const kallsyms_table& b) {
+    const auto* na = a.section(section_role::names);
+    const auto* nb = b.section(section_role::names);
+    return na && nb && na->offset == nb->offset && a.num_syms == b.num_syms;
+  };
+  std::vector<bool> costlier(rep.tables.size(), false);
+  for (std::size_t i = 0; i < rep.tables.size(); ++i)
+    for (const auto& o : rep.tables)
+      if (same_names(o, rep.tables[i]) && o.damaged < rep.tables[i].damaged) costlier[i] = true;
+  std::vector<kallsyms_table> kept;
+  for (std::size_t i = 0; i < rep.tables.size(); ++i)
+    if (!costlier[i]) kept.push_back(std::move(rep.tables[i]));
+  rep.tables = std::move(kept);
+}
+
 // Best first; a candidate that decodes to exactly the same table as a better
 // one is folded into it as an equivalent reading.
 inline void rank(search_report& rep) {
+  drop_costlier_readings(rep);
   std::stable_sort(rep.tables.begin(), rep.tables.end(), [](const kallsyms_table& a, const kallsyms_table& b) {
     if (a.score != b.score) return a.score > b.score;
+    if (a.damaged != b.damaged) return a.damaged < b.damaged;
     return a.num_syms > b.num_syms;
   });
   std::vector<kallsyms_table> kept;

@@ -16,11 +16,34 @@
 
 namespace mquire {
 
+// Why an entry of a damaged table cannot be trusted. A table is decoded as
+// far as its data allow; an entry whose name or address fails its check is
+// kept in place (indices stay the kernel's) but marked, and never printed as
+// if it were right.
+enum class entry_damage : std::uint8_t {
+  none,
+  name_unreadable,   // its bytes in kallsyms_names do not walk (torn page, bad length) or cannot be located
+  name_out_of_order, // its name breaks the name order kallsyms_seqs_of_names records
+  address_out_of_order, // its address breaks the table's sorted order
+};
+
+constexpr std::string_view to_string(entry_damage d) noexcept {
+  switch (d) {
+  case entry_damage::none: return "none";
+  case entry_damage::name_unreadable: return "name unreadable";
+  case entry_damage::name_out_of_order: return "name out of kallsyms_seqs_of_names order";
+  case entry_damage::address_out_of_order: return "address out of sorted order";
+  }
+  return "?";
+}
+
 struct symbol {
   std::uint64_t address = 0;
   char type = '?';
+  entry_damage damage = entry_damage::none;
   std::uint32_t name_offset = 0; // into kallsyms_table::names
   std::uint32_t name_length = 0;
+  constexpr bool trusted() const noexcept { return damage == entry_damage::none; }
 };
 
 // What the printed addresses are.
@@ -64,6 +87,18 @@ struct kallsyms_table {
   // Other layouts that read these same bytes into the very same table (for
   // example 6.4-absolute and 7.0-absolute32 on 32-bit kernels are identical).
   std::vector<std::string_view> equivalent_layouts;
+  // Damage: how many entries are marked (see entry_damage), and what else
+  // was found broken that costs no entry (a marker, seqs_of_names entries).
+  std::size_t damaged = 0;
+  std::vector<std::string> damage_notes;
+  // For a table whose names were salvaged around damage: where each entry
+  // starts, relative to kallsyms_names (lost_entry where it could not be
+  // located). Empty when the names walked whole.
+  static constexpr std::uint32_t lost_entry = UINT32_MAX;
+  std::vector<std::uint32_t> entry_starts;
+  // What decided the word size (the layout's pointer fields, the input's
+  // headers, pointers in the image, ...).
+  std::string word_size_source;
 
   std::string_view name(const symbol& s) const noexcept {
     return std::string_view(names).substr(s.name_offset, s.name_length);
@@ -76,6 +111,12 @@ struct kallsyms_table {
       e = std::max(e, s.offset + s.size);
     }
     return {b, e};
+  }
+  // Marks entry i (once) and counts it.
+  void mark(std::size_t i, entry_damage d) noexcept {
+    if (symbols[i].damage != entry_damage::none) return;
+    symbols[i].damage = d;
+    ++damaged;
   }
   const section_location* section(section_role r) const noexcept {
     for (const auto& s : sections)

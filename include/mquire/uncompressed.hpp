@@ -227,7 +227,7 @@ private:
     layout_desc shape; // validation only counts the sections
     shape.name = arr.layout;
     shape.count = t.sections.size();
-    auto v = validate_table(r_, token_table{}, shape, t);
+    auto v = validate_table(r_, token_table{}, shape, t, opt_.strict);
     if (!v.ok) {
       ++rep_.stats.tables_rejected;
       return;

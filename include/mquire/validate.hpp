@@ -37,6 +37,96 @@ inline bool seqs_are_permutation(const byte_reader& r, std::size_t at, std::size
   return true;
 }
 
+// kallsyms_seqs_of_names read as far as it holds: every entry that names a
+// symbol no other entry names (damaged entries read as npos), and how many
+// entries were damaged.
+struct seqs_reading {
+  std::vector<std::size_t> order; // symbol indices in name order
+  std::size_t damaged = 0;
+};
+
+inline seqs_reading read_seqs(const byte_reader& r, std::size_t at, std::size_t n) {
+  seqs_reading out;
+  if (!r.fits(at, 3 * n)) {
+    out.damaged = n;
+    return out;
+  }
+  out.order.resize(n);
+  std::vector<std::uint32_t> uses(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t v = r.uint_unchecked(at + 3 * i, 3, byte_order::big);
+    out.order[i] = v < n ? static_cast<std::size_t>(v) : SIZE_MAX;
+    if (v < n) ++uses[v];
+  }
+  for (auto& v : out.order)
+    if (v == SIZE_MAX || uses[v] != 1) {
+      v = SIZE_MAX;
+      ++out.damaged;
+    }
+  return out;
+}
+
+// Which of `count` items a longest non-decreasing subsequence keeps (by
+// `less`, a strict weak order over item indices): the items a single damaged
+// value takes out of order are exactly the ones left out. O(count log count).
+template <typename Less>
+std::vector<bool> longest_nondecreasing(std::size_t count, Less less) {
+  std::vector<std::size_t> tails, parent(count, SIZE_MAX); // tails[k]: last item of the best run of length k+1
+  for (std::size_t i = 0; i < count; ++i) {
+    // First run whose last item is greater than item i (upper bound).
+    std::size_t lo = 0, hi = tails.size();
+    while (lo < hi) {
+      const std::size_t mid = (lo + hi) / 2;
+      if (less(i, tails[mid])) hi = mid;
+      else lo = mid + 1;
+    }
+    parent[i] = lo > 0 ? tails[lo - 1] : SIZE_MAX;
+    if (lo == tails.size()) tails.push_back(i);
+    else tails[lo] = i;
+  }
+  std::vector<bool> keep(count, false);
+  for (std::size_t i = tails.empty() ? SIZE_MAX : tails.back(); i != SIZE_MAX; i = parent[i]) keep[i] = true;
+  return keep;
+}
+
+// A wrong value in a sorted array leaves it out of order; the entries that
+// the longest sorted run leaves out are the damaged ones. Returns how many.
+inline std::size_t mark_unsorted_addresses(kallsyms_table& t) {
+  std::vector<std::size_t> idx; // trusted, relocated entries: the ones the order binds
+  for (std::size_t i = 0; i < t.symbols.size(); ++i)
+    if (t.symbols[i].trusted() && !is_absolute_type(t.symbols[i].type)) idx.push_back(i);
+  const auto keep = longest_nondecreasing(
+      idx.size(), [&](std::size_t a, std::size_t b) { return t.symbols[idx[a]].address < t.symbols[idx[b]].address; });
+  std::size_t marked = 0;
+  for (std::size_t k = 0; k < idx.size(); ++k)
+    if (!keep[k]) {
+      t.mark(idx[k], entry_damage::address_out_of_order);
+      ++marked;
+    }
+  return marked;
+}
+
+// The symbol indices, in seqs_of_names order, whose names break the byte
+// order scripts/kallsyms.c sorted them in (strcmp of the names without the
+// type): a name that walks but decodes wrong (a flipped token byte) is out
+// of place there.
+inline std::vector<std::size_t> names_out_of_order(const kallsyms_table& t, const seqs_reading& seqs) {
+  std::vector<std::size_t> idx;
+  for (std::size_t v : seqs.order)
+    if (v != SIZE_MAX && v < t.symbols.size() && t.symbols[v].trusted()) idx.push_back(v);
+  const auto keep = longest_nondecreasing(idx.size(), [&](std::size_t a, std::size_t b) {
+    return t.name(t.symbols[idx[a]]) < t.name(t.symbols[idx[b]]);
+  });
+  std::vector<std::size_t> out;
+  for (std::size_t k = 0; k < idx.size(); ++k)
+    if (!keep[k]) out.push_back(idx[k]);
+  return out;
+}
+
+// How much damage a table may carry and still be the table: a reading that
+// needs more than this is a wrong reading, not a damaged table.
+constexpr std::size_t damage_allowance(std::size_t n) noexcept { return 16 + n / 8; }
+
 // Symbols of a kernel image lie within this distance of its kallsyms data
 // (which are in the image's .rodata); much larger distances mean the offsets
 // were read with the wrong meaning.
@@ -45,7 +135,7 @@ inline constexpr std::uint64_t image_span_slack = 256ull << 20;
 inline bool table_within_symbols(const kallsyms_table& t, std::uint64_t table_address) {
   std::uint64_t lo = UINT64_MAX, hi = 0;
   for (const symbol& s : t.symbols) {
-    if (is_absolute_type(s.type)) continue;
+    if (is_absolute_type(s.type) || !s.trusted()) continue;
     lo = std::min(lo, s.address);
     hi = std::max(hi, s.address);
   }
@@ -57,24 +147,70 @@ inline bool table_within_symbols(const kallsyms_table& t, std::uint64_t table_ad
                     : (table_address >= from || table_address <= to);
 }
 
-inline validation validate_table(const byte_reader& r, const token_table&, const layout_desc& L,
-                                 const kallsyms_table& t) {
+inline validation validate_table(const byte_reader& r, const token_table&, const layout_desc& L, kallsyms_table& t,
+                                 bool strict = false) {
   validation v;
   v.score = static_cast<int>(L.count);
-  v.evidence.push_back(std::to_string(t.num_syms) + " names decode through the token table and agree with " +
-                       std::to_string((t.num_syms + 255) / 256) + " markers");
-  if (auto bad = first_unsorted(t)) {
-    v.why = "addresses are not sorted (symbol " + std::to_string(*bad) + " of " + std::to_string(t.num_syms) + ")";
+  const std::size_t n = t.symbols.size();
+  if (strict && t.damaged) {
+    v.why = std::to_string(t.damaged) + " names could not be read (strict)";
     return v;
   }
-  v.evidence.push_back("addresses are sorted");
-  if (const section_location* seqs = t.section(section_role::seqs_of_names)) {
-    if (!seqs_are_permutation(r, seqs->offset, t.num_syms)) {
+  v.evidence.push_back(std::to_string(t.num_syms - t.damaged) + " names decode through the token table and agree with " +
+                       std::to_string((t.num_syms + 255) / 256) + " markers" +
+                       (t.damaged ? " (" + std::to_string(t.damaged) + " lost to damage)" : std::string()));
+  if (auto bad = first_unsorted(t)) {
+    if (strict) {
+      v.why = "addresses are not sorted (symbol " + std::to_string(*bad) + " of " + std::to_string(t.num_syms) + ")";
+      return v;
+    }
+    const std::size_t marked = mark_unsorted_addresses(t);
+    if (t.damaged > damage_allowance(n)) {
+      v.why = "addresses are not sorted (symbol " + std::to_string(*bad) + " of " + std::to_string(t.num_syms) +
+              "; " + std::to_string(marked) + " entries out of order)";
+      return v;
+    }
+    v.evidence.push_back("addresses are sorted but for " + std::to_string(marked) + " damaged entries");
+  } else {
+    v.evidence.push_back("addresses are sorted");
+  }
+  if (const section_location* seqs_at = t.section(section_role::seqs_of_names)) {
+    const seqs_reading seqs = read_seqs(r, seqs_at->offset, t.num_syms);
+    if (seqs.damaged > (strict ? 0 : damage_allowance(n))) {
       v.why = "kallsyms_seqs_of_names is not a permutation of the symbols";
       return v;
     }
     v.score += 2;
-    v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols");
+    if (seqs.damaged == 0) {
+      v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols");
+    } else {
+      v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols but for " +
+                           std::to_string(seqs.damaged) + " damaged entries");
+      t.damage_notes.push_back(std::to_string(seqs.damaged) +
+                               " damaged kallsyms_seqs_of_names entries (no symbol lost: the name-order check skips them)");
+    }
+    // Names in seqs order must be sorted. A few exceptions are damage; many
+    // mean this kernel sorted differently (clang LTO suffixes were once
+    // stripped for sorting), and then the check says nothing.
+    const auto bad_names = names_out_of_order(t, seqs);
+    if (!bad_names.empty() && bad_names.size() <= damage_allowance(n) / 2) {
+      if (strict) {
+        v.why = std::to_string(bad_names.size()) + " names are out of kallsyms_seqs_of_names order (strict)";
+        return v;
+      }
+      for (std::size_t i : bad_names) t.mark(i, entry_damage::name_out_of_order);
+      v.evidence.push_back("names follow kallsyms_seqs_of_names order but for " + std::to_string(bad_names.size()) +
+                           " damaged names");
+    } else if (bad_names.empty()) {
+      v.evidence.push_back("names follow kallsyms_seqs_of_names order");
+    } else {
+      v.evidence.push_back("names do not follow strcmp order in kallsyms_seqs_of_names (" +
+                           std::to_string(bad_names.size()) + " exceptions): the name-order check says nothing here");
+    }
+  }
+  if (t.damaged > damage_allowance(n)) {
+    v.why = std::to_string(t.damaged) + " of " + std::to_string(n) + " entries damaged: too many for the table";
+    return v;
   }
   if (t.relative_base) {
     // scripts/kallsyms.c takes relative_base from the first (lowest)
@@ -82,11 +218,15 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
     const auto first_relocated = std::find_if(t.symbols.begin(), t.symbols.end(), [&](const symbol& s) {
       return t.encoding != address_encoding::base_relative_percpu || !is_absolute_type(s.type);
     });
-    if (first_relocated != t.symbols.end() && first_relocated->address != (*t.relative_base & word_mask(t.word_size))) {
+    if (first_relocated != t.symbols.end() && !first_relocated->trusted()) {
+      v.evidence.push_back("the first relocated symbol is damaged: kallsyms_relative_base not checked against it");
+    } else if (first_relocated != t.symbols.end() &&
+               first_relocated->address != (*t.relative_base & word_mask(t.word_size))) {
       v.why = "the first relocated symbol is not at kallsyms_relative_base";
       return v;
+    } else {
+      v.evidence.push_back("the first relocated symbol is at kallsyms_relative_base");
     }
-    v.evidence.push_back("the first relocated symbol is at kallsyms_relative_base");
     if (*t.relative_base != 0) {
       ++v.score;
       v.evidence.push_back("kallsyms_relative_base is set");

@@ -1,7 +1,9 @@
 // What a returned table promises, checked from the input bytes alone: its
-// sections lie in the input, its names re-decode to what it returned through
-// its own token table and index (or read as plain text when it has none:
-// uncompressed names), its addresses are sorted, its counts agree.
+// sections lie in the input, every entry it trusts re-decodes to what it
+// returned through its own token table and index (or reads as plain text
+// when it has none: uncompressed names), from where the table says the entry
+// starts (entry by entry for a table salvaged around damage), its trusted
+// addresses are sorted, its counts agree.
 // Shared by the malformed-input tests and the fuzz targets.
 #pragma once
 
@@ -26,7 +28,18 @@ inline std::string table_violation(std::span<const std::uint8_t> input, const mq
   if (!names || (tokens == nullptr) != (index == nullptr)) return "a core section is missing";
   std::size_t pos = names->offset;
   const std::size_t end = names->offset + names->size;
-  for (const auto& s : t.symbols) {
+  if (!t.entry_starts.empty() && t.entry_starts.size() != t.symbols.size()) return "entry positions";
+  std::size_t damaged = 0;
+  for (std::size_t i = 0; i < t.symbols.size(); ++i) {
+    const auto& s = t.symbols[i];
+    damaged += s.trusted() ? 0 : 1;
+    if (!t.entry_starts.empty()) {
+      if (t.entry_starts[i] == mquire::kallsyms_table::lost_entry) {
+        if (s.damage != mquire::entry_damage::name_unreadable) return "a lost entry is not marked";
+        continue;
+      }
+      pos = names->offset + t.entry_starts[i];
+    }
     if (pos >= end) return "names run out";
     std::size_t len = input[pos++];
     if (len & 0x80) len = (len & 0x7f) | (std::size_t{input[pos++]} << 7);
@@ -40,12 +53,14 @@ inline std::string table_violation(std::span<const std::uint8_t> input, const mq
       decoded += std::string_view(p, strnlen(p, tokens->offset + tokens->size - off));
     }
     pos += len;
+    if (s.damage == mquire::entry_damage::name_unreadable) continue;
     if (decoded.size() != s.name_length + 1u || decoded[0] != s.type ||
         decoded.compare(1, std::string::npos, t.name(s)) != 0)
       return "a name does not re-decode to what was returned";
     for (char c : t.name(s))
       if (!mquire::is_symbol_char(static_cast<std::uint8_t>(c))) return "a name has a non-symbol character";
   }
+  if (damaged != t.damaged) return "damaged count";
   return {};
 }
 

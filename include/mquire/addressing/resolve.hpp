@@ -26,6 +26,7 @@ struct address_method {
   std::optional<std::uint64_t> range_vaddr; // virtual address of the range's first byte
   std::optional<std::uint64_t> slide;       // KASLR slide, when the method tells it
   std::optional<std::uint64_t> relative_base; // the value an unrelocated relative_base receives
+  std::optional<unsigned> word_size;        // the kernel's word size in bytes, when the method shows it
   std::size_t agreeing = 0;                 // independent ties that agree
   std::string detail;                       // what was found, or why there is no answer
 };
@@ -40,10 +41,11 @@ struct address_resolution {
 };
 
 namespace detail {
-// Symbols of `t` by name, for the few names a method asks about.
+// Symbols of `t` by name, for the few names a method asks about; damaged
+// entries never answer.
 inline const symbol* find_symbol(const kallsyms_table& t, std::string_view name) {
   for (const auto& s : t.symbols)
-    if (t.name(s) == name) return &s;
+    if (s.trusted() && t.name(s) == name) return &s;
   return nullptr;
 }
 } // namespace detail

@@ -61,8 +61,16 @@ struct debian_kernel {
   std::string format_says = "";   // expected in `inspect`'s description of the input
   bool strip_symbols = false;     // the image is an ELF with its own .symtab: blank it first
   // Empty: bookworm, System.map from the fixtures. Otherwise another Debian
-  // suite (its own sources.list), System.map taken from the -dbg package.
+  // suite (its own sources.list), System.map taken from the -dbg package
+  // unless `system_map` names a fixture.
   std::string suite = "";
+  // The -dbg package holding the real System.map, when its name is not the
+  // image package's with -dbg for -unsigned (7.x: linux-binary-* images).
+  std::string dbg = "";
+  // The image as kept in the fixtures (zstd), for packages the archive has
+  // already replaced: nothing is downloaded.
+  std::string fixture_image = "";
+  std::string dbg_map = "./usr/lib/debug/boot/System.map-*"; // where the -dbg package keeps it
 };
 
 // Blanks an ELF64 little-endian file's symbol tables and their string
@@ -110,10 +118,10 @@ path fetch_foreign_deb(const debian_kernel& k) {
   std::string cmd = "cd " + support::quote(dir.string()) + " && apt-get " + o + " update -q >download.log 2>&1; apt-get " +
                     o + " download -q " + k.package + "=" + k.version + " >>download.log 2>&1 && dpkg-deb -x " +
                     k.package + "_*.deb unpacked >>download.log 2>&1";
-  if (!k.suite.empty()) {
-    std::string dbg = k.package.substr(0, k.package.rfind("-unsigned")) + "-dbg";
+  if (!k.suite.empty() && k.system_map.empty()) {
+    std::string dbg = k.dbg.empty() ? k.package.substr(0, k.package.rfind("-unsigned")) + "-dbg" : k.dbg;
     cmd += " && apt-get " + o + " download -q " + dbg + "=" + k.version + " >>download.log 2>&1 && dpkg-deb --fsys-tarfile " +
-           dbg + "_*.deb | tar -xO --wildcards './usr/lib/debug/boot/System.map-*' >System.map 2>>download.log && rm -f " +
+           dbg + "_*.deb | tar -xO --wildcards " + support::quote(k.dbg_map) + " >System.map 2>>download.log && rm -f " +
            dbg + "_*.deb";
   }
   if (std::system(cmd.c_str()) != 0)
@@ -124,9 +132,10 @@ path fetch_foreign_deb(const debian_kernel& k) {
 }
 
 void check_kernel_package(const debian_kernel& k) {
-  const path dir = fetch_foreign_deb(k);
-  path image = dir / "unpacked" / k.image;
+  const path dir = k.fixture_image.empty() ? fetch_foreign_deb(k) : support::cache_dir() / ("sid-" + k.arch);
+  path image = k.fixture_image.empty() ? dir / "unpacked" / k.image : support::require_fixture(k.fixture_image);
   REQUIRE(std::filesystem::exists(image));
+  std::filesystem::create_directories(dir);
   if (k.strip_symbols) {
     auto bytes = support::read_file(image);
     REQUIRE(blank_elf64_symbols(bytes) > k.symbols * 8); // names and entries were there
@@ -136,8 +145,8 @@ void check_kernel_package(const debian_kernel& k) {
   const auto r = support::run_tool("kallsyms " + support::quote(image.string()), "deb-" + k.arch);
   REQUIRE(r.status == 0);
   CHECK(r.err.empty()); // addresses are link-time and known: no warning
-  const auto map = system_map(k.suite.empty() ? support::read_text(support::require_fixture(k.system_map))
-                                             : support::read_text(dir / "System.map"));
+  const auto map = system_map(!k.system_map.empty() ? support::read_text(support::require_fixture(k.system_map))
+                                                    : support::read_text(dir / "System.map"));
   REQUIRE(map.size() > 1000); // the real map, not the one-line stub the image package ships
   std::istringstream in(r.out);
   std::string addr, type, name;
@@ -207,4 +216,49 @@ TEST_CASE("Debian trixie amd64 6.12 vmlinuz (bzImage, zstd): every symbol is in 
 TEST_CASE("Debian trixie arm64 6.12 Image: every symbol is in System.map", "[debian][image][trixie]") {
   check_kernel_package({"arm64", "linux-image-6.12.117+deb13-arm64-unsigned", "6.12.117-1",
                         "boot/vmlinuz-6.12.117+deb13-arm64", "", 151722, 64, "arm64 Image", false, "trixie"});
+}
+
+// Debian sid's Linux 7.2.13: the 7.0 layout (place-relative offsets, every
+// label 4-byte aligned) as Debian ships it. The relocatable images (arm64,
+// riscv64, loong64, s390x) pack their relocations as RELR, so their link
+// address comes from the pointers they store; ppc64el has symbol types
+// outside nm's letters ('?'). sid replaces its packages quickly: the images
+// that amd64 and armhf do not fetch are kept in the fixtures.
+TEST_CASE("Debian sid 7.2 arm64 Image (relocatable, RELR): every symbol is in System.map", "[debian][image][sid]") {
+  check_kernel_package({"arm64", "", "", "", "debian-sid-7.2/arm64/System.map.zst", 209893, 64, "arm64 Image", false, "",
+                        "", "debian-sid-7.2/arm64/vmlinuz.unsigned.zst"});
+}
+
+TEST_CASE("Debian sid 7.2 riscv64 Image (relocatable, RELR): every symbol is in System.map", "[debian][image][sid]") {
+  check_kernel_package({"riscv64", "", "", "", "debian-sid-7.2/riscv64/System.map.zst", 118383, 64, "riscv Image", false,
+                        "", "", "debian-sid-7.2/riscv64/vmlinuz.zst"});
+}
+
+TEST_CASE("Debian sid 7.2 loong64 EFI zboot (zstd, relocatable): every symbol is in System.map", "[debian][image][sid]") {
+  check_kernel_package({"loong64", "", "", "", "debian-sid-7.2/loong64/System.map.zst", 48924, 64, "EFI zboot payload",
+                        false, "", "", "debian-sid-7.2/loong64/vmlinuz.zst"});
+}
+
+TEST_CASE("Debian sid 7.2 s390x image (embedded zstd, 64-bit big-endian): every symbol is in System.map",
+          "[debian][image][sid]") {
+  check_kernel_package({"s390x", "", "", "", "debian-sid-7.2/s390x/System.map.zst", 94433, 64, "embedded zstd", false,
+                        "", "", "debian-sid-7.2/s390x/vmlinuz.zst"});
+}
+
+TEST_CASE("Debian sid 7.2 ppc64el vmlinux (symbol table blanked, '?' types): every symbol is in System.map",
+          "[debian][image][sid]") {
+  check_kernel_package({"ppc64el", "", "", "", "debian-sid-7.2/powerpc64le/System.map.zst", 113452, 64, "ELF64 LE", true,
+                        "", "", "debian-sid-7.2/powerpc64le/vmlinuz.zst"});
+}
+
+TEST_CASE("Debian sid 7.2 amd64 vmlinuz (bzImage, zstd): every symbol is in System.map", "[debian][image][sid]") {
+  check_kernel_package({"amd64", "linux-binary-unsigned-7.2.13+deb14-amd64", "7.2.13-1", "usr/lib/modules/7.2.13+deb14-amd64/vmlinuz.unsigned",
+                        "x86_64-7.2-modules/System.map.zst", 199097, 64, "bzImage payload", false, "sid"});
+}
+
+TEST_CASE("Debian sid 7.2 armhf zImage (armmp, xz, 7.0 absolute32): every symbol is in System.map",
+          "[debian][image][sid]") {
+  check_kernel_package({"armhf", "linux-binary-7.2.13+deb14-armmp", "7.2.13-1", "usr/lib/modules/7.2.13+deb14-armmp/vmlinuz", "",
+                        55460, 32, "ARM zImage", false, "sid", "linux-image-7.2.13+deb14-armmp-dbg", "",
+                        "./usr/lib/debug/lib/modules/*/System.map"});
 }

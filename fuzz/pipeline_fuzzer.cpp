@@ -9,6 +9,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opt.max_symbols = 1u << 16;
   const auto rep = mquire::find_kallsyms(mquire::byte_range{in}, opt);
   fuzz::check_report(in, rep);
+  // Strict mode is all or nothing: a table it returns carries no damage.
+  mquire::search_options strict = opt;
+  strict.strict = true;
+  const auto whole = mquire::find_kallsyms(mquire::byte_range{in}, strict);
+  fuzz::check_report(in, whole);
+  for (const auto& t : whole.tables) MQUIRE_FUZZ_CHECK(t.damaged == 0 && t.entry_starts.empty());
   // Tables with uncompressed names (OpenWRT), found from their own landmark.
   fuzz::check_report(in, mquire::find_uncompressed_kallsyms(mquire::byte_range{in}, opt));
   const auto hits = mquire::find_vmcoreinfo(in);

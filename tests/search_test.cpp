@@ -8,64 +8,17 @@
 #include "generator/memory_image.hpp"
 #include "generator/symbols.hpp"
 #include "support/exact.hpp"
+#include "support/layout_cases.hpp"
 
 using mquire::address_encoding;
 using mquire::byte_order;
 using mquire::section_role;
 
-namespace {
-
-struct layout_case {
-  gen::era era;
-  address_encoding enc;
-  std::string_view layout;
-};
-
-const layout_case all_cases[] = {
-    {gen::era::v2_6, address_encoding::absolute, "2.6-absolute"},
-    {gen::era::v4_6, address_encoding::base_relative, "4.6-base-relative"},
-    {gen::era::v4_6, address_encoding::base_relative_percpu, "4.6-base-relative-percpu"},
-    {gen::era::v4_20, address_encoding::absolute, "4.20-absolute"},
-    {gen::era::v4_20, address_encoding::base_relative, "4.20-base-relative"},
-    {gen::era::v6_1, address_encoding::base_relative_percpu, "4.20-base-relative-percpu"},
-    {gen::era::v6_2, address_encoding::absolute, "6.2-absolute"},
-    {gen::era::v6_2, address_encoding::base_relative, "6.2-base-relative"},
-    {gen::era::v6_2, address_encoding::base_relative_percpu, "6.2-base-relative-percpu"},
-    {gen::era::v6_4, address_encoding::absolute, "6.4-absolute"},
-    {gen::era::v6_4, address_encoding::base_relative, "6.4-base-relative"},
-    {gen::era::v6_4, address_encoding::base_relative_percpu, "6.4-base-relative-percpu"},
-    {gen::era::v7_0, address_encoding::place_relative, "7.0-place-relative"},
-};
-
-bool one_byte_era(gen::era e) { return e == gen::era::v2_6 || e == gen::era::v4_6 || e == gen::era::v4_20; }
-
-struct built {
-  gen::output out;
-  std::vector<std::uint8_t> image;
-  std::size_t at;
-  std::uint64_t image_vaddr;
-};
-
-built build(const layout_case& lc, unsigned word, byte_order order, std::size_t count, std::uint64_t seed,
-            std::size_t at = 12345) {
-  const bool percpu = lc.enc == address_encoding::base_relative_percpu;
-  const std::uint64_t text = word == 8 ? 0xffffffff81000000ull : 0xc1000000ull;
-  auto syms = gen::make_symbols({.count = count,
-                                 .seed = seed,
-                                 .text_base = text,
-                                 .percpu = percpu ? 40u : 0u,
-                                 .long_names = one_byte_era(lc.era) ? 0u : 20u,
-                                 .short_names_only = one_byte_era(lc.era)});
-  gen::config c{.e = lc.era, .word_size = word, .order = order, .encoding = lc.enc,
-                .vaddr = text + 0x1200000 + (at % 8), // the table is aligned in virtual terms
-                .banner = "Linux version 6.6.6-test (gen@mquire) #1 SMP"};
-  built b{gen::write_kallsyms(syms, c), {}, at, 0};
-  b.image = gen::embed(b.out.bytes, {.total = b.out.bytes.size() + 3 * at, .at = at, .seed = seed});
-  b.image_vaddr = c.vaddr - at;
-  return b;
-}
-
-} // namespace
+using support::layout_case;
+using support::all_cases;
+using support::build;
+using support::built;
+using support::one_byte_era;
 
 TEST_CASE("every built-in layout is recovered exactly", "[search]") {
   for (const auto& lc : all_cases) {
@@ -212,16 +165,32 @@ TEST_CASE("no table: a clear account of what was searched", "[search][errors]") 
     CHECK(r.err().code == mquire::error_code::not_found);
     CHECK_THAT(r.err().message, Catch::Contains("no token index agrees"));
   }
-  SECTION("a table whose names were cut short") {
+  SECTION("a table whose names were cut short: strict refuses it, by default the rest is read") {
     const auto syms = gen::make_symbols({.count = 2000, .seed = 41});
     gen::config c{.e = gen::era::v6_4, .encoding = address_encoding::base_relative};
     auto out = gen::write_kallsyms(syms, c);
     // Zero the tail of the names stream: the markers no longer agree.
     const std::size_t m = out.offset.at(section_role::markers);
     std::fill(out.bytes.begin() + static_cast<long>(m - 3000), out.bytes.begin() + static_cast<long>(m), 0);
+    // Strict: all or nothing, so nothing.
+    mquire::search_options strict;
+    strict.strict = true;
+    const auto refused = mquire::find_kallsyms(mquire::byte_range{out.bytes, c.vaddr}, strict);
+    CHECK(refused.tables.empty());
+    CHECK(refused.furthest >= mquire::search_stage::num_syms);
+    // By default the groups before the cut are read; the cut ones are
+    // left out, never guessed.
     const auto rep = mquire::find_kallsyms(mquire::byte_range{out.bytes, c.vaddr});
-    CHECK(rep.tables.empty());
-    CHECK(rep.furthest >= mquire::search_stage::num_syms);
+    REQUIRE(rep.tables.size() == 1);
+    const auto& t = rep.tables.front();
+    CHECK(t.damaged > 3000 / 20);
+    CHECK(t.damaged < 3 * 256);
+    for (std::size_t i = 0; i < t.symbols.size(); ++i)
+      if (t.symbols[i].trusted()) {
+        INFO(i);
+        CHECK(t.name(t.symbols[i]) == out.symbols[i].name);
+        CHECK(t.symbols[i].address == out.symbols[i].address);
+      }
   }
   SECTION("unsorted addresses cost only the entries out of order; strict refuses them") {
     auto syms = gen::make_symbols({.count = 800, .seed = 43});

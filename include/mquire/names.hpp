@@ -98,10 +98,25 @@ constexpr bool is_type_letter(char c) noexcept {
   }
 }
 
+// A name whose token bytes hold a run of zeros was torn (a zeroed page):
+// token 0 is an ordinary token, so the entry would still walk and decode,
+// but to a wrong name. No real name repeats one token four times in a row.
+inline constexpr std::string_view torn_name = "a name holds a run of zero bytes (torn memory)";
+
+inline bool holds_zero_run(const std::uint8_t* p, std::size_t n) noexcept {
+  std::size_t run = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    run = p[k] == 0 ? run + 1 : 0;
+    if (run >= 4) return true;
+  }
+  return false;
+}
+
 // Appends the entry's expansion (type then name) to `out.symbols` /
 // `out.names`. Returns what was wrong, or nullptr.
 inline const char* append_expanded(const byte_reader& r, const name_entry& e, const token_table& tokens,
                                    std::string& buf, kallsyms_table& out) {
+  if (holds_zero_run(r.data() + e.tokens, e.length)) return torn_name.data();
   buf.clear();
   for (std::size_t k = 0; k < e.length; ++k) buf += tokens.token(r, r.data()[e.tokens + k]);
   if (buf.size() < 2) return "a name decodes to fewer than two characters";
@@ -121,6 +136,7 @@ inline std::string_view expand_names(const byte_reader& r, std::size_t start, st
                                      const token_table& tokens, kallsyms_table& out) {
   out.symbols.clear();
   out.names.clear();
+  out.damaged = 0;
   out.symbols.reserve(n);
   std::size_t pos = start;
   std::string buf;
@@ -128,7 +144,12 @@ inline std::string_view expand_names(const byte_reader& r, std::size_t start, st
   for (std::uint64_t i = 0; i < n; ++i) {
     // The walk has checked every entry; the reads stay in the range anyway.
     if (const char* why = read_name_entry(r.data(), pos, r.size(), name_length::uleb128, e)) return why;
-    if (const char* why = append_expanded(r, e, tokens, buf, out)) return why;
+    if (const char* why = append_expanded(r, e, tokens, buf, out)) {
+      if (why != torn_name.data()) return why;
+      // Torn: kept in place, marked, never printed.
+      out.symbols.push_back(symbol{});
+      out.mark(out.symbols.size() - 1, entry_damage::name_unreadable);
+    }
     pos = e.end();
   }
   return {};

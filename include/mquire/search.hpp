@@ -190,12 +190,16 @@ struct engine {
     const unsigned mw = L.sections[i_markers].width(word);
     const std::vector<std::uint64_t> markers = read_markers(r, run, mw, tt.order);
     if (markers.empty()) return;
-    const std::uint64_t last = markers.back();
+    // names start + last marker + the last group's bytes lie in front of the
+    // markers. A last marker that does not step from the one before is the
+    // damaged one (the run tolerated it): bound by the one before instead.
+    std::uint64_t last = markers.back() + min_name_entry;
+    if (!opt.strict && markers.size() >= 2 && !marker_step_ok(markers[markers.size() - 2], markers.back()))
+      last = markers[markers.size() - 2] + 256 * min_name_entry + min_name_entry;
     const unsigned nsw = L.at(section_role::num_syms).width(word);
     const std::size_t ns_span = (nsw + al.a - 1) / al.a * al.a; // num_syms start -> names start
-    // names start + last marker + the last group's bytes lie in front of the markers.
-    if (last + min_name_entry > run.start) return;
-    const std::size_t hi = run.start - static_cast<std::size_t>(last) - min_name_entry;
+    if (last > run.start) return;
+    const std::size_t hi = run.start - static_cast<std::size_t>(last);
     const std::uint64_t reach = 256 * max_name_entry + al.a;
     const std::size_t lo = std::max(hi > reach ? hi - static_cast<std::size_t>(reach) : 0, floor);
     report.stats.window_bytes += hi - std::min(lo, hi);

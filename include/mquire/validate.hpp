@@ -123,8 +123,10 @@ inline std::vector<std::size_t> names_out_of_order(const kallsyms_table& t, cons
   return out;
 }
 
-// How much damage a table may carry and still be the table: a reading that
-// needs more than this is a wrong reading, not a damaged table.
+// How many entries a reading may find out of order (addresses, or names in
+// seqs_of_names order) and still be the table: a reading that needs more is
+// a wrong reading, not a damaged table. Names that cannot be read are
+// bounded elsewhere (salvage_names: most groups must walk whole).
 constexpr std::size_t damage_allowance(std::size_t n) noexcept { return 16 + n / 8; }
 
 // Symbols of a kernel image lie within this distance of its kallsyms data
@@ -165,7 +167,7 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
       return v;
     }
     const std::size_t marked = mark_unsorted_addresses(t);
-    if (t.damaged > damage_allowance(n)) {
+    if (marked > damage_allowance(n)) {
       v.why = "addresses are not sorted (symbol " + std::to_string(*bad) + " of " + std::to_string(t.num_syms) +
               "; " + std::to_string(marked) + " entries out of order)";
       return v;
@@ -207,10 +209,6 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
       v.evidence.push_back("names do not follow strcmp order in kallsyms_seqs_of_names (" +
                            std::to_string(bad_names.size()) + " exceptions): the name-order check says nothing here");
     }
-  }
-  if (t.damaged > damage_allowance(n)) {
-    v.why = std::to_string(t.damaged) + " of " + std::to_string(n) + " entries damaged: too many for the table";
-    return v;
   }
   if (t.relative_base) {
     // scripts/kallsyms.c takes relative_base from the first (lowest)

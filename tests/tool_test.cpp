@@ -3,6 +3,9 @@
 // the kernel's own /proc/kallsyms, and every error path's status and message.
 #include <catch2/catch.hpp>
 
+#include <set>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "generator/kallsyms_writer.hpp"
@@ -19,16 +22,17 @@ std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(
 } // namespace
 
 TEST_CASE("tool: ELF core, raw and LiME forms of the fixtures give /proc/kallsyms exactly", "[tool][fixture]") {
-  for (const std::string fixture : {"x86_64-6.1-boot1", "x86_64-6.1-vmcoreinfo"}) {
+  for (const std::string fixture : {"x86_64-6.1-boot1", "x86_64-6.1-vmcoreinfo", "x86_64-7.2-modules"}) {
     const auto core = support::require_fixture(fixture + "/dump.elf.zst");
     const std::string want = support::truth_without_modules(fixture);
+    const std::size_t lines = fixture == "x86_64-7.2-modules" ? 199097 : 94266; // 7.2: the 7.0 layout
     for (const std::string kind : {"elf", "raw", "lime"}) {
       DYNAMIC_SECTION(fixture << " " << kind) {
         const auto file = kind == "elf" ? core : support::derived_from_core(core, kind);
         const auto r = run_tool("kallsyms " + quote(file.string()), fixture + "-" + kind);
         CHECK(r.status == 0);
         CHECK(r.err.empty());
-        CHECK(count_lines(r.out) == 94266);
+        CHECK(count_lines(r.out) == lines);
         CHECK(r.out == want);
         // and the format is detected from content: --input agrees
         if (kind != "elf") {
@@ -260,4 +264,46 @@ TEST_CASE("tool: a table whose landmark straddles a streaming chunk boundary", "
   CHECK(count_lines(r.out) == 5000);
   const auto j = nlohmann::json::parse(run_tool("inspect --format json " + quote(path.string()), "straddle-i").out);
   CHECK(j["vmcoreinfo_in_memory"] == 1);
+}
+
+TEST_CASE("tool: a damaged table is printed but for its damaged entries, which are said, listed and marked",
+          "[tool][damage]") {
+  const auto syms = gen::make_symbols({.count = 3000, .seed = 97});
+  gen::config c{.e = gen::era::v6_4, .encoding = mquire::address_encoding::absolute};
+  auto out = gen::write_kallsyms(syms, c);
+  // A torn page: 1 KiB of the names zeroed.
+  const std::size_t names = out.offset.at(mquire::section_role::names);
+  std::fill(out.bytes.begin() + static_cast<long>(names + 9000), out.bytes.begin() + static_cast<long>(names + 10024), 0);
+  const auto path = support::cache_dir() / "gen-torn.raw";
+  REQUIRE(support::write_file(path, gen::embed(out.bytes, {.total = 2 << 20, .at = 0x10000})));
+  const auto r = run_tool("kallsyms " + quote(path.string()), "torn");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.err, Catch::Contains("the table is damaged") && Catch::Contains("name unreadable"));
+  const std::size_t printed = count_lines(r.out);
+  CHECK(printed < 3000);
+  CHECK(printed > 3000 - 200);
+  // Every printed line is a generated symbol at its own index's place.
+  std::set<std::string> generated;
+  for (const auto& s : out.symbols) {
+    char line[600];
+    std::snprintf(line, sizeof line, "%016llx %c %s", static_cast<unsigned long long>(s.address), s.type, s.name.c_str());
+    generated.insert(line);
+  }
+  std::istringstream in(r.out);
+  std::size_t unknown = 0;
+  for (std::string line; std::getline(in, line);) unknown += generated.count(line) ? 0 : 1;
+  CHECK(unknown == 0);
+  // json: every entry, the damaged ones marked; inspect lists them; strict refuses.
+  const auto j = nlohmann::json::parse(run_tool("kallsyms --format json " + quote(path.string()), "tornj").out);
+  CHECK(j["symbols"].size() == 3000);
+  std::size_t marked = 0;
+  for (const auto& e : j["symbols"]) marked += e.contains("damage") ? 1 : 0;
+  CHECK(marked == 3000 - printed);
+  CHECK(j["damaged_entries"] == 3000 - printed);
+  const auto insp = run_tool("inspect " + quote(path.string()), "torni");
+  CHECK_THAT(insp.out, Catch::Contains("damaged entries: " + std::to_string(3000 - printed)));
+  CHECK_THAT(insp.out, Catch::Contains(": name unreadable"));
+  const auto strict = run_tool("kallsyms --strict " + quote(path.string()), "torns");
+  CHECK(strict.status == 1);
+  CHECK(strict.out.empty());
 }

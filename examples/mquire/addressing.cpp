@@ -1,5 +1,7 @@
 #include "addressing.hpp"
 
+#include <algorithm>
+
 #include <mquire/addressing/image_pointers.hpp>
 #include <mquire/addressing/image_relocations.hpp>
 #include <mquire/detail/hex.hpp>
@@ -53,13 +55,23 @@ addressing resolve_addresses(found_table& best, const scan_result& r, input& in,
   }
   if (t.basis == mquire::address_basis::zero_base && !in.whole().empty() && best.where.file_offset == 0)
     methods.push_back(mquire::resolve_with_image_relocations(t, in.whole()));
+  // The bytes of the range the table was found in, when the input holds
+  // them contiguously (mapped files; not kdump).
+  std::span<const std::uint8_t> range;
+  if (const auto whole = in.whole();
+      best.where.file_offset <= whole.size() && best.where.size <= whole.size() - best.where.file_offset)
+    range = whole.subspan(best.where.file_offset, best.where.size);
+  const auto answered = [&] {
+    return std::any_of(methods.begin(), methods.end(), [](const auto& m) { return m.range_vaddr.has_value(); });
+  };
   if (t.basis == mquire::address_basis::range_relative && !in.whole().empty() && best.where.file_offset == 0 &&
-      !best.where.address_is_physical) {
+      !best.where.address_is_physical)
     methods.push_back(mquire::resolve_range_relative_with_relocations(t, in.whole()));
-    // Images whose relocations carry no addends (RELR) store every pointer
-    // at its link-time value: count the ones that land on symbols.
-    if (!methods.back().range_vaddr) methods.push_back(mquire::resolve_range_relative_with_pointers(t, in.whole()));
-  }
+  // Images whose relocations carry no addends (RELR), and a dump's kernel
+  // after KASLR alike, store every pointer at its (runtime) value: count the
+  // ones that land on symbols, when nothing else answered.
+  if (t.basis == mquire::address_basis::range_relative && !range.empty() && !answered())
+    methods.push_back(mquire::resolve_range_relative_with_pointers(t, range));
   addressing a;
   a.resolution = mquire::combine(std::move(methods));
   // The user's --base overrides; otherwise only answers that agree are applied.
@@ -68,10 +80,17 @@ addressing resolve_addresses(found_table& best, const scan_result& r, input& in,
     a.rebased = mquire::rebase_zero_base(t, *a.resolution.range_vaddr(), a.resolution.methods[*a.resolution.chosen].relative_base);
   }
   // A method that shows the word size (pointers of one width land on
-  // symbols) settles it for a table whose layout has no pointer field.
+  // symbols) settles it for a table whose layout has no pointer field; with
+  // a base from elsewhere, the pointers under that base are asked.
   if (apply && a.resolution.chosen && a.resolution.methods[*a.resolution.chosen].word_size) {
     t.word_size = *a.resolution.methods[*a.resolution.chosen].word_size;
     t.word_size_source = a.resolution.methods[*a.resolution.chosen].method;
+  } else if (apply && a.resolution.range_vaddr() && t.basis == mquire::address_basis::range_relative &&
+             !range.empty() && !t.word_size_source.empty() && t.word_size_source.rfind("nothing", 0) == 0) {
+    if (auto w = mquire::stored_pointer_width(t, range, *a.resolution.range_vaddr())) {
+      t.word_size = *w;
+      t.word_size_source = "pointers stored in memory under the recovered base";
+    }
   }
   if (apply && a.resolution.range_vaddr() && t.basis == mquire::address_basis::range_relative) {
     mquire::rebase(t, *a.resolution.range_vaddr());

@@ -54,40 +54,70 @@ private:
   std::vector<std::uint64_t> sorted_;
 };
 
-// Where the image is sampled: blocks of 64 words, one block in every
-// `stride`, so that adjacent pairs stay adjacent while large images cost a
-// fraction of a pass.
+// Where the words are sampled: inside the kernel image (around the span of
+// the table's symbols, so that a memory dump's other contents do not dilute
+// it), in blocks of 64 words, one block in every `stride`, so that adjacent
+// pairs stay adjacent while large images cost a fraction of a pass.
 struct word_sample {
-  std::size_t block_bytes, stride_bytes;
-  static word_sample for_size(std::size_t size, unsigned width) {
-    const std::size_t block = 64 * width;
-    const std::size_t blocks = size / block;
-    const std::size_t stride = blocks > 8192 ? blocks / 8192 : 1; // at most ~8192 blocks
-    return {block, block * stride};
+  std::size_t from = 0, to = 0; // bytes of the range sampled
+  std::size_t block_bytes = 0, stride_bytes = 0;
+  static word_sample over(const kallsyms_table& t, std::size_t range_size, unsigned width) {
+    std::uint64_t lo = UINT64_MAX, hi = 0;
+    for (const auto& s : t.symbols)
+      if (s.trusted() && !is_absolute_type(s.type) && s.address < range_size) {
+        lo = std::min(lo, s.address);
+        hi = std::max(hi, s.address);
+      }
+    word_sample w;
+    if (lo > hi) return w;
+    // Without KALLSYMS_ALL the table holds text symbols only, and the data
+    // that point at them (.rodata, .data) follow the text: the window
+    // reaches as far again past the last symbol.
+    w.from = static_cast<std::size_t>(lo) / width * width;
+    w.to = static_cast<std::size_t>(std::min<std::uint64_t>(range_size, hi + (hi - lo) + (16u << 20)));
+    w.block_bytes = 64 * width;
+    const std::size_t blocks = (w.to - w.from) / w.block_bytes;
+    w.stride_bytes = w.block_bytes * (blocks > 8192 ? blocks / 8192 : 1); // at most ~8192 blocks
+    return w;
   }
 };
 
-// How many distinct symbols are pointed at by adjacent word pairs that both
-// point exactly at symbols under `base`. Distinct targets, because under a
-// wrong base the hits pile up on a few symbols (zero words and small
-// integers under base 0 all land on the image's first bytes), while under
-// the right one they spread over the whole kernel.
+// How many distinct symbols are pointed at from runs of three adjacent
+// words that all point exactly at symbols under `base`. Distinct targets,
+// because under a wrong base the hits pile up on a few symbols (zero words
+// and small integers under base 0 all land on the image's first bytes);
+// runs of three, because function-pointer tables (ops structures) are full
+// of them under the right base, while under a base one page off a pointer
+// lands on some other symbol by chance only (often on dense x86 text, but
+// rarely three times in a row), and page-aligned targets not at all.
+// Targets are counted once each.
 inline std::size_t adjacent_hits(std::span<const std::uint8_t> image, unsigned width, byte_order order,
                                  std::uint64_t base, const offset_set& symbols, const word_sample& sample) {
+  constexpr std::size_t run_length = 3;
   const byte_reader r(image);
   std::vector<std::uint64_t> targets;
-  for (std::size_t b = 0; b + sample.block_bytes <= image.size(); b += sample.stride_bytes) {
-    bool prev_hit = false;
-    std::uint64_t prev = 0;
+  if (sample.block_bytes == 0) return 0;
+  for (std::size_t b = sample.from; b + sample.block_bytes <= std::min(sample.to, image.size());
+       b += sample.stride_bytes) {
+    std::uint64_t run[run_length] = {};
+    std::size_t in_run = 0;
     for (std::size_t at = b; at < b + sample.block_bytes; at += width) {
       const std::uint64_t off = r.uint_unchecked(at, width, order) - base;
-      const bool hit = symbols.contains(off);
-      if (hit && prev_hit) {
-        targets.push_back(prev);
-        targets.push_back(off);
+      // Page-aligned targets do not count: arrays of pointers to
+      // page-aligned objects (page tables, stacks) line up just as well
+      // under a base one page off.
+      if (off % 4096 == 0 || !symbols.contains(off)) {
+        in_run = 0;
+        continue;
       }
-      prev_hit = hit;
-      prev = off;
+      // The last three targets; a run counts when their spacing is
+      // irregular: pointers to evenly spaced objects (arrays of structures,
+      // static-call tables) line up as well under a base one stride off.
+      run[0] = run[1];
+      run[1] = run[2];
+      run[2] = off;
+      if (++in_run < run_length) continue;
+      if (run[1] - run[0] != run[2] - run[1]) targets.insert(targets.end(), run, run + run_length);
     }
   }
   std::sort(targets.begin(), targets.end());
@@ -100,9 +130,9 @@ inline std::size_t adjacent_hits(std::span<const std::uint8_t> image, unsigned w
 // sampled word that is a pointer to a symbol; the `keep` most voted are
 // returned.
 inline std::vector<std::uint64_t> voted_bases(std::span<const std::uint8_t> image, unsigned width, byte_order order,
-                                              const offset_set& symbols, std::size_t keep) {
+                                              const offset_set& symbols, const word_sample& where, std::size_t keep) {
   constexpr std::uint64_t page = 4096;
-  constexpr std::size_t samples = 4096, max_per_word = 512;
+  constexpr std::size_t samples = 2048, max_per_word = 2048; // at most 4M votes
   const auto& offs = symbols.sorted();
   // Symbol offsets grouped by residue modulo the page size.
   std::vector<std::uint64_t> by_residue(offs);
@@ -113,12 +143,21 @@ inline std::vector<std::uint64_t> voted_bases(std::span<const std::uint8_t> imag
   for (std::uint64_t s : by_residue) ++first[s % page + 1];
   for (std::size_t i = 1; i <= page; ++i) first[i] += first[i - 1];
   const byte_reader r(image);
-  const std::size_t words = image.size() / width;
+  const std::size_t to = std::min(where.to, image.size());
+  if (where.from >= to) return {};
+  const std::size_t words = (to - where.from) / width;
   const std::size_t step = std::max<std::size_t>(1, words / samples);
-  std::vector<std::uint64_t> votes;
+  // Each distinct value votes once: fill patterns (0xcccc... padding,
+  // poison values) repeat by the thousand and would outvote real pointers.
+  std::vector<std::uint64_t> values;
   for (std::size_t w = 0; w < words; w += step) {
-    const std::uint64_t v = r.uint_unchecked(w * width, width, order);
-    if (v == 0) continue;
+    const std::uint64_t v = r.uint_unchecked(where.from + w * width, width, order);
+    if (v != 0) values.push_back(v);
+  }
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  std::vector<std::uint64_t> votes;
+  for (const std::uint64_t v : values) {
     const std::size_t res = static_cast<std::size_t>(v % page);
     if (first[res + 1] - first[res] > max_per_word) continue; // uninformative (or hostile) residue
     for (std::size_t k = first[res]; k < first[res + 1]; ++k) votes.push_back(v - by_residue[k]);
@@ -185,8 +224,8 @@ inline address_method resolve_range_relative_with_pointers(const kallsyms_table&
   detail::top_two<base_and_width> answer;
   std::size_t best_by_width[2] = {0, 0};
   for (unsigned width : {8u, 4u}) {
-    const auto sample = detail::word_sample::for_size(image.size(), width);
-    std::vector<std::uint64_t> bases = detail::voted_bases(image, width, t.order, symbols, 24);
+    const auto sample = detail::word_sample::over(t, image.size(), width);
+    std::vector<std::uint64_t> bases = detail::voted_bases(image, width, t.order, symbols, sample, 24);
     for (std::uint64_t b : detail::conventional_bases) bases.push_back(b);
     std::sort(bases.begin(), bases.end());
     bases.erase(std::unique(bases.begin(), bases.end()), bases.end());
@@ -207,11 +246,33 @@ inline address_method resolve_range_relative_with_pointers(const kallsyms_table&
   m.word_size = answer.best->width;
   m.agreeing = answer.score;
   m.detail = "image base " + detail::hex(answer.best->base) + ": " + std::to_string(answer.score) +
-             " distinct symbols are the targets of adjacent sampled " + std::to_string(8 * answer.best->width) +
-             "-bit words that both point exactly at symbols (next best base: " + std::to_string(answer.second) +
+             " distinct symbols are the targets of runs of three adjacent sampled " + std::to_string(8 * answer.best->width) +
+             "-bit words that all point exactly at symbols (next best base: " + std::to_string(answer.second) +
              "; best with " + std::to_string(answer.best->width == 8 ? 32 : 64) + "-bit words: " +
              std::to_string(best_by_width[answer.best->width == 8 ? 1 : 0]) + ")";
   return m;
+}
+
+// The word size of a range-relative table whose base is known some other
+// way (vmcoreinfo in a dump of a kernel with a 7.0 table): 8 when 8-byte
+// words point at symbols under that base and 4-byte ones hardly do, 4 the
+// other way round; nullopt when the pointers do not tell.
+inline std::optional<unsigned> stored_pointer_width(const kallsyms_table& t, std::span<const std::uint8_t> range,
+                                             std::uint64_t range_vaddr) {
+  if (t.basis != address_basis::range_relative) return std::nullopt;
+  std::uint64_t max_off = 0;
+  for (const auto& s : t.symbols)
+    if (s.trusted() && !is_absolute_type(s.type) && s.address < range.size()) max_off = std::max(max_off, s.address);
+  const detail::offset_set symbols(t, max_off + 1);
+  std::size_t score[2] = {0, 0};
+  for (unsigned width : {8u, 4u}) {
+    if (width == 4 && range_vaddr + max_off > 0xffffffffull) continue;
+    score[width == 8 ? 0 : 1] = detail::adjacent_hits(range, width, t.order, range_vaddr, symbols,
+                                                      detail::word_sample::over(t, range.size(), width));
+  }
+  if (score[0] >= 16 && score[0] >= 4 * score[1]) return 8u;
+  if (score[1] >= 16 && score[1] >= 4 * score[0]) return 4u;
+  return std::nullopt;
 }
 
 } // namespace mquire

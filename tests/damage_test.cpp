@@ -45,7 +45,7 @@ outcome search_damaged(const support::built& b, const std::vector<std::uint8_t>&
   if (t.num_syms != b.out.num_syms || t.symbols.size() != b.out.symbols.size()) return o;
   o.found = true;
   o.left_out = t.damaged;
-  std::size_t by[4] = {0, 0, 0, 0};
+  std::size_t by[mquire::entry_damage_kinds] = {};
   for (const auto& s : t.symbols) ++by[static_cast<std::size_t>(s.damage)];
   o.detail = std::string("left out: ") + std::to_string(by[1]) + " names unreadable, " + std::to_string(by[2]) +
              " names out of order, " + std::to_string(by[3]) + " addresses out of order";
@@ -263,6 +263,42 @@ TEST_CASE("a real 7.2 kernel image damaged four ways", "[damage][sid]") {
       CHECK((whole.tables.empty() || whole.tables.front().num_syms != clean.num_syms));
       std::printf("real 7.2 arm64, %s: %zu printed, %zu left out\n", c.what.c_str(),
                   static_cast<std::size_t>(t.num_syms) - t.damaged, t.damaged);
+    }
+  }
+}
+
+TEST_CASE("a range cut short inside the table: what is there is read, nothing beyond is guessed", "[damage]") {
+  for (const auto& lc : support::all_cases) {
+    const auto b = support::build(lc, 8, byte_order::little, 3000, 97);
+    for (const auto& [role, offset] : b.out.offset) {
+      DYNAMIC_SECTION(lc.layout << " cut inside " << mquire::kernel_label(role)) {
+        // The cut: 1000 bytes into the section (or its middle, if shorter).
+        std::size_t end = b.out.bytes.size();
+        for (const auto& [r2, o2] : b.out.offset)
+          if (o2 > offset) end = std::min(end, o2);
+        const std::size_t cut = b.at + offset + std::min<std::size_t>(1000, (end - offset) / 2);
+        const std::vector<std::uint8_t> img(b.image.begin(), b.image.begin() + static_cast<long>(cut));
+        const auto o = search_damaged(b, img, 8);
+        CHECK(o.wrong == 0);
+        CHECK_FALSE(o.strict_found);
+        // Only sections after the token index can be cut and leave a table
+        // (6.4+); the address data only when no relative_base follows them.
+        const bool after_index = offset > b.out.offset.at(section_role::token_index);
+        const bool trailing = after_index && (role == section_role::seqs_of_names ||
+                                              ((role == section_role::offsets || role == section_role::addresses) &&
+                                               !b.out.offset.count(section_role::relative_base)));
+        if (!trailing) {
+          CHECK_FALSE(o.found); // the structure itself is cut: no table
+        } else if (role == section_role::seqs_of_names) {
+          REQUIRE(o.found);
+          CHECK(o.left_out == 0); // the output never needed seqs_of_names
+        } else {
+          REQUIRE(o.found);
+          const std::size_t width = role == section_role::addresses ? 8 : 4;
+          CHECK(o.trusted == (cut - b.at - offset) / width);
+          CHECK(o.left_out == 3000 - o.trusted);
+        }
+      }
     }
   }
 }

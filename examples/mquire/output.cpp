@@ -116,11 +116,11 @@ std::string address_warning(const found_table& f, const addressing& a) {
 
 std::string damage_warning(const mquire::kallsyms_table& t) {
   if (t.damaged == 0) return {};
-  std::size_t by[4] = {0, 0, 0, 0};
+  std::size_t by[mquire::entry_damage_kinds] = {};
   for (const auto& s : t.symbols) ++by[static_cast<std::size_t>(s.damage)];
   std::string why;
   for (auto d : {mquire::entry_damage::name_unreadable, mquire::entry_damage::name_out_of_order,
-                 mquire::entry_damage::address_out_of_order})
+                 mquire::entry_damage::address_out_of_order, mquire::entry_damage::address_unreadable})
     if (by[static_cast<std::size_t>(d)])
       why += fmt::format("{}{} {}", why.empty() ? "" : ", ", by[static_cast<std::size_t>(d)], mquire::to_string(d));
   return fmt::format("the table is damaged: {} of {} entries left out ({}); `mquire inspect` lists them, "

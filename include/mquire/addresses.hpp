@@ -20,6 +20,7 @@ struct address_data {
   unsigned word_size = 8;
   byte_order order = byte_order::little;
   std::optional<std::uint64_t> range_vaddr{}; // virtual address of the range's first byte
+  std::size_t available = SIZE_MAX;          // entries present (a truncated range holds fewer than N)
 };
 
 constexpr std::uint64_t word_mask(unsigned word_size) noexcept {
@@ -27,10 +28,12 @@ constexpr std::uint64_t word_mask(unsigned word_size) noexcept {
 }
 
 // Fills symbols[i].address and out.basis. The caller has checked that the
-// whole array lies in the range.
+// first `a.available` entries lie in the range; the entries beyond are
+// marked as unreadable.
 inline void decode_addresses(const byte_reader& r, const address_data& a, kallsyms_table& out) {
   const std::uint64_t mask = word_mask(a.word_size);
-  const std::size_t n = out.symbols.size();
+  const std::size_t n = std::min(out.symbols.size(), a.available);
+  for (std::size_t i = n; i < out.symbols.size(); ++i) out.mark(i, entry_damage::address_unreadable);
   out.basis = address_basis::virtual_address;
   switch (a.encoding) {
   case address_encoding::absolute:

@@ -273,24 +273,37 @@ struct engine {
       }
       loc[i] = {L.sections[i].role, cur, static_cast<std::size_t>(sz), {}};
     }
-    auto place_forward = [&](std::size_t first, std::size_t last, std::size_t from) -> bool {
+    // Sections after the token index may run past the end of a truncated
+    // range (a dump cut short): address data and seqs_of_names are then
+    // read as far as they go, and the entries beyond are marked.
+    bool truncated = false;
+    auto place_forward = [&](std::size_t first, std::size_t last, std::size_t from, bool may_truncate) -> bool {
       std::size_t at = from;
       for (std::size_t i = first; i < last; ++i) {
-        const std::size_t start = al.up(at);
+        const std::size_t start = std::min(al.up(at), r.size());
         if (!r.all_zero(at, start - at)) return false;
         const std::uint64_t sz = L.sections[i].size(n, word);
+        const section_role role = L.sections[i].role;
         if (!r.fits(start, sz)) {
-          mark.reach(search_stage::names, L.name,
-                     std::string(kernel_label(L.sections[i].role)) + " would run past the end of the range");
-          return false;
+          const bool partial_ok = role == section_role::offsets || role == section_role::addresses ||
+                                  role == section_role::seqs_of_names;
+          if (!may_truncate || opt.strict || !partial_ok) {
+            mark.reach(search_stage::names, L.name,
+                       std::string(kernel_label(role)) + " would run past the end of the range");
+            return false;
+          }
+          truncated = true;
+          loc[i] = {role, start, r.size() - start, {}};
+          at = r.size();
+          continue;
         }
-        loc[i] = {L.sections[i].role, start, static_cast<std::size_t>(sz), {}};
+        loc[i] = {role, start, static_cast<std::size_t>(sz), {}};
         at = start + static_cast<std::size_t>(sz);
       }
       return true;
     };
-    if (!place_forward(i_mk + 1, i_tt, run.end)) return;
-    if (!place_forward(i_tt + 2, L.count, tt.index_end())) return;
+    if (!place_forward(i_mk + 1, i_tt, run.end, false)) return;
+    if (!place_forward(i_tt + 2, L.count, tt.index_end(), true)) return;
     if (range.base_vaddr)
       for (auto& l : loc) l.vaddr = *range.base_vaddr + l.offset;
 
@@ -308,7 +321,16 @@ struct engine {
     const auto& src = L.has(section_role::addresses) ? loc[L.index_of(section_role::addresses)]
                                                      : loc[L.index_of(section_role::offsets)];
     a.offset = src.offset;
+    a.available = src.size / (L.has(section_role::addresses) ? word : 4);
+    if (truncated && a.available == 0) {
+      mark.reach(search_stage::names, L.name, "the range ends before the address data");
+      return;
+    }
     if (L.has(section_role::relative_base)) {
+      if (loc[L.index_of(section_role::relative_base)].size < word) {
+        mark.reach(search_stage::names, L.name, "the range ends before kallsyms_relative_base");
+        return;
+      }
       a.relative_base = r.uint_unchecked(loc[L.index_of(section_role::relative_base)].offset, word, tt.order);
       t.relative_base = a.relative_base;
     }

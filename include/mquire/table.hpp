@@ -25,7 +25,10 @@ enum class entry_damage : std::uint8_t {
   name_unreadable,   // its bytes in kallsyms_names do not walk (torn page, bad length) or cannot be located
   name_out_of_order, // its name breaks the name order kallsyms_seqs_of_names records
   address_out_of_order, // its address breaks the table's sorted order
+  address_unreadable,   // its address lies past the end of the range (a truncated dump)
 };
+
+inline constexpr std::size_t entry_damage_kinds = 5;
 
 constexpr std::string_view to_string(entry_damage d) noexcept {
   switch (d) {
@@ -33,6 +36,7 @@ constexpr std::string_view to_string(entry_damage d) noexcept {
   case entry_damage::name_unreadable: return "name unreadable";
   case entry_damage::name_out_of_order: return "name out of kallsyms_seqs_of_names order";
   case entry_damage::address_out_of_order: return "address out of sorted order";
+  case entry_damage::address_unreadable: return "address past the end of the input";
   }
   return "?";
 }

@@ -43,17 +43,17 @@ inline bool seqs_are_permutation(const byte_reader& r, std::size_t at, std::size
 struct seqs_reading {
   std::vector<std::size_t> order; // symbol indices in name order
   std::size_t damaged = 0;
+  std::size_t missing = 0;        // entries past the end of the range
 };
 
 inline seqs_reading read_seqs(const byte_reader& r, std::size_t at, std::size_t n) {
   seqs_reading out;
-  if (!r.fits(at, 3 * n)) {
-    out.damaged = n;
-    return out;
-  }
-  out.order.resize(n);
+  // A truncated range holds only the first entries: the others are missing.
+  const std::size_t present = at > r.size() ? 0 : std::min(n, (r.size() - at) / 3);
+  out.missing = n - present;
+  out.order.resize(present);
   std::vector<std::uint32_t> uses(n, 0);
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < present; ++i) {
     const std::uint64_t v = r.uint_unchecked(at + 3 * i, 3, byte_order::big);
     out.order[i] = v < n ? static_cast<std::size_t>(v) : SIZE_MAX;
     if (v < n) ++uses[v];
@@ -178,10 +178,15 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
   }
   if (const section_location* seqs_at = t.section(section_role::seqs_of_names)) {
     const seqs_reading seqs = read_seqs(r, seqs_at->offset, t.num_syms);
-    if (seqs.damaged > (strict ? 0 : damage_allowance(n))) {
-      v.why = "kallsyms_seqs_of_names is not a permutation of the symbols";
+    if (seqs.damaged > (strict ? 0 : damage_allowance(n)) || (strict && seqs.missing)) {
+      v.why = seqs.missing && strict ? "kallsyms_seqs_of_names runs past the end of the range"
+                                     : "kallsyms_seqs_of_names is not a permutation of the symbols";
       return v;
     }
+    if (seqs.missing)
+      t.damage_notes.push_back("kallsyms_seqs_of_names is cut short by the end of the input: " +
+                               std::to_string(seqs.order.size()) + " of " + std::to_string(n) +
+                               " entries present (no symbol lost: the name-order check uses those)");
     v.score += 2;
     if (seqs.damaged == 0) {
       v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols");
@@ -233,6 +238,17 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
     }
   }
   const section_location& first = t.sections.front();
+  // Cut short by the end of the range: sortedness of the few entries left is
+  // weak evidence (two offsets read as one absolute address still climb), so
+  // absolute readings must also surround the table's own virtual address.
+  const bool cut_short = std::any_of(t.symbols.begin(), t.symbols.end(), [](const symbol& s) {
+    return s.damage == entry_damage::address_unreadable;
+  });
+  if (cut_short && t.encoding != address_encoding::place_relative &&
+      !(first.vaddr && t.basis == address_basis::virtual_address && table_within_symbols(t, *first.vaddr))) {
+    v.why = "the address data are cut short and what is left cannot be tied to the table's own address";
+    return v;
+  }
   if (t.encoding == address_encoding::place_relative) {
     // Place-relative offsets point into the image around the table itself;
     // the table's own position (in the same frame as the addresses) must lie

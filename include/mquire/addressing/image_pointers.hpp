@@ -18,6 +18,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../bytes.hpp"
@@ -29,6 +30,24 @@
 namespace mquire {
 
 namespace detail {
+
+// The lowest and highest offset of the table's trusted, relocated symbols
+// below `limit` (symbols beyond the range, such as bss and per-cpu areas
+// past a file's end, still count up to it); nullopt when there is none.
+inline std::optional<std::pair<std::uint64_t, std::uint64_t>> symbol_span(const kallsyms_table& t,
+                                                                           std::uint64_t limit) {
+  std::uint64_t lo = UINT64_MAX, hi = 0;
+  for (const auto& s : t.symbols)
+    if (s.trusted() && !is_absolute_type(s.type) && s.address < limit) {
+      lo = std::min(lo, s.address);
+      hi = std::max(hi, s.address);
+    }
+  if (lo > hi) return std::nullopt;
+  return std::pair{lo, hi};
+}
+
+// Symbols may lie this far past the range (bss, per-cpu areas) and still count.
+inline std::uint64_t symbol_limit(std::size_t range_size) { return 4 * std::uint64_t{range_size} + (64u << 20); }
 
 // Symbol offsets (relative to the image's first byte) as a bitmap, for
 // O(1) membership; offsets beyond `span` are not kept.
@@ -62,14 +81,10 @@ struct word_sample {
   std::size_t from = 0, to = 0; // bytes of the range sampled
   std::size_t block_bytes = 0, stride_bytes = 0;
   static word_sample over(const kallsyms_table& t, std::size_t range_size, unsigned width) {
-    std::uint64_t lo = UINT64_MAX, hi = 0;
-    for (const auto& s : t.symbols)
-      if (s.trusted() && !is_absolute_type(s.type) && s.address < range_size) {
-        lo = std::min(lo, s.address);
-        hi = std::max(hi, s.address);
-      }
     word_sample w;
-    if (lo > hi) return w;
+    const auto span = symbol_span(t, range_size);
+    if (!span) return w;
+    const auto [lo, hi] = *span;
     // Without KALLSYMS_ALL the table holds text symbols only, and the data
     // that point at them (.rodata, .data) follow the text: the window
     // reaches as far again past the last symbol.
@@ -206,12 +221,8 @@ inline address_method resolve_range_relative_with_pointers(const kallsyms_table&
     m.detail = "not a table with range-relative addresses";
     return m;
   }
-  // Symbols beyond the image (bss, per-cpu areas) still count, but the set
-  // stays bounded by the input.
-  std::uint64_t max_off = 0;
-  for (const auto& s : t.symbols)
-    if (s.trusted() && !is_absolute_type(s.type) && s.address < 4 * image.size() + (64u << 20))
-      max_off = std::max(max_off, s.address);
+  const auto span = detail::symbol_span(t, detail::symbol_limit(image.size()));
+  const std::uint64_t max_off = span ? span->second : 0;
   const detail::offset_set symbols(t, max_off + 1);
   if (symbols.sorted().size() < 64 || image.size() < 4096) {
     m.detail = "too few symbols or too small an image to count pointers";
@@ -260,13 +271,12 @@ inline address_method resolve_range_relative_with_pointers(const kallsyms_table&
 inline std::optional<unsigned> stored_pointer_width(const kallsyms_table& t, std::span<const std::uint8_t> range,
                                              std::uint64_t range_vaddr) {
   if (t.basis != address_basis::range_relative) return std::nullopt;
-  std::uint64_t max_off = 0;
-  for (const auto& s : t.symbols)
-    if (s.trusted() && !is_absolute_type(s.type) && s.address < range.size()) max_off = std::max(max_off, s.address);
+  const auto span = detail::symbol_span(t, detail::symbol_limit(range.size()));
+  const std::uint64_t max_off = span ? span->second : 0;
   const detail::offset_set symbols(t, max_off + 1);
   std::size_t score[2] = {0, 0};
   for (unsigned width : {8u, 4u}) {
-    if (width == 4 && range_vaddr + max_off > 0xffffffffull) continue;
+    if (range_vaddr > UINT64_MAX - max_off || (width == 4 && range_vaddr + max_off > 0xffffffffull)) continue;
     score[width == 8 ? 0 : 1] = detail::adjacent_hits(range, width, t.order, range_vaddr, symbols,
                                                       detail::word_sample::over(t, range.size(), width));
   }

@@ -39,10 +39,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!mquire::expand_names(r, start, n, tt, t).empty()) return 0;
   MQUIRE_FUZZ_CHECK(t.symbols.size() == n);
   std::size_t total = 0;
+  // Every entry is a name with a printable type, or (torn: a run of zero
+  // token bytes) marked unreadable and empty; the count says how many.
+  std::size_t marked = 0;
   for (const auto& s : t.symbols) {
-    MQUIRE_FUZZ_CHECK(mquire::is_type_letter(s.type) && s.name_length >= 1);
+    if (!s.trusted()) {
+      MQUIRE_FUZZ_CHECK(s.damage == mquire::entry_damage::name_unreadable && s.name_length == 0);
+      ++marked;
+      continue;
+    }
+    MQUIRE_FUZZ_CHECK(mquire::is_symbol_type(s.type) && s.name_length >= 1);
     total += s.name_length;
   }
+  MQUIRE_FUZZ_CHECK(marked == t.damaged);
   MQUIRE_FUZZ_CHECK(total == t.names.size());
   return 0;
 }

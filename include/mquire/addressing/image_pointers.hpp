@@ -236,7 +236,7 @@ inline address_method resolve_range_relative_with_pointers(const kallsyms_table&
   std::size_t best_by_width[2] = {0, 0};
   for (unsigned width : {8u, 4u}) {
     const auto sample = detail::word_sample::over(t, image.size(), width);
-    std::vector<std::uint64_t> bases = detail::voted_bases(image, width, t.order, symbols, sample, 24);
+    std::vector<std::uint64_t> bases = detail::voted_bases(image, width, t.order, symbols, sample, 8);
     for (std::uint64_t b : detail::conventional_bases) bases.push_back(b);
     std::sort(bases.begin(), bases.end());
     bases.erase(std::unique(bases.begin(), bases.end()), bases.end());

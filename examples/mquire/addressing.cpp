@@ -86,7 +86,7 @@ addressing resolve_addresses(found_table& best, const scan_result& r, input& in,
     t.word_size = *a.resolution.methods[*a.resolution.chosen].word_size;
     t.word_size_source = a.resolution.methods[*a.resolution.chosen].method;
   } else if (apply && a.resolution.range_vaddr() && t.basis == mquire::address_basis::range_relative &&
-             !range.empty() && !t.word_size_source.empty() && t.word_size_source.rfind("nothing", 0) == 0) {
+             !range.empty() && t.word_size_source == mquire::word_size_assumed) {
     if (auto w = mquire::stored_pointer_width(t, range, *a.resolution.range_vaddr())) {
       t.word_size = *w;
       t.word_size_source = "pointers stored in memory under the recovered base";

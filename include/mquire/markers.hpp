@@ -16,8 +16,9 @@ namespace mquire {
 inline constexpr std::uint64_t max_name_entry = 2 + 1024;
 inline constexpr std::uint64_t min_name_entry = 2;
 
-constexpr bool marker_step_ok(std::uint64_t prev, std::uint64_t next) noexcept {
-  return next > prev && next - prev >= 256 * min_name_entry && next - prev <= 256 * max_name_entry;
+// `next` can follow `prev` across `groups` groups of 256 names.
+constexpr bool marker_step_ok(std::uint64_t prev, std::uint64_t next, std::uint64_t groups = 1) noexcept {
+  return next > prev && next - prev >= groups * 256 * min_name_entry && next - prev <= groups * 256 * max_name_entry;
 }
 
 struct marker_run {
@@ -53,8 +54,7 @@ void for_each_marker_run(const byte_reader& r, std::size_t lo, std::size_t hi, u
       prev = 0;
     } else if (in_run && !pending_bad && marker_step_ok(prev, v)) {
       prev = v;
-    } else if (in_run && pending_bad && v > prev && v - prev >= 2 * 256 * min_name_entry &&
-               v - prev <= 2 * 256 * max_name_entry) {
+    } else if (in_run && pending_bad && marker_step_ok(prev, v, 2)) {
       prev = v; // the slot before was the damaged one
       pending_bad = false;
     } else if (in_run && tolerate_damage && !pending_bad && 16 * (bad + 1) <= (pos - run_start) / width + 16) {

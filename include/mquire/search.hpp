@@ -134,7 +134,7 @@ struct engine {
     if (opt.word_size_hint != 0) return {opt.word_size_hint, "the input's headers"};
     if (range.base_vaddr)
       return {*range.base_vaddr + range.bytes.size() > 0xffffffffull ? 8u : 4u, "the range's virtual address"};
-    return {8, "nothing in the table tells: 64-bit assumed"};
+    return {8, word_size_assumed};
   }
 
   void on_token_table(const token_table& tt, const layout_desc& L) {

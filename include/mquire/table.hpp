@@ -30,6 +30,9 @@ enum class entry_damage : std::uint8_t {
 
 inline constexpr std::size_t entry_damage_kinds = 5;
 
+// kallsyms_table::word_size_source when nothing decided the word size.
+inline constexpr std::string_view word_size_assumed = "nothing in the table tells: 64-bit assumed";
+
 constexpr std::string_view to_string(entry_damage d) noexcept {
   switch (d) {
   case entry_damage::none: return "none";

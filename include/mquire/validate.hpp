@@ -24,19 +24,6 @@ struct validation {
   std::vector<std::string> evidence;
 };
 
-// kallsyms_seqs_of_names must be a permutation of 0..N-1 (3 bytes each,
-// big-endian whatever the target's byte order).
-inline bool seqs_are_permutation(const byte_reader& r, std::size_t at, std::size_t n) {
-  if (!r.fits(at, 3 * n)) return false;
-  std::vector<bool> seen(n, false);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t v = r.uint_unchecked(at + 3 * i, 3, byte_order::big);
-    if (v >= n || seen[v]) return false;
-    seen[v] = true;
-  }
-  return true;
-}
-
 // kallsyms_seqs_of_names read as far as it holds: every entry that names a
 // symbol no other entry names (damaged entries read as npos), and how many
 // entries were damaged.
@@ -64,6 +51,13 @@ inline seqs_reading read_seqs(const byte_reader& r, std::size_t at, std::size_t 
       ++out.damaged;
     }
   return out;
+}
+
+// kallsyms_seqs_of_names must be a permutation of 0..N-1 (3 bytes each,
+// big-endian whatever the target's byte order).
+inline bool seqs_are_permutation(const byte_reader& r, std::size_t at, std::size_t n) {
+  const seqs_reading s = read_seqs(r, at, n);
+  return s.damaged == 0 && s.missing == 0;
 }
 
 // Which of `count` items a longest non-decreasing subsequence keeps (by

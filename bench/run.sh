@@ -54,7 +54,7 @@ for size in "${sizes[@]}"; do
     [ -e "$f" ] || $b/bench/make_dump "$f" "$size" >/dev/null
     cat "$f" >/dev/null; cat "$f" >/dev/null
     read -r tc _ <<<"$(measure cat "$f")"
-    read -r tm rss <<<"$(measure $b/examples/mquire kallsyms "$f")"
+    read -r tm rss <<<"$(measure $b/tools/mquire kallsyms "$f")"
     python3 -c "print(f'  {$size:>5} MiB: cat {$tc:5.2f} s, mquire {$tm:5.2f} s, ratio {($tm/max($tc,0.01)):4.2f}x, mquire peak RSS {$rss/1024:6.1f} MiB')"
   }
 done

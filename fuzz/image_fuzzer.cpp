@@ -1,7 +1,7 @@
 // Kernel images: the wrappers (bzImage, EFI zboot, zImage, embedded streams)
 // and all seven decompressors, with a small output limit so that a
 // decompression bomb is refused rather than followed.
-#include "../examples/mquire/image_input.hpp"
+#include "image_input.hpp"
 #include "fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

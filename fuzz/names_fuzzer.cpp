@@ -26,17 +26,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // them are unknown, so take them from a structural pre-pass with n entries.
   std::vector<std::uint64_t> markers;
   std::size_t pos = start;
+  mquire::name_entry e;
   for (std::uint64_t i = 0; i < n && pos < buf.size(); ++i) {
     if (i % 256 == 0) markers.push_back(pos - start);
-    std::size_t len = buf[pos++];
-    if ((len & 0x80) && pos < buf.size()) len = (len & 0x7f) | (std::size_t{buf[pos++]} << 7);
-    pos += len;
+    if (mquire::read_name_entry(buf.data(), pos, buf.size(), enc, e) != mquire::rejection::none) break;
+    pos = e.end();
   }
   const auto w = mquire::walk_names(r, start, buf.size(), n, markers, enc);
   if (!w.ok) return 0;
   MQUIRE_FUZZ_CHECK(w.end <= buf.size() && w.entries == n);
   mquire::kallsyms_table t;
-  if (!mquire::expand_names(r, start, n, tt, t).empty()) return 0;
+  if (mquire::expand_names(r, start, n, tt, t) != mquire::rejection::none) return 0;
   MQUIRE_FUZZ_CHECK(t.symbols.size() == n);
   std::size_t total = 0;
   // Every entry is a name with a printable type, or (torn: a run of zero

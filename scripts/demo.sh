@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake -S . -B build-demo -G Ninja -DCMAKE_BUILD_TYPE=Release -DMQUIRE_BUILD_TESTS=OFF >/dev/null
 cmake --build build-demo -j "$(nproc)" --target mquire_tool >/dev/null
-tool=build-demo/examples/mquire
+tool=build-demo/tools/mquire
 
 pkg=linux-image-6.1.0-56-amd64-unsigned ver=6.1.192-2
 cache=.cache/debs

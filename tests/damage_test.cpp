@@ -163,14 +163,12 @@ TEST_CASE("a zeroed 4 KiB page inside kallsyms_names costs the symbols whose byt
                     img.begin() + static_cast<long>(names + page_at + 4096), 0);
           // How many entries had a byte in the page: walk the clean names.
           std::size_t touched = 0;
-          for (std::size_t pos = names; pos < names_end;) {
-            std::size_t len = b.image[pos];
-            const std::size_t hdr = (len & 0x80) && !support::one_byte_era(lc.era) ? 2 : 1;
-            if (hdr == 2) len = (len & 0x7f) | (std::size_t{b.image[pos + 1]} << 7);
-            const std::size_t end = pos + hdr + len;
-            if (len == 0) break; // padding before the markers
-            touched += end > names + page_at && pos < names + page_at + 4096 ? 1 : 0;
-            pos = end;
+          const auto enc = support::one_byte_era(lc.era) ? mquire::name_length::one_byte : mquire::name_length::uleb128;
+          mquire::name_entry e;
+          for (std::size_t pos = names; pos < names_end; pos = e.end()) {
+            // Stops at the zero padding before the markers (an empty name).
+            if (mquire::read_name_entry(b.image.data(), pos, names_end, enc, e) != mquire::rejection::none) break;
+            touched += e.end() > names + page_at && pos < names + page_at + 4096 ? 1 : 0;
           }
           const auto o = search_damaged(b, img, word);
           REQUIRE(o.found);

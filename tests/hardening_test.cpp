@@ -104,7 +104,14 @@ TEST_CASE("truncated at every section boundary and at random points", "[hardenin
       const auto rep = mquire::find_kallsyms(mquire::byte_range{head});
       // A cut before the table's last section can never yield the full
       // table: at most the table with what the cut took marked as damage.
-      if (cut < s.bytes.size() - 8)
+      // For plain names this cannot be told: seqs_of_names is optional, and
+      // on a 32-bit kernel cut inside kallsyms_relative_base the offsets
+      // before it read as a complete absolute table too (with no virtual
+      // address to check them against). As before the layouts were merged,
+      // the claim is made for token-compressed names.
+      const bool plain = !s.offset.count(section_role::token_table);
+      INFO(s.name << " cut at " << cut);
+      if (cut < s.bytes.size() - 8 && !plain)
         for (const auto& t : rep.tables) CHECK((t.num_syms != s.n || t.damaged > 0 || !t.damage_notes.empty()));
     }
   }

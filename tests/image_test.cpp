@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <optional>
 
-#include "../examples/mquire/decompress.hpp"
-#include "../examples/mquire/image_input.hpp"
+#include "decompress.hpp"
+#include "image_input.hpp"
 #include "generator/compressors.hpp"
 #include "generator/kallsyms_writer.hpp"
 #include "generator/memory_image.hpp"
@@ -149,7 +149,7 @@ TEST_CASE("decompress: every kernel compression round-trips, and trailing bytes 
     INFO(c);
     const bytes packed = gen::append_size(gen::compress(c, data), data.size());
     REQUIRE(tool::compression_at(packed));
-    CHECK(tool::to_string(*tool::compression_at(packed)) == c);
+    CHECK(mquire::sources::to_string(*tool::compression_at(packed)) == c);
     auto d = tool::decompress_payload(packed);
     REQUIRE(d);
     CHECK(d->bytes == data);

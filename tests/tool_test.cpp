@@ -163,7 +163,7 @@ TEST_CASE("tool: error paths give their exit status and a message", "[tool][erro
     const auto r = run_tool("kallsyms " + quote((dir / "random.bin").string()), "e3");
     CHECK(r.status == 1);
     CHECK(r.out.empty());
-    CHECK_THAT(r.err, Catch::Contains("no kallsyms table found") && Catch::Contains("digit-run landmarks"));
+    CHECK_THAT(r.err, Catch::Contains("no kallsyms table found") && Catch::Contains("token-table landmarks"));
   }
   SECTION("a raw dump cut in the middle of the table") {
     const auto syms = gen::make_symbols({.count = 4000, .seed = 79});
@@ -241,7 +241,7 @@ TEST_CASE("example: a custom compile-time layout recovers a vendor table", "[exa
 }
 
 TEST_CASE("tool: a table whose landmark straddles a streaming chunk boundary", "[tool][stream]") {
-  // The streamed landmark pass reads 1 MiB chunks (examples/mquire/
+  // The streamed landmark pass reads 1 MiB chunks (tools/mquire/
   // stream_scan.hpp); 8 MiB is a chunk boundary whatever the chunk size
   // that divides it. Put the digit run across one boundary and the
   // vmcoreinfo text across another.

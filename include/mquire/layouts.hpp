@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include <boost/hana/concat.hpp>
 #include <boost/hana/core/to.hpp>
 #include <boost/hana/ext/std/array.hpp>
 #include <boost/hana/tuple.hpp>
@@ -52,11 +53,17 @@ enum class name_length : std::uint8_t { one_byte, uleb128 };
 
 enum class word_sizes : std::uint8_t { w32 = 1, w64 = 2, any = 3 };
 
+// How kallsyms_names stores a name: as token indices into kallsyms_token_table
+// (every kernel), or as plain text with no token table at all (OpenWRT's
+// KALLSYMS_UNCOMPRESSED patch).
+enum class name_coding : std::uint8_t { token_compressed, plain };
+
 struct layout_traits {
   address_encoding encoding = address_encoding::base_relative;
   alignment_rule alignment = alignment_rule::word;
   name_length names = name_length::uleb128;
   word_sizes words = word_sizes::any;
+  name_coding coding = name_coding::token_compressed;
 
   constexpr unsigned align(unsigned word_size) const noexcept {
     return alignment == alignment_rule::four ? 4u : word_size;
@@ -92,7 +99,14 @@ struct layout_desc {
     return count;
   }
   constexpr bool has(section_role r) const noexcept { return index_of(r) != count; }
-  constexpr const section_desc& at(section_role r) const noexcept { return sections[index_of(r)]; }
+  // The section of role `r`; a layout without it (check_layout rules that
+  // out for the core sections) gives an empty descriptor, never a read past
+  // the array.
+  constexpr section_desc at(section_role r) const noexcept {
+    const std::size_t i = index_of(r);
+    return i < count && i < max_sections ? sections[i] : section_desc{};
+  }
+  constexpr bool plain_names() const noexcept { return traits.coding == name_coding::plain; }
 };
 
 // What is wrong with a section list, if anything. Each value has a
@@ -111,6 +125,8 @@ enum class layout_problem : std::uint8_t {
   encoding_needs_addresses,
   encoding_needs_offsets_and_base,
   encoding_forbids_relative_base,
+  plain_names_with_token_table,
+  optional_section_not_last,
 };
 
 constexpr layout_problem check_layout(const layout_desc& d) noexcept {
@@ -119,13 +135,18 @@ constexpr layout_problem check_layout(const layout_desc& d) noexcept {
     for (std::size_t j = i + 1; j < d.count; ++j)
       if (d.sections[i].role == d.sections[j].role) return layout_problem::duplicate_section;
   using R = section_role;
-  for (R r : {R::num_syms, R::names, R::markers, R::token_table, R::token_index})
+  for (R r : {R::num_syms, R::names, R::markers})
     if (!d.has(r)) return layout_problem::missing_core_section;
+  const bool plain = d.traits.coding == name_coding::plain;
+  if (plain && (d.has(R::token_table) || d.has(R::token_index))) return layout_problem::plain_names_with_token_table;
+  if (!plain && (!d.has(R::token_table) || !d.has(R::token_index))) return layout_problem::missing_core_section;
   if (d.index_of(R::names) != d.index_of(R::num_syms) + 1) return layout_problem::names_not_after_num_syms;
   if (d.index_of(R::markers) != d.index_of(R::names) + 1) return layout_problem::markers_not_after_names;
-  if (d.index_of(R::token_index) != d.index_of(R::token_table) + 1)
+  if (!plain && d.index_of(R::token_index) != d.index_of(R::token_table) + 1)
     return layout_problem::token_index_not_after_token_table;
-  if (d.index_of(R::markers) > d.index_of(R::token_table)) return layout_problem::markers_after_token_table;
+  if (!plain && d.index_of(R::markers) > d.index_of(R::token_table)) return layout_problem::markers_after_token_table;
+  for (std::size_t i = 0; i + 1 < d.count && i + 1 < max_sections; ++i)
+    if (d.sections[i].optional) return layout_problem::optional_section_not_last;
   const bool addr = d.has(R::addresses), offs = d.has(R::offsets), base = d.has(R::relative_base);
   if (!addr && !offs) return layout_problem::no_address_section;
   if (addr && offs) return layout_problem::both_address_sections;
@@ -170,7 +191,8 @@ struct layout {
   static_assert(problem != layout_problem::too_many_sections, "mquire layout: more sections than max_sections");
   static_assert(problem != layout_problem::duplicate_section, "mquire layout: a section appears twice");
   static_assert(problem != layout_problem::missing_core_section,
-                "mquire layout: num_syms, names, markers, token_table and token_index are all required");
+                "mquire layout: num_syms, names and markers are required, and token_table and token_index "
+                "unless the names are plain");
   static_assert(problem != layout_problem::names_not_after_num_syms,
                 "mquire layout: names must come right after num_syms (true in every kernel era)");
   static_assert(problem != layout_problem::markers_not_after_names,
@@ -189,6 +211,10 @@ struct layout {
                 "mquire layout: this encoding needs offsets (and relative_base for base-relative)");
   static_assert(problem != layout_problem::encoding_forbids_relative_base,
                 "mquire layout: place-relative and absolute-u32 offsets have no relative_base");
+  static_assert(problem != layout_problem::plain_names_with_token_table,
+                "mquire layout: plain (uncompressed) names have no token_table or token_index");
+  static_assert(problem != layout_problem::optional_section_not_last,
+                "mquire layout: only the last section may be optional");
 };
 
 // The built-in layouts, by kernel era.
@@ -206,6 +232,9 @@ inline constexpr layout_traits four_aligned(enc e, word_sizes w) {
 inline constexpr layout_traits one_byte_names(enc e) {
   return layout_traits{e, alignment_rule::word, name_length::one_byte, word_sizes::any};
 }
+inline constexpr layout_traits plain_names(enc e) {
+  return layout_traits{e, alignment_rule::word, name_length::uleb128, word_sizes::any, name_coding::plain};
+}
 
 // 2.6.10 .. 4.5 (and later kernels without base-relative offsets, up to
 // 4.19): absolute addresses first, pointer-sized num_syms and markers.
@@ -219,7 +248,10 @@ using v4_6_base_relative_percpu =
     layout<"4.6-base-relative-percpu", one_byte_names(enc::base_relative_percpu), s::offsets, s::relative_base,
            s::num_syms<pointer_width>, s::names, s::markers<pointer_width>, s::token_table, s::token_index>;
 
-// 4.20 .. 6.1: address data first, 32-bit num_syms and markers.
+// 4.20 .. 6.1: address data first, 32-bit num_syms and markers. Name lengths
+// are one byte up to 6.0 and ULEB128 (one or two bytes) from 6.1; these
+// layouts read ULEB128, which reads the older one-byte lengths the same way
+// (they never have the top bit set), so one layout covers the whole era.
 using v4_20_absolute = layout<"4.20-absolute", word_aligned(enc::absolute), s::addresses, s::num_syms<>,
                               s::names, s::markers<>, s::token_table, s::token_index>;
 using v4_20_base_relative =
@@ -259,10 +291,53 @@ using v7_0_absolute32 =
     layout<"7.0-absolute32", four_aligned(enc::absolute_u32, word_sizes::w32), s::num_syms<>, s::names,
            s::markers<>, s::token_table, s::token_index, s::offsets, s::seqs_of_names>;
 
-inline constexpr auto all = boost::hana::tuple_t<
+// OpenWRT's KALLSYMS_UNCOMPRESSED: the same arrays with the names as plain
+// text and no token table or token index. Whether kallsyms_seqs_of_names
+// follows depends on the kernel (6.2 on), so it is optional. The patch has
+// been carried across eras: pointer-sized counts before 4.20, 32-bit after;
+// address data in front of num_syms before 6.4, after the markers from 6.4.
+using s_seqs = s::optional<s::seqs_of_names>;
+using plain_v4_20_base_relative =
+    layout<"uncompressed-names-4.20-base-relative", plain_names(enc::base_relative), s::offsets, s::relative_base,
+           s::num_syms<>, s::names, s::markers<>, s_seqs>;
+using plain_v4_20_base_relative_percpu =
+    layout<"uncompressed-names-4.20-base-relative-percpu", plain_names(enc::base_relative_percpu), s::offsets,
+           s::relative_base, s::num_syms<>, s::names, s::markers<>, s_seqs>;
+using plain_v4_20_absolute = layout<"uncompressed-names-4.20-absolute", plain_names(enc::absolute), s::addresses,
+                                    s::num_syms<>, s::names, s::markers<>, s_seqs>;
+using plain_v6_4_base_relative =
+    layout<"uncompressed-names-6.4-base-relative", plain_names(enc::base_relative), s::num_syms<>, s::names,
+           s::markers<>, s::offsets, s::relative_base, s_seqs>;
+using plain_v6_4_base_relative_percpu =
+    layout<"uncompressed-names-6.4-base-relative-percpu", plain_names(enc::base_relative_percpu), s::num_syms<>,
+           s::names, s::markers<>, s::offsets, s::relative_base, s_seqs>;
+using plain_v6_4_absolute = layout<"uncompressed-names-6.4-absolute", plain_names(enc::absolute), s::num_syms<>,
+                                   s::names, s::markers<>, s::addresses, s_seqs>;
+using plain_v4_6_base_relative =
+    layout<"uncompressed-names-4.6-base-relative", plain_names(enc::base_relative), s::offsets, s::relative_base,
+           s::num_syms<pointer_width>, s::names, s::markers<pointer_width>>;
+using plain_v4_6_base_relative_percpu =
+    layout<"uncompressed-names-4.6-base-relative-percpu", plain_names(enc::base_relative_percpu), s::offsets,
+           s::relative_base, s::num_syms<pointer_width>, s::names, s::markers<pointer_width>>;
+using plain_v2_6_absolute = layout<"uncompressed-names-2.6-absolute", plain_names(enc::absolute), s::addresses,
+                                   s::num_syms<pointer_width>, s::names, s::markers<pointer_width>>;
+
+// Token-compressed names, newest first.
+inline constexpr auto compressed = boost::hana::tuple_t<
     v7_0_place_relative, v7_0_absolute32, v6_4_base_relative_percpu, v6_4_base_relative, v6_4_absolute,
     v6_2_base_relative_percpu, v6_2_base_relative, v6_2_absolute, v4_20_base_relative_percpu,
     v4_20_base_relative, v4_20_absolute, v4_6_base_relative_percpu, v4_6_base_relative, v2_6_absolute>;
+
+// Plain names; 32-bit counts first, so that on 32-bit kernels (where both
+// readings agree) the 4.20 and 6.4 names are the ones reported.
+inline constexpr auto plain = boost::hana::tuple_t<
+    plain_v4_20_base_relative, plain_v4_20_base_relative_percpu, plain_v4_20_absolute, plain_v6_4_base_relative,
+    plain_v6_4_base_relative_percpu, plain_v6_4_absolute, plain_v4_6_base_relative, plain_v4_6_base_relative_percpu,
+    plain_v2_6_absolute>;
+
+// Every built-in layout: the search runs the plain ones only where no token
+// table exists.
+inline constexpr auto all = boost::hana::concat(compressed, plain);
 } // namespace layouts
 
 } // namespace mquire

@@ -11,6 +11,7 @@
 
 #include "bytes.hpp"
 #include "layouts.hpp"
+#include "rejection.hpp"
 #include "table.hpp"
 #include "token_table.hpp"
 
@@ -21,7 +22,7 @@ struct names_walk {
   std::size_t end = 0;          // one past the last entry
   std::uint64_t entries = 0;    // how many entries were read before stopping
   std::size_t failed_at = 0;    // where the walk stopped, when !ok
-  std::string_view why;         // when !ok
+  rejection why = rejection::none;
 };
 
 // One entry of kallsyms_names at `pos`: where its token bytes start and how
@@ -33,18 +34,20 @@ struct name_entry {
   constexpr std::size_t end() const noexcept { return tokens + length; }
 };
 
-inline const char* read_name_entry(const std::uint8_t* d, std::size_t pos, std::size_t limit, name_length enc,
-                                   name_entry& out) noexcept {
-  if (pos >= limit) return "the names run into the markers";
+// The one decoder of the length prefix (one byte, or from 6.1 a two-byte
+// ULEB128 for long names), shared by compressed and plain names.
+inline rejection read_name_entry(const std::uint8_t* d, std::size_t pos, std::size_t limit, name_length enc,
+                                 name_entry& out) noexcept {
+  if (pos >= limit) return rejection::names_run_into_markers;
   std::size_t len = d[pos++];
   if (len & 0x80) {
-    if (enc == name_length::one_byte || pos >= limit) return "a name length is out of range";
+    if (enc == name_length::one_byte || pos >= limit) return rejection::name_length_out_of_range;
     len = (len & 0x7f) | (std::size_t{d[pos++]} << 7);
   }
-  if (len == 0) return "an empty name";
-  if (len > limit - pos) return "a name runs into the markers";
+  if (len == 0) return rejection::empty_name;
+  if (len > limit - pos) return rejection::name_runs_into_markers;
   out = {pos, len};
-  return nullptr;
+  return rejection::none;
 }
 
 // Walks `n` entries from `start` without reading at or past `limit`; entry
@@ -54,7 +57,7 @@ inline names_walk walk_names(const byte_reader& r, std::size_t start, std::size_
   names_walk w;
   if (limit > r.size()) limit = r.size();
   if (markers.size() != (n + 255) / 256) {
-    w.why = "marker count does not match the symbol count";
+    w.why = rejection::marker_count_mismatch;
     return w;
   }
   std::size_t pos = start;
@@ -63,10 +66,10 @@ inline names_walk walk_names(const byte_reader& r, std::size_t start, std::size_
     w.entries = i;
     w.failed_at = pos;
     if ((i & 255) == 0 && pos - start != markers[i >> 8]) {
-      w.why = "a name does not start where its marker says";
+      w.why = rejection::name_not_at_marker;
       return w;
     }
-    if (const char* why = read_name_entry(r.data(), pos, limit, enc, e)) {
+    if (const rejection why = read_name_entry(r.data(), pos, limit, enc, e); why != rejection::none) {
       w.why = why;
       return w;
     }
@@ -101,8 +104,6 @@ constexpr bool is_type_letter(char c) noexcept {
 // A name whose token bytes hold a run of zeros was torn (a zeroed page):
 // token 0 is an ordinary token, so the entry would still walk and decode,
 // but to a wrong name. No real name repeats one token four times in a row.
-inline constexpr std::string_view torn_name = "a name holds a run of zero bytes (torn memory)";
-
 inline bool holds_zero_run(const std::uint8_t* p, std::size_t n) noexcept {
   std::size_t run = 0;
   for (std::size_t k = 0; k < n; ++k) {
@@ -112,28 +113,33 @@ inline bool holds_zero_run(const std::uint8_t* p, std::size_t n) noexcept {
   return false;
 }
 
-// Appends the entry's expansion (type then name) to `out.symbols` /
-// `out.names`. Returns what was wrong, or nullptr.
-inline const char* append_expanded(const byte_reader& r, const name_entry& e, const token_table& tokens,
-                                   std::string& buf, kallsyms_table& out) {
-  if (holds_zero_run(r.data() + e.tokens, e.length)) return torn_name.data();
-  buf.clear();
-  for (std::size_t k = 0; k < e.length; ++k) buf += tokens.token(r, r.data()[e.tokens + k]);
-  if (buf.size() < 2) return "a name decodes to fewer than two characters";
-  if (!is_symbol_type(buf[0])) return "a name does not start with a symbol type";
+// Appends one symbol whose text (type then name) is `text`.
+inline void append_symbol(std::string_view text, kallsyms_table& out) {
   symbol s;
-  s.type = buf[0];
+  s.type = text[0];
   s.name_offset = static_cast<std::uint32_t>(out.names.size());
-  s.name_length = static_cast<std::uint32_t>(buf.size() - 1);
-  out.names.append(buf, 1, std::string::npos);
+  s.name_length = static_cast<std::uint32_t>(text.size() - 1);
+  out.names.append(text.substr(1));
   out.symbols.push_back(s);
-  return nullptr;
 }
 
-// Expands `n` entries (already walked) into `out.symbols` / `out.names`.
-// Returns an empty string on success, else what was wrong.
-inline std::string_view expand_names(const byte_reader& r, std::size_t start, std::uint64_t n,
-                                     const token_table& tokens, kallsyms_table& out) {
+// Appends the entry's expansion (type then name) to `out.symbols` /
+// `out.names`, or says what was wrong.
+inline rejection append_expanded(const byte_reader& r, const name_entry& e, const token_table& tokens,
+                                 std::string& buf, kallsyms_table& out) {
+  if (holds_zero_run(r.data() + e.tokens, e.length)) return rejection::torn_name;
+  buf.clear();
+  for (std::size_t k = 0; k < e.length; ++k) buf += tokens.token(r, r.data()[e.tokens + k]);
+  if (buf.size() < 2) return rejection::name_too_short;
+  if (!is_symbol_type(buf[0])) return rejection::name_without_type;
+  append_symbol(buf, out);
+  return rejection::none;
+}
+
+// Expands `n` entries (already walked) into `out.symbols` / `out.names`,
+// or says what was wrong.
+inline rejection expand_names(const byte_reader& r, std::size_t start, std::uint64_t n, const token_table& tokens,
+                              kallsyms_table& out) {
   out.symbols.clear();
   out.names.clear();
   out.damaged = 0;
@@ -143,16 +149,17 @@ inline std::string_view expand_names(const byte_reader& r, std::size_t start, st
   name_entry e;
   for (std::uint64_t i = 0; i < n; ++i) {
     // The walk has checked every entry; the reads stay in the range anyway.
-    if (const char* why = read_name_entry(r.data(), pos, r.size(), name_length::uleb128, e)) return why;
-    if (const char* why = append_expanded(r, e, tokens, buf, out)) {
-      if (why != torn_name.data()) return why;
+    if (const rejection why = read_name_entry(r.data(), pos, r.size(), name_length::uleb128, e); why != rejection::none)
+      return why;
+    if (const rejection why = append_expanded(r, e, tokens, buf, out); why != rejection::none) {
+      if (why != rejection::torn_name) return why;
       // Torn: kept in place, marked, never printed.
       out.symbols.push_back(symbol{});
       out.mark(out.symbols.size() - 1, entry_damage::name_unreadable);
     }
     pos = e.end();
   }
-  return {};
+  return rejection::none;
 }
 
 } // namespace mquire

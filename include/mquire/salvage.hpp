@@ -40,7 +40,7 @@ inline std::optional<std::size_t> walk_group(const std::uint8_t* d, std::size_t 
                                              std::size_t* fail_at = nullptr) {
   name_entry e;
   for (std::size_t i = 0; i < count; ++i) {
-    if (read_name_entry(d, pos, limit, enc, e)) {
+    if (read_name_entry(d, pos, limit, enc, e) != rejection::none) {
       if (fail_at) *fail_at = pos;
       return std::nullopt;
     }
@@ -70,7 +70,7 @@ inline std::vector<std::size_t> common_tail(const std::uint8_t* d, std::size_t f
   std::vector<std::uint32_t> next(span, none);
   name_entry e;
   for (std::size_t i = span; i-- > 0;) {
-    if (read_name_entry(d, from + i, end, enc, e)) continue;
+    if (read_name_entry(d, from + i, end, enc, e) != rejection::none) continue;
     const std::size_t j = e.end() - from;
     if (j == span || (j < span && next[j] != none)) next[i] = static_cast<std::uint32_t>(j);
   }
@@ -215,8 +215,8 @@ inline void expand_salvaged(const byte_reader& r, std::size_t start, const salva
   name_entry e;
   for (std::size_t i = 0; i < s.starts.size(); ++i) {
     const bool located = s.starts[i] != kallsyms_table::lost_entry;
-    if (located && !read_name_entry(r.data(), start + s.starts[i], r.size(), enc, e) &&
-        !append_expanded(r, e, tokens, buf, out))
+    if (located && read_name_entry(r.data(), start + s.starts[i], r.size(), enc, e) == rejection::none &&
+        append_expanded(r, e, tokens, buf, out) == rejection::none)
       continue;
     // Lost, or located but decoding to no valid name.
     out.entry_starts[i] = kallsyms_table::lost_entry;

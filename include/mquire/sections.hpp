@@ -57,6 +57,14 @@ struct section {
   static constexpr std::string_view label = kernel_label(Role);
 };
 
+// A trailing section that a kernel of the layout's era may or may not write
+// (kallsyms_seqs_of_names appeared in 6.2): placed only when its data check
+// out, left out of the table's sections otherwise.
+template <typename S>
+struct optional_section : S {
+  static constexpr bool optional = true;
+};
+
 // The vocabulary layouts are written in.
 namespace sections {
 template <unsigned Width = 4>
@@ -71,6 +79,8 @@ using offsets = section<section_role::offsets, 4, count_rule::per_symbol>;
 using relative_base = section<section_role::relative_base, pointer_width, count_rule::one>;
 // Symbol indices in name order, 3 bytes each, always big-endian.
 using seqs_of_names = section<section_role::seqs_of_names, 3, count_rule::per_symbol>;
+template <typename S>
+using optional = optional_section<S>;
 } // namespace sections
 
 // Runtime form of a section, produced from the compile-time one.
@@ -78,6 +88,7 @@ struct section_desc {
   section_role role{};
   unsigned element_width = 0; // 0: the word size
   count_rule count{};
+  bool optional = false; // may be absent (see optional_section)
 
   constexpr unsigned width(unsigned word_size) const noexcept {
     return element_width == pointer_width ? word_size : element_width;
@@ -99,7 +110,8 @@ struct section_desc {
 
 template <typename S>
 constexpr section_desc describe_section() noexcept {
-  return section_desc{S::role, S::element_width, S::count};
+  if constexpr (requires { S::optional; }) return section_desc{S::role, S::element_width, S::count, S::optional};
+  else return section_desc{S::role, S::element_width, S::count, false};
 }
 
 } // namespace mquire

@@ -49,6 +49,15 @@ void for_each_digit_run(std::span<const std::uint8_t> bytes, F&& f) {
 // Characters that can occur in a kernel symbol name (and so in a token).
 constexpr bool is_symbol_char(std::uint8_t c) noexcept { return c > 0x20 && c < 0x7f; }
 
+// How far a token table found from the digit run at `at` can reach: tokens
+// 0..0x2f lie before the run, 0x30..0xff and the index after it (with the
+// index's alignment padding). A caller that holds only part of the input
+// (a streamed file) reads [at - before, at + after) to check a run.
+struct token_table_reach {
+  static constexpr std::size_t before = first_digit_token * (max_token_length + 1) + 8;
+  static constexpr std::size_t after = (token_count - first_digit_token) * (max_token_length + 1) + 8 + 2 * token_count;
+};
+
 struct token_table {
   std::size_t table_offset = 0; // first byte of token 0
   std::size_t table_end = 0;    // one past the NUL of token 255

@@ -12,16 +12,17 @@
 #include "addresses.hpp"
 #include "bytes.hpp"
 #include "layouts.hpp"
+#include "rejection.hpp"
 #include "table.hpp"
 #include "token_table.hpp"
 
 namespace mquire {
 
 struct validation {
-  bool ok = false;
-  std::string why;
+  rejection why = rejection::none; // none: the table passed
   int score = 0;
   std::vector<std::string> evidence;
+  bool ok() const noexcept { return why == rejection::none; }
 };
 
 // kallsyms_seqs_of_names read as far as it holds: every entry that names a
@@ -143,27 +144,27 @@ inline bool table_within_symbols(const kallsyms_table& t, std::uint64_t table_ad
                     : (table_address >= from || table_address <= to);
 }
 
-inline validation validate_table(const byte_reader& r, const token_table&, const layout_desc& L, kallsyms_table& t,
-                                 bool strict = false) {
+// Validates a decoded table of layout `L` whose sections are placed in
+// `t.sections` (an optional section that was absent is not there): each
+// section placed counts as evidence, and so does every check passed.
+inline validation validate_table(const byte_reader& r, const layout_desc& L, kallsyms_table& t, bool strict = false) {
   validation v;
-  v.score = static_cast<int>(L.count);
+  v.score = static_cast<int>(t.sections.size());
   const std::size_t n = t.symbols.size();
   if (strict && t.damaged) {
-    v.why = std::to_string(t.damaged) + " names could not be read (strict)";
+    v.why = rejection::damaged_names_strict;
     return v;
   }
-  v.evidence.push_back(std::to_string(t.num_syms - t.damaged) + " names decode through the token table and agree with " +
-                       std::to_string((t.num_syms + 255) / 256) + " markers" +
-                       (t.damaged ? " (" + std::to_string(t.damaged) + " lost to damage)" : std::string()));
-  if (auto bad = first_unsorted(t)) {
-    if (strict) {
-      v.why = "addresses are not sorted (symbol " + std::to_string(*bad) + " of " + std::to_string(t.num_syms) + ")";
-      return v;
-    }
-    const std::size_t marked = mark_unsorted_addresses(t);
-    if (marked > damage_allowance(n)) {
-      v.why = "addresses are not sorted (symbol " + std::to_string(*bad) + " of " + std::to_string(t.num_syms) +
-              "; " + std::to_string(marked) + " entries out of order)";
+  const std::string markers = std::to_string((t.num_syms + 255) / 256) + " markers";
+  if (L.plain_names())
+    v.evidence.push_back(std::to_string(t.num_syms) + " plain names (no token table) agree with " + markers);
+  else
+    v.evidence.push_back(std::to_string(t.num_syms - t.damaged) + " names decode through the token table and agree with " +
+                         markers + (t.damaged ? " (" + std::to_string(t.damaged) + " lost to damage)" : std::string()));
+  if (first_unsorted(t)) {
+    const std::size_t marked = strict ? 0 : mark_unsorted_addresses(t);
+    if (strict || marked > damage_allowance(n)) {
+      v.why = rejection::addresses_not_sorted;
       return v;
     }
     v.evidence.push_back("addresses are sorted but for " + std::to_string(marked) + " damaged entries");
@@ -173,8 +174,7 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
   if (const section_location* seqs_at = t.section(section_role::seqs_of_names)) {
     const seqs_reading seqs = read_seqs(r, seqs_at->offset, t.num_syms);
     if (seqs.damaged > (strict ? 0 : damage_allowance(n)) || (strict && seqs.missing)) {
-      v.why = seqs.missing && strict ? "kallsyms_seqs_of_names runs past the end of the range"
-                                     : "kallsyms_seqs_of_names is not a permutation of the symbols";
+      v.why = seqs.missing && strict ? rejection::seqs_past_range_end : rejection::seqs_not_permutation;
       return v;
     }
     if (seqs.missing)
@@ -196,7 +196,7 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
     const auto bad_names = names_out_of_order(t, seqs);
     if (!bad_names.empty() && bad_names.size() <= damage_allowance(n) / 2) {
       if (strict) {
-        v.why = std::to_string(bad_names.size()) + " names are out of kallsyms_seqs_of_names order (strict)";
+        v.why = rejection::names_out_of_seqs_order_strict;
         return v;
       }
       for (std::size_t i : bad_names) t.mark(i, entry_damage::name_out_of_order);
@@ -219,7 +219,7 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
       v.evidence.push_back("the first relocated symbol is damaged: kallsyms_relative_base not checked against it");
     } else if (first_relocated != t.symbols.end() &&
                first_relocated->address != (*t.relative_base & word_mask(t.word_size))) {
-      v.why = "the first relocated symbol is not at kallsyms_relative_base";
+      v.why = rejection::relative_base_mismatch;
       return v;
     } else {
       v.evidence.push_back("the first relocated symbol is at kallsyms_relative_base");
@@ -240,7 +240,7 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
   });
   if (cut_short && t.encoding != address_encoding::place_relative &&
       !(first.vaddr && t.basis == address_basis::virtual_address && table_within_symbols(t, *first.vaddr))) {
-    v.why = "the address data are cut short and what is left cannot be tied to the table's own address";
+    v.why = rejection::cut_short_addresses_untied;
     return v;
   }
   if (t.encoding == address_encoding::place_relative) {
@@ -249,7 +249,7 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
     // within the symbols' span.
     const std::uint64_t table_at = first.vaddr ? *first.vaddr : first.offset;
     if (!table_within_symbols(t, table_at)) {
-      v.why = "place-relative offsets point far outside the kernel image around the table";
+      v.why = rejection::place_relative_outside_image;
       return v;
     }
     ++v.score;
@@ -259,11 +259,10 @@ inline validation validate_table(const byte_reader& r, const token_table&, const
       ++v.score;
       v.evidence.push_back("symbols surround the table's own virtual address");
     } else if (t.encoding == address_encoding::absolute_u32) {
-      v.why = "absolute addresses are far from the table's own virtual address";
+      v.why = rejection::absolute_far_from_table;
       return v;
     }
   }
-  v.ok = true;
   return v;
 }
 

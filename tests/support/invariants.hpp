@@ -40,10 +40,11 @@ inline std::string table_violation(std::span<const std::uint8_t> input, const mq
       }
       pos = names->offset + t.entry_starts[i];
     }
-    if (pos >= end) return "names run out";
-    std::size_t len = input[pos++];
-    if (len & 0x80) len = (len & 0x7f) | (std::size_t{input[pos++]} << 7);
-    if (len > end - pos) return "a name runs past the names section";
+    mquire::name_entry e;
+    if (mquire::read_name_entry(input.data(), pos, end, mquire::name_length::uleb128, e) != mquire::rejection::none)
+      return "a name does not read within the names section";
+    pos = e.tokens;
+    const std::size_t len = e.length;
     std::string decoded;
     if (!tokens) decoded.assign(reinterpret_cast<const char*>(input.data() + pos), len);
     for (std::size_t k = 0; tokens && k < len; ++k) {

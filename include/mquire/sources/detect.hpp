@@ -5,6 +5,7 @@
 #include <cstring>
 #include <span>
 
+#include "image_headers.hpp"
 #include "input_map.hpp"
 
 namespace mquire::sources {
@@ -30,19 +31,7 @@ inline input_format detect_format(std::span<const std::uint8_t> head) {
     return input_format::elf_core;
   }
   if (starts_with(head, lime_magic, 4)) return input_format::lime;
-  // arm64 Image: "ARM\x64" at 0x38 of its 64-byte header; riscv: "RSC\x05".
-  if (head.size() >= 0x40 && (std::memcmp(head.data() + 0x38, "ARM\x64", 4) == 0 ||
-                              std::memcmp(head.data() + 0x38, "RSC\x05", 4) == 0))
-    return input_format::image;
-  // arm64/riscv/loongarch EFI zboot: "MZ" then "zimg".
-  if (head.size() >= 8 && std::memcmp(head.data(), "MZ", 2) == 0 && std::memcmp(head.data() + 4, "zimg", 4) == 0)
-    return input_format::image;
-  // ARM zImage: 0x016f2818 at 0x24, in either byte order.
-  if (head.size() >= 0x28 && (std::memcmp(head.data() + 0x24, "\x18\x28\x6f\x01", 4) == 0 ||
-                              std::memcmp(head.data() + 0x24, "\x01\x6f\x28\x18", 4) == 0))
-    return input_format::image;
-  // x86 bzImage: the setup header's "HdrS" signature at 0x202.
-  if (head.size() >= 0x206 && std::memcmp(head.data() + 0x202, "HdrS", 4) == 0) return input_format::image;
+  if (has_image_header(head)) return input_format::image;
   if (starts_with(head, kdump_signature, 8) || starts_with(head, flattened_signature, sizeof flattened_signature - 1))
     return input_format::kdump;
   return input_format::raw;

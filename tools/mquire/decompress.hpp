@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <mquire/error.hpp>
+#include <mquire/sources/image_headers.hpp>
 
 namespace tool {
 
@@ -24,14 +25,9 @@ struct decompressed {
 // Upper bound on what a payload may decompress to (kernels are tens of MiB).
 inline constexpr std::size_t max_decompressed = 1ull << 30;
 
-enum class compression : std::uint8_t { gzip, xz, lzma, bzip2, lz4, lzo, zstd };
-
-std::string_view to_string(compression c) noexcept;
-
-// The compression whose magic `b` starts with, if any. lzma has no magic of
-// its own; its 13-byte header is recognised by the property byte the kernel
-// build uses and a plausible dictionary size.
-std::optional<compression> compression_at(std::span<const std::uint8_t> b) noexcept;
+// Which compression a stream starts with is told by the library.
+using mquire::sources::compression;
+using mquire::sources::compression_at;
 
 // Decompresses one stream of `c` from the start of `in`. Trailing bytes after
 // the stream (the kernel appends the uncompressed size) are ignored.

@@ -20,34 +20,8 @@ namespace {
 using mquire::error_code;
 using mquire::make_error;
 
-constexpr std::uint8_t gzip_magic[] = {0x1f, 0x8b, 0x08}; // deflate is the only method gzip defines
-constexpr std::uint8_t xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
-constexpr std::uint8_t bzip2_magic[] = {'B', 'Z', 'h'};
-constexpr std::uint8_t lz4_legacy_magic[] = {0x02, 0x21, 0x4c, 0x18};
-constexpr std::uint8_t lz4_frame_magic[] = {0x04, 0x22, 0x4d, 0x18};
-constexpr std::uint8_t lzop_magic[] = {0x89, 'L', 'Z', 'O', 0x00, 0x0d, 0x0a, 0x1a, 0x0a};
-constexpr std::uint8_t zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
-
-template <std::size_t N> bool starts(std::span<const std::uint8_t> b, const std::uint8_t (&m)[N]) {
-  return b.size() >= N && std::memcmp(b.data(), m, N) == 0;
-}
-
-// The kernel's lzma payloads come from `lzma -9`: properties 0x5d (lc=3,
-// lp=0, pb=2) and a dictionary of 2^n or 2^n + 2^(n-1) bytes.
-bool plausible_lzma_header(std::span<const std::uint8_t> b) {
-  if (b.size() < 13 || b[0] != 0x5d) return false;
-  const std::uint32_t dict = b[1] | (b[2] << 8) | (b[3] << 16) | (std::uint32_t{b[4]} << 24);
-  if (dict < 4096 || dict > (1u << 30)) return false;
-  const std::uint32_t top = std::uint32_t{1} << (31 - __builtin_clz(dict));
-  return dict == top || dict == top + top / 2;
-}
-
-bool plausible_bzip2_header(std::span<const std::uint8_t> b) {
-  // "BZh" + block size digit + the first block's magic (pi: 0x314159265359).
-  static constexpr std::uint8_t block[] = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
-  return b.size() >= 10 && starts(b, bzip2_magic) && b[3] >= '1' && b[3] <= '9' &&
-         std::memcmp(b.data() + 4, block, sizeof block) == 0;
-}
+using mquire::sources::starts_with_magic;
+namespace magic = mquire::sources::magic;
 
 mquire::error too_large(compression c, std::size_t limit) {
   return make_error(error_code::out_of_range, std::string(to_string(c)) + " payload decompresses to more than " +
@@ -210,7 +184,7 @@ mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::s
   constexpr std::size_t block_max = 8u << 20;
   const mquire::byte_reader r(in);
   output_buffer out(in.size(), limit);
-  std::size_t produced = 0, pos = sizeof lz4_legacy_magic;
+  std::size_t produced = 0, pos = sizeof magic::lz4_legacy;
   while (pos + 4 <= in.size()) {
     const std::uint32_t n = *r.u32(pos, mquire::byte_order::little);
     if (n == 0x184c2102) { // another legacy stream follows
@@ -243,7 +217,7 @@ mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t l
   constexpr std::size_t block_max = 64u << 20; // lzop writes 256 KiB blocks
   if (lzo_init() != LZO_E_OK) return make_error(error_code::unsupported, "liblzo2 cannot start");
   const mquire::byte_reader r(in);
-  std::size_t pos = sizeof lzop_magic;
+  std::size_t pos = sizeof magic::lzop;
   const auto version = r.u16(pos, be);
   if (!version) return malformed(compression::lzo, "truncated header");
   pos += 4; // version, library version
@@ -297,30 +271,6 @@ mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t l
 
 } // namespace
 
-std::string_view to_string(compression c) noexcept {
-  switch (c) {
-  case compression::gzip: return "gzip";
-  case compression::xz: return "xz";
-  case compression::lzma: return "lzma";
-  case compression::bzip2: return "bzip2";
-  case compression::lz4: return "lz4";
-  case compression::lzo: return "lzo";
-  case compression::zstd: return "zstd";
-  }
-  return "?";
-}
-
-std::optional<compression> compression_at(std::span<const std::uint8_t> b) noexcept {
-  if (starts(b, xz_magic)) return compression::xz;
-  if (starts(b, gzip_magic)) return compression::gzip;
-  if (starts(b, zstd_magic)) return compression::zstd;
-  if (starts(b, lz4_legacy_magic) || starts(b, lz4_frame_magic)) return compression::lz4;
-  if (starts(b, lzop_magic)) return compression::lzo;
-  if (plausible_bzip2_header(b)) return compression::bzip2;
-  if (plausible_lzma_header(b)) return compression::lzma;
-  return std::nullopt;
-}
-
 mquire::result<decompressed> decompress(compression c, std::span<const std::uint8_t> in, std::size_t limit) {
   switch (c) {
   case compression::xz:
@@ -328,7 +278,7 @@ mquire::result<decompressed> decompress(compression c, std::span<const std::uint
   case compression::gzip: return gzip(in, limit);
   case compression::bzip2: return bzip2(in, limit);
   case compression::zstd: return zstd(in, limit);
-  case compression::lz4: return starts(in, lz4_frame_magic) ? lz4_frame(in, limit) : lz4_legacy(in, limit);
+  case compression::lz4: return starts_with_magic(in, magic::lz4_frame) ? lz4_frame(in, limit) : lz4_legacy(in, limit);
   case compression::lzo: return lzo(in, limit);
   }
   return make_error(error_code::unsupported, "unknown compression");

@@ -6,7 +6,7 @@
 #include <mquire/bytes.hpp>
 #include <mquire/detail/hex.hpp>
 #include <mquire/token_table.hpp>
-#include <mquire/uncompressed.hpp>
+#include <mquire/kernel_landmark.hpp>
 
 namespace tool {
 namespace {
@@ -28,7 +28,7 @@ std::vector<std::size_t> stream_starts(std::span<const std::uint8_t> b, std::siz
   // The first byte of every magic compression_at() knows; lzma's header
   // starts with its property byte 0x5d, which is too common to try blindly,
   // so it is only taken where the whole 13-byte header is plausible.
-  static constexpr std::uint8_t firsts[] = {0x1f, 0xfd, 0x28, 0x02, 0x04, 0x89, 'B', 0x5d};
+  const auto& firsts = mquire::sources::magic::first_bytes;
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < b.size() && out.size() < cap; ++i) {
     if (std::find(std::begin(firsts), std::end(firsts), b[i]) == std::end(firsts)) continue;
@@ -39,7 +39,7 @@ std::vector<std::size_t> stream_starts(std::span<const std::uint8_t> b, std::siz
 
 std::string describe_kernel(std::span<const std::uint8_t> b) {
   if (has_at(b, 0, "\x7f" "ELF", 4)) return "vmlinux ELF";
-  if (const auto name = raw_image_name(b); !name.empty()) return name;
+  if (const auto name = raw_image_name(b); !name.empty()) return std::string(name);
   return "raw kernel image";
 }
 
@@ -126,37 +126,6 @@ mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t
 }
 
 } // namespace
-
-bool is_bzimage(std::span<const std::uint8_t> b) noexcept { return has_at(b, 0x202, "HdrS", 4); }
-
-bool is_efi_zboot(std::span<const std::uint8_t> b) noexcept { return has_at(b, 0, "MZ", 2) && has_at(b, 4, "zimg", 4); }
-
-bool is_arm_zimage(std::span<const std::uint8_t> b) noexcept {
-  // The zImage magic 0x016f2818 at 0x24, little-endian or big-endian.
-  return has_at(b, 0x24, "\x18\x28\x6f\x01", 4) || has_at(b, 0x24, "\x01\x6f\x28\x18", 4);
-}
-
-bool is_arm64_image(std::span<const std::uint8_t> b) noexcept { return has_at(b, 0x38, "ARM\x64", 4); }
-
-// riscv Image header (Documentation/arch/riscv/boot-image-header.rst):
-// "RISCV\0\0\0" at 0x30 (deprecated) and "RSC\x05" at 0x38.
-bool is_riscv_image(std::span<const std::uint8_t> b) noexcept { return has_at(b, 0x38, "RSC\x05", 4); }
-
-std::string raw_image_name(std::span<const std::uint8_t> b) {
-  if (is_arm64_image(b)) return "arm64 Image";
-  if (is_riscv_image(b)) return "riscv Image";
-  return {};
-}
-
-bool holds_kallsyms_landmark(std::span<const std::uint8_t> b) {
-  const mquire::byte_reader r(b);
-  bool found = false;
-  mquire::for_each_digit_run(b, [&](std::size_t at) {
-    if (!found) found = !mquire::read_token_tables(r, at).empty();
-  });
-  if (!found) mquire::for_each_plain_stext(b, [&](std::size_t) { found = true; });
-  return found;
-}
 
 mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit) {
   const mquire::byte_reader r(file);

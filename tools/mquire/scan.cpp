@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include <mquire/addressing/find_vmcoreinfo.hpp>
+#include <mquire/rank.hpp>
 
 namespace tool {
 namespace {
@@ -32,13 +33,6 @@ private:
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_, last_{};
 };
-
-bool same_content(const mquire::kallsyms_table& a, const mquire::kallsyms_table& b) {
-  if (a.num_syms != b.num_syms || a.names != b.names || a.symbols.size() != b.symbols.size()) return false;
-  for (std::size_t i = 0; i < a.symbols.size(); ++i)
-    if (a.symbols[i].address != b.symbols[i].address) return false;
-  return true;
-}
 
 } // namespace
 
@@ -70,13 +64,6 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
       rep = mquire::find_kallsyms(range, so, opt.layouts);
       infos = mquire::find_vmcoreinfo(v.bytes);
     }
-    // No token table anywhere in the segment: the names may be stored
-    // uncompressed (OpenWRT), which has a landmark of its own.
-    if (rep.stats.token_tables == 0 && rep.tables.empty()) {
-      auto plain = mquire::find_uncompressed_kallsyms(range, so);
-      rep.stats += plain.stats;
-      for (auto& t : plain.tables) rep.tables.push_back(std::move(t));
-    }
     ++out.segments;
     out.bytes += v.bytes.size();
     out.stats += rep.stats;
@@ -98,22 +85,7 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
   });
   if (failure) return *failure;
   if (!visited) return visited.err();
-  // Virtual addresses beat relative ones; then evidence; then size.
-  std::stable_sort(out.tables.begin(), out.tables.end(), [](const found_table& a, const found_table& b) {
-    const bool va = a.table.basis == mquire::address_basis::virtual_address;
-    const bool vb = b.table.basis == mquire::address_basis::virtual_address;
-    if (va != vb) return va;
-    if (a.table.score != b.table.score) return a.table.score > b.table.score;
-    return a.table.num_syms > b.table.num_syms;
-  });
-  std::vector<found_table> kept;
-  for (auto& f : out.tables) {
-    const bool dup = std::any_of(kept.begin(), kept.end(), [&](const found_table& k) {
-      return k.table.basis == f.table.basis && same_content(k.table, f.table);
-    });
-    if (!dup) kept.push_back(std::move(f));
-  }
-  out.tables = std::move(kept);
+  mquire::rank_across_ranges(out.tables, [](const found_table& f) -> const mquire::kallsyms_table& { return f.table; });
   return out;
 }
 

@@ -56,10 +56,8 @@ mquire::result<landmark_positions> stream_landmarks(int fd, std::uint64_t offset
 
 std::vector<std::size_t> confirm_token_tables(int fd, std::uint64_t offset, std::uint64_t size,
                                               const std::vector<std::size_t>& digit_runs) {
-  // Tokens 0..0x2f lie before the run, 0x30..0xff and the index after it.
-  constexpr std::size_t before = mquire::first_digit_token * (mquire::max_token_length + 1) + 8;
-  constexpr std::size_t after = (mquire::token_count - mquire::first_digit_token) * (mquire::max_token_length + 1) + 8 +
-                                mquire::token_table::index_size;
+  constexpr std::size_t before = mquire::token_table_reach::before;
+  constexpr std::size_t after = mquire::token_table_reach::after;
   std::vector<std::size_t> kept;
   std::vector<std::uint8_t> buf;
   for (std::size_t at : digit_runs) {

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <mquire/error.hpp>
+#include <mquire/kernel_landmark.hpp>
+#include <mquire/sources/image_headers.hpp>
 
 #include "decompress.hpp"
 
@@ -22,19 +24,14 @@ namespace tool {
 mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed);
 mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed);
 
-bool is_bzimage(std::span<const std::uint8_t> b) noexcept;
-bool is_efi_zboot(std::span<const std::uint8_t> b) noexcept;
-bool is_arm_zimage(std::span<const std::uint8_t> b) noexcept;
-bool is_arm64_image(std::span<const std::uint8_t> b) noexcept;
-bool is_riscv_image(std::span<const std::uint8_t> b) noexcept;
-// The name of a bootable raw kernel Image with a header of its own (arm64,
-// riscv: 64-bit little-endian, relocatable), or empty.
-std::string raw_image_name(std::span<const std::uint8_t> b);
-
-// Whether `b` holds a kallsyms token table (digit run + a consistent index)
-// or, for kernels with uncompressed names, the plain `_stext` entry: what
-// tells a kernel from the other compressed things an image carries.
-bool holds_kallsyms_landmark(std::span<const std::uint8_t> b);
+// The header checks and the kallsyms landmark test come from the library.
+using mquire::holds_kallsyms_landmark;
+using mquire::sources::is_arm64_image;
+using mquire::sources::is_arm_zimage;
+using mquire::sources::is_bzimage;
+using mquire::sources::is_efi_zboot;
+using mquire::sources::is_riscv_image;
+using mquire::sources::raw_image_name;
 
 // How much embedded-stream searching one unpacking may do, over all its
 // layers: hostile files full of magic bytes (or of compressed decoys inside

@@ -115,14 +115,9 @@ int run(const common_options& o, bool inspect) {
     return r.tables.empty() ? not_found : found;
   }
   if (r.tables.empty()) {
-    return fail(not_found,
-                fmt::format("no kallsyms table found in {} ({}, {} bytes in {} segments): {} digit-run landmarks, {} "
-                            "token tables, {} marker candidates, {} num_syms candidates, {} name streams; furthest "
-                            "stage: {}{}{}",
-                            o.file, mquire::sources::to_string(in.map().format), r.bytes, r.segments, r.stats.digit_runs,
-                            r.stats.token_tables, r.stats.marker_candidates, r.stats.num_syms_candidates,
-                            r.stats.names_decoded, mquire::to_string(r.furthest),
-                            r.furthest_detail.empty() ? "" : " (" + r.furthest_detail + ")", unwrap_note));
+    return fail(not_found, fmt::format("no kallsyms table found in {} ({}, {} bytes in {} segments): {}{}", o.file,
+                                       mquire::sources::to_string(in.map().format), r.bytes, r.segments,
+                                       mquire::describe_progress(r.stats, r.furthest, r.furthest_detail), unwrap_note));
   }
   const tool::found_table& best = r.tables.front();
   if (auto w = tool::address_warning(best, *a); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());

@@ -71,7 +71,7 @@ mquire::result<input_map> kernel_map(std::span<const std::uint8_t> bytes, const 
       m.word_size = 8;
       m.order = mquire::byte_order::little;
     }
-    m.description = how.empty() ? raw_image_name(bytes) + ", " + std::to_string(bytes.size()) + " bytes" : how;
+    m.description = how.empty() ? std::string(raw_image_name(bytes)) + ", " + std::to_string(bytes.size()) + " bytes" : how;
   }
   m.format = input_format::image;
   return m;

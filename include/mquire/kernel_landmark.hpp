@@ -1,0 +1,28 @@
+// Whether some bytes hold a kernel's kallsyms at all, cheaply: a token table
+// (its digit-run landmark and an index that agrees with it) or, for kernels
+// whose names are stored uncompressed, the plain `_stext` entry. What tells
+// a kernel from the other compressed things an image carries, before the
+// full search runs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "bytes.hpp"
+#include "landmarks.hpp"
+#include "token_table.hpp"
+#include "plain_names.hpp"
+
+namespace mquire {
+
+inline bool holds_kallsyms_landmark(std::span<const std::uint8_t> b) {
+  const byte_reader r(b);
+  bool found = false;
+  for_each_digit_run(b, [&](std::size_t at) {
+    if (!found) found = !read_token_tables(r, at).empty();
+  });
+  if (!found) for_each_plain_stext(b, [&](std::size_t) { found = true; });
+  return found;
+}
+
+} // namespace mquire

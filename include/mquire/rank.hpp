@@ -12,25 +12,22 @@
 
 namespace mquire {
 
+inline bool same_addresses(const kallsyms_table& a, const kallsyms_table& b) {
+  return a.basis == b.basis && std::equal(a.symbols.begin(), a.symbols.end(), b.symbols.begin(), b.symbols.end(),
+                                          [](const symbol& x, const symbol& y) { return x.address == y.address; });
+}
+
 // The same names at the same place decoded to the same addresses.
 inline bool same_table(const kallsyms_table& a, const kallsyms_table& b) {
   const auto* na = a.section(section_role::names);
   const auto* nb = b.section(section_role::names);
-  if (!na || !nb || na->offset != nb->offset || a.num_syms != b.num_syms || a.word_size != b.word_size ||
-      a.basis != b.basis)
-    return false;
-  for (std::size_t i = 0; i < a.symbols.size(); ++i)
-    if (a.symbols[i].address != b.symbols[i].address) return false;
-  return true;
+  return na && nb && na->offset == nb->offset && a.num_syms == b.num_syms && a.word_size == b.word_size &&
+         same_addresses(a, b);
 }
 
 // The same names and addresses, wherever they were found.
 inline bool same_content(const kallsyms_table& a, const kallsyms_table& b) {
-  if (a.basis != b.basis || a.num_syms != b.num_syms || a.names != b.names || a.symbols.size() != b.symbols.size())
-    return false;
-  for (std::size_t i = 0; i < a.symbols.size(); ++i)
-    if (a.symbols[i].address != b.symbols[i].address) return false;
-  return true;
+  return a.num_syms == b.num_syms && a.names == b.names && same_addresses(a, b);
 }
 
 // Readings of the same names (other layouts, word sizes, placements) that

@@ -144,13 +144,129 @@ inline bool table_within_symbols(const kallsyms_table& t, std::uint64_t table_ad
                     : (table_address >= from || table_address <= to);
 }
 
+namespace detail {
+
+// Each check adds its evidence (and score) to `v` and returns why the table
+// fails it, or rejection::none.
+
+inline rejection check_sorted(kallsyms_table& t, validation& v, bool strict) {
+  if (!first_unsorted(t)) {
+    v.evidence.push_back("addresses are sorted");
+    return rejection::none;
+  }
+  const std::size_t marked = strict ? 0 : mark_unsorted_addresses(t);
+  if (strict || marked > damage_allowance(t.symbols.size())) return rejection::addresses_not_sorted;
+  v.evidence.push_back("addresses are sorted but for " + std::to_string(marked) + " damaged entries");
+  return rejection::none;
+}
+
+// kallsyms_seqs_of_names (when the table has it) must be a permutation, and
+// the names in its order sorted.
+inline rejection check_seqs(const byte_reader& r, kallsyms_table& t, validation& v, bool strict) {
+  const section_location* seqs_at = t.section(section_role::seqs_of_names);
+  if (!seqs_at) return rejection::none;
+  const std::size_t n = t.symbols.size();
+  const seqs_reading seqs = read_seqs(r, seqs_at->offset, t.num_syms);
+  if (strict && seqs.missing) return rejection::seqs_past_range_end;
+  if (seqs.damaged > (strict ? 0 : damage_allowance(n))) return rejection::seqs_not_permutation;
+  if (seqs.missing)
+    t.damage_notes.push_back("kallsyms_seqs_of_names is cut short by the end of the input: " +
+                             std::to_string(seqs.order.size()) + " of " + std::to_string(n) +
+                             " entries present (no symbol lost: the name-order check uses those)");
+  v.score += 2;
+  if (seqs.damaged == 0) {
+    v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols");
+  } else {
+    v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols but for " +
+                         std::to_string(seqs.damaged) + " damaged entries");
+    t.damage_notes.push_back(std::to_string(seqs.damaged) +
+                             " damaged kallsyms_seqs_of_names entries (no symbol lost: the name-order check skips them)");
+  }
+  // Names in seqs order must be sorted. A few exceptions are damage; many
+  // mean this kernel sorted differently (clang LTO suffixes were once
+  // stripped for sorting), and then the check says nothing.
+  const auto bad_names = names_out_of_order(t, seqs);
+  if (bad_names.empty()) {
+    v.evidence.push_back("names follow kallsyms_seqs_of_names order");
+  } else if (bad_names.size() <= damage_allowance(n) / 2) {
+    if (strict) return rejection::names_out_of_seqs_order_strict;
+    for (std::size_t i : bad_names) t.mark(i, entry_damage::name_out_of_order);
+    v.evidence.push_back("names follow kallsyms_seqs_of_names order but for " + std::to_string(bad_names.size()) +
+                         " damaged names");
+  } else {
+    v.evidence.push_back("names do not follow strcmp order in kallsyms_seqs_of_names (" +
+                         std::to_string(bad_names.size()) + " exceptions): the name-order check says nothing here");
+  }
+  return rejection::none;
+}
+
+// scripts/kallsyms.c takes relative_base from the first (lowest) relocated
+// symbol, so that symbol decodes to relative_base exactly.
+inline rejection check_relative_base(const kallsyms_table& t, validation& v) {
+  if (!t.relative_base) return rejection::none;
+  const auto first_relocated = std::find_if(t.symbols.begin(), t.symbols.end(), [&](const symbol& s) {
+    return t.encoding != address_encoding::base_relative_percpu || !is_absolute_type(s.type);
+  });
+  if (first_relocated != t.symbols.end() && !first_relocated->trusted()) {
+    v.evidence.push_back("the first relocated symbol is damaged: kallsyms_relative_base not checked against it");
+  } else if (first_relocated != t.symbols.end() &&
+             first_relocated->address != (*t.relative_base & word_mask(t.word_size))) {
+    return rejection::relative_base_mismatch;
+  } else {
+    v.evidence.push_back("the first relocated symbol is at kallsyms_relative_base");
+  }
+  if (*t.relative_base != 0) {
+    ++v.score;
+    v.evidence.push_back("kallsyms_relative_base is set");
+  } else {
+    v.evidence.push_back("kallsyms_relative_base reads 0 (not relocated)");
+  }
+  return rejection::none;
+}
+
+// The table lies inside the kernel image its symbols span: required for
+// place-relative offsets, for absolute u32 values and for address data cut
+// short; evidence for the others.
+inline rejection check_position(const kallsyms_table& t, validation& v) {
+  const section_location& first = t.sections.front();
+  const bool virtual_frame = first.vaddr && t.basis == address_basis::virtual_address;
+  // Cut short by the end of the range: sortedness of the few entries left is
+  // weak evidence (two offsets read as one absolute address still climb), so
+  // absolute readings must also surround the table's own virtual address.
+  const bool cut_short = std::any_of(t.symbols.begin(), t.symbols.end(), [](const symbol& s) {
+    return s.damage == entry_damage::address_unreadable;
+  });
+  if (cut_short && t.encoding != address_encoding::place_relative &&
+      !(virtual_frame && table_within_symbols(t, *first.vaddr)))
+    return rejection::cut_short_addresses_untied;
+  if (t.encoding == address_encoding::place_relative) {
+    // Place-relative offsets point into the image around the table itself;
+    // the table's own position (in the same frame as the addresses) must lie
+    // within the symbols' span.
+    if (!table_within_symbols(t, first.vaddr ? *first.vaddr : first.offset))
+      return rejection::place_relative_outside_image;
+    ++v.score;
+    v.evidence.push_back("symbols surround the table, as place-relative offsets require");
+  } else if (virtual_frame) {
+    if (table_within_symbols(t, *first.vaddr)) {
+      ++v.score;
+      v.evidence.push_back("symbols surround the table's own virtual address");
+    } else if (t.encoding == address_encoding::absolute_u32) {
+      return rejection::absolute_far_from_table;
+    }
+  }
+  return rejection::none;
+}
+
+} // namespace detail
+
 // Validates a decoded table of layout `L` whose sections are placed in
 // `t.sections` (an optional section that was absent is not there): each
-// section placed counts as evidence, and so does every check passed.
+// section placed counts as evidence, and so does every check passed. The
+// first check that fails says why the table is rejected.
 inline validation validate_table(const byte_reader& r, const layout_desc& L, kallsyms_table& t, bool strict = false) {
   validation v;
   v.score = static_cast<int>(t.sections.size());
-  const std::size_t n = t.symbols.size();
   if (strict && t.damaged) {
     v.why = rejection::damaged_names_strict;
     return v;
@@ -161,108 +277,12 @@ inline validation validate_table(const byte_reader& r, const layout_desc& L, kal
   else
     v.evidence.push_back(std::to_string(t.num_syms - t.damaged) + " names decode through the token table and agree with " +
                          markers + (t.damaged ? " (" + std::to_string(t.damaged) + " lost to damage)" : std::string()));
-  if (first_unsorted(t)) {
-    const std::size_t marked = strict ? 0 : mark_unsorted_addresses(t);
-    if (strict || marked > damage_allowance(n)) {
-      v.why = rejection::addresses_not_sorted;
-      return v;
-    }
-    v.evidence.push_back("addresses are sorted but for " + std::to_string(marked) + " damaged entries");
-  } else {
-    v.evidence.push_back("addresses are sorted");
-  }
-  if (const section_location* seqs_at = t.section(section_role::seqs_of_names)) {
-    const seqs_reading seqs = read_seqs(r, seqs_at->offset, t.num_syms);
-    if (seqs.damaged > (strict ? 0 : damage_allowance(n)) || (strict && seqs.missing)) {
-      v.why = seqs.missing && strict ? rejection::seqs_past_range_end : rejection::seqs_not_permutation;
-      return v;
-    }
-    if (seqs.missing)
-      t.damage_notes.push_back("kallsyms_seqs_of_names is cut short by the end of the input: " +
-                               std::to_string(seqs.order.size()) + " of " + std::to_string(n) +
-                               " entries present (no symbol lost: the name-order check uses those)");
-    v.score += 2;
-    if (seqs.damaged == 0) {
-      v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols");
-    } else {
-      v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols but for " +
-                           std::to_string(seqs.damaged) + " damaged entries");
-      t.damage_notes.push_back(std::to_string(seqs.damaged) +
-                               " damaged kallsyms_seqs_of_names entries (no symbol lost: the name-order check skips them)");
-    }
-    // Names in seqs order must be sorted. A few exceptions are damage; many
-    // mean this kernel sorted differently (clang LTO suffixes were once
-    // stripped for sorting), and then the check says nothing.
-    const auto bad_names = names_out_of_order(t, seqs);
-    if (!bad_names.empty() && bad_names.size() <= damage_allowance(n) / 2) {
-      if (strict) {
-        v.why = rejection::names_out_of_seqs_order_strict;
-        return v;
-      }
-      for (std::size_t i : bad_names) t.mark(i, entry_damage::name_out_of_order);
-      v.evidence.push_back("names follow kallsyms_seqs_of_names order but for " + std::to_string(bad_names.size()) +
-                           " damaged names");
-    } else if (bad_names.empty()) {
-      v.evidence.push_back("names follow kallsyms_seqs_of_names order");
-    } else {
-      v.evidence.push_back("names do not follow strcmp order in kallsyms_seqs_of_names (" +
-                           std::to_string(bad_names.size()) + " exceptions): the name-order check says nothing here");
-    }
-  }
-  if (t.relative_base) {
-    // scripts/kallsyms.c takes relative_base from the first (lowest)
-    // relocated symbol, so that symbol decodes to relative_base exactly.
-    const auto first_relocated = std::find_if(t.symbols.begin(), t.symbols.end(), [&](const symbol& s) {
-      return t.encoding != address_encoding::base_relative_percpu || !is_absolute_type(s.type);
-    });
-    if (first_relocated != t.symbols.end() && !first_relocated->trusted()) {
-      v.evidence.push_back("the first relocated symbol is damaged: kallsyms_relative_base not checked against it");
-    } else if (first_relocated != t.symbols.end() &&
-               first_relocated->address != (*t.relative_base & word_mask(t.word_size))) {
-      v.why = rejection::relative_base_mismatch;
-      return v;
-    } else {
-      v.evidence.push_back("the first relocated symbol is at kallsyms_relative_base");
-    }
-    if (*t.relative_base != 0) {
-      ++v.score;
-      v.evidence.push_back("kallsyms_relative_base is set");
-    } else {
-      v.evidence.push_back("kallsyms_relative_base reads 0 (not relocated)");
-    }
-  }
-  const section_location& first = t.sections.front();
-  // Cut short by the end of the range: sortedness of the few entries left is
-  // weak evidence (two offsets read as one absolute address still climb), so
-  // absolute readings must also surround the table's own virtual address.
-  const bool cut_short = std::any_of(t.symbols.begin(), t.symbols.end(), [](const symbol& s) {
-    return s.damage == entry_damage::address_unreadable;
-  });
-  if (cut_short && t.encoding != address_encoding::place_relative &&
-      !(first.vaddr && t.basis == address_basis::virtual_address && table_within_symbols(t, *first.vaddr))) {
-    v.why = rejection::cut_short_addresses_untied;
-    return v;
-  }
-  if (t.encoding == address_encoding::place_relative) {
-    // Place-relative offsets point into the image around the table itself;
-    // the table's own position (in the same frame as the addresses) must lie
-    // within the symbols' span.
-    const std::uint64_t table_at = first.vaddr ? *first.vaddr : first.offset;
-    if (!table_within_symbols(t, table_at)) {
-      v.why = rejection::place_relative_outside_image;
-      return v;
-    }
-    ++v.score;
-    v.evidence.push_back("symbols surround the table, as place-relative offsets require");
-  } else if (first.vaddr && t.basis == address_basis::virtual_address) {
-    if (table_within_symbols(t, *first.vaddr)) {
-      ++v.score;
-      v.evidence.push_back("symbols surround the table's own virtual address");
-    } else if (t.encoding == address_encoding::absolute_u32) {
-      v.why = rejection::absolute_far_from_table;
-      return v;
-    }
-  }
+  const auto failed = [&](rejection why) {
+    v.why = why;
+    return why != rejection::none;
+  };
+  (void)(failed(detail::check_sorted(t, v, strict)) || failed(detail::check_seqs(r, t, v, strict)) ||
+         failed(detail::check_relative_base(t, v)) || failed(detail::check_position(t, v)));
   return v;
 }
 

@@ -19,10 +19,9 @@ struct setup {
 
 setup make(std::string_view layout, gen::era e, mquire::address_encoding enc) {
   setup s{unit::generated(e, 8, mquire::byte_order::little, enc, 900), {}, {}, {}};
-  const mquire::byte_reader r(s.o.bytes);
-  mquire::for_each_digit_run(s.o.bytes, [&](std::size_t at) {
-    for (auto& t : mquire::read_token_tables(r, at)) s.tt = t;
-  });
+  const auto found = unit::token_tables(s.o.bytes);
+  REQUIRE(found.size() == 1);
+  s.tt = found.front();
   for (const auto& d : mquire::builtin_layouts())
     if (d.name == layout) s.L = d;
   const std::size_t mk = unit::at(s.o, section_role::markers);

@@ -37,10 +37,7 @@ TEST_CASE("names: the walk ends at the markers and expands to the generator's na
   REQUIRE(w.ok);
   CHECK(w.entries == 700);
   CHECK(mk - w.end < 8); // only alignment padding before the markers
-  std::vector<mquire::token_table> found;
-  mquire::for_each_digit_run(o.bytes, [&](std::size_t at) {
-    for (auto& t : mquire::read_token_tables(r, at)) found.push_back(t);
-  });
+  const auto found = unit::token_tables(o.bytes);
   REQUIRE(found.size() == 1);
   const mquire::token_table& tt = found.front();
   mquire::kallsyms_table t;

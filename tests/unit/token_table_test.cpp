@@ -11,10 +11,7 @@ TEST_CASE("token_table: the digit run leads to the table and its index, in eithe
   for (auto order : {mquire::byte_order::little, mquire::byte_order::big}) {
     const auto o = unit::generated(gen::era::v6_4, 8, order);
     const mquire::byte_reader r(o.bytes);
-    std::vector<mquire::token_table> found;
-    mquire::for_each_digit_run(o.bytes, [&](std::size_t at) {
-      for (auto& t : mquire::read_token_tables(r, at)) found.push_back(t);
-    });
+    const auto found = unit::token_tables(o.bytes);
     REQUIRE(found.size() == 1);
     const auto& t = found.front();
     CHECK(t.table_offset == unit::at(o, section_role::token_table));

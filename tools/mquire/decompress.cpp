@@ -33,10 +33,12 @@ mquire::error malformed(compression c, const std::string& why) {
 }
 
 // Output that grows by doubling up to a limit; kernels compress about 4:1,
-// so it starts near that.
+// so it starts near that. Every write is checked as it arrives (see
+// max_uniform_run, bomb_ratio) and counted against the unpacking's budget.
 class output_buffer {
 public:
-  output_buffer(std::size_t input, std::size_t limit) : limit_(limit) {
+  output_buffer(compression c, std::size_t input, std::size_t limit, decompress_budget* budget)
+      : c_(c), input_(input), limit_(limit), budget_(budget) {
     bytes_.resize(std::min(limit, std::max<std::size_t>(64u << 10, input * 4)));
   }
   // Room for at least `n` more bytes after `produced`; false past the limit.
@@ -47,14 +49,44 @@ public:
   }
   std::uint8_t* at(std::size_t produced) { return bytes_.data() + produced; }
   std::size_t room(std::size_t produced) const { return bytes_.size() - produced; }
-  decompressed finish(std::size_t produced, compression c) && {
+  // After [from, to) was written: why the output cannot be a kernel's, if so.
+  std::optional<mquire::error> wrote(std::size_t from, std::size_t to) {
+    if (to <= from) return std::nullopt;
+    if (budget_) {
+      budget_->spent += to - from;
+      if (budget_->spent > budget_->limit)
+        return make_error(error_code::out_of_range, std::string(to_string(c_)) + " payload: the unpacking has "
+                          "decompressed more than its budget of " + std::to_string(budget_->limit) + " bytes");
+    }
+    if (to > bomb_ratio_floor && to / bomb_ratio > input_)
+      return make_error(error_code::out_of_range,
+                        std::string(to_string(c_)) + " payload of " + std::to_string(input_) + " bytes expands past " +
+                            std::to_string(to) + " bytes, more than " + std::to_string(bomb_ratio) +
+                            "-fold: no kernel image compresses that well (a compression bomb?)");
+    const std::uint8_t last = bytes_[to - 1];
+    std::size_t k = to;
+    while (k > from && bytes_[k - 1] == last) --k;
+    run_ = (k == from && run_ > 0 && last == run_value_) ? run_ + (to - from) : to - k;
+    run_value_ = last;
+    if (run_ > max_uniform_run)
+      return make_error(error_code::out_of_range,
+                        std::string(to_string(c_)) + " payload holds a run of more than " +
+                            std::to_string(max_uniform_run >> 20) + " MiB of the byte " + std::to_string(last) +
+                            ": no kernel image does (a compression bomb?)");
+    return std::nullopt;
+  }
+  decompressed finish(std::size_t produced) && {
     bytes_.resize(produced);
-    return decompressed{std::move(bytes_), std::string(to_string(c))};
+    return decompressed{std::move(bytes_), std::string(to_string(c_))};
   }
 
 private:
   std::vector<std::uint8_t> bytes_;
-  std::size_t limit_;
+  compression c_;
+  std::size_t input_, limit_;
+  decompress_budget* budget_;
+  std::uint8_t run_value_ = 0;
+  std::size_t run_ = 0;
 };
 
 // One call of a streaming decoder: how many bytes it wrote, and whether the
@@ -68,8 +100,9 @@ struct step_result {
 // Runs a streaming decoder until its stream ends, growing the output. A
 // decoder that stops making progress has run out of input: truncated.
 template <class Step>
-mquire::result<decompressed> drain(compression c, std::size_t input_size, std::size_t limit, Step&& step) {
-  output_buffer out(input_size, limit);
+mquire::result<decompressed> drain(compression c, std::size_t input_size, std::size_t limit, decompress_budget* budget,
+                                   Step&& step) {
+  output_buffer out(c, input_size, limit, budget);
   std::size_t produced = 0;
   int stalls = 0;
   for (;;) {
@@ -77,16 +110,19 @@ mquire::result<decompressed> drain(compression c, std::size_t input_size, std::s
       if (produced >= limit) return too_large(c, limit);
       out.reserve(produced, std::min(std::max<std::size_t>(produced, 1u << 20), limit - produced));
     }
-    const step_result s = step(out.at(produced), out.room(produced));
+    // At most a chunk per step, so that the checks of output_buffer::wrote
+    // stop a bomb within a chunk of where its output stops being a kernel's.
+    const step_result s = step(out.at(produced), std::min<std::size_t>(out.room(produced), 1u << 20));
+    if (auto bomb = out.wrote(produced, produced + s.written)) return *bomb;
     produced += s.written;
-    if (s.status == step_result::end) return std::move(out).finish(produced, c);
+    if (s.status == step_result::end) return std::move(out).finish(produced);
     if (s.status == step_result::failed) return malformed(c, s.why);
     stalls = s.written == 0 ? stalls + 1 : 0;
     if (stalls > 2) return malformed(c, "the input ends before the stream does");
   }
 }
 
-mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint8_t> in, std::size_t limit) {
+mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
   lzma_stream s = LZMA_STREAM_INIT;
   // One stream only: the kernel appends the uncompressed size after it,
   // which a concatenated-stream decoder would try to read as another one.
@@ -94,7 +130,7 @@ mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint
   if (init != LZMA_OK) return make_error(error_code::unsupported, "liblzma cannot start its decoder");
   s.next_in = in.data();
   s.avail_in = in.size();
-  auto r = drain(c, in.size(), limit, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(c, in.size(), limit, budget, [&](std::uint8_t* out, std::size_t room) {
     s.next_out = out;
     s.avail_out = room;
     const lzma_ret rc = lzma_code(&s, LZMA_RUN);
@@ -107,12 +143,12 @@ mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint
   return r;
 }
 
-mquire::result<decompressed> gzip(std::span<const std::uint8_t> in, std::size_t limit) {
+mquire::result<decompressed> gzip(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return make_error(error_code::unsupported, "zlib cannot start inflate");
   z.next_in = const_cast<Bytef*>(in.data());
   z.avail_in = static_cast<uInt>(std::min<std::size_t>(in.size(), UINT32_MAX));
-  auto r = drain(compression::gzip, in.size(), limit, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::gzip, in.size(), limit, budget, [&](std::uint8_t* out, std::size_t room) {
     z.next_out = out;
     z.avail_out = static_cast<uInt>(std::min<std::size_t>(room, UINT32_MAX));
     const uInt before = z.avail_out;
@@ -126,12 +162,12 @@ mquire::result<decompressed> gzip(std::span<const std::uint8_t> in, std::size_t 
   return r;
 }
 
-mquire::result<decompressed> bzip2(std::span<const std::uint8_t> in, std::size_t limit) {
+mquire::result<decompressed> bzip2(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
   bz_stream z{};
   if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK) return make_error(error_code::unsupported, "libbz2 cannot start its decoder");
   z.next_in = const_cast<char*>(reinterpret_cast<const char*>(in.data()));
   z.avail_in = static_cast<unsigned>(std::min<std::size_t>(in.size(), UINT32_MAX));
-  auto r = drain(compression::bzip2, in.size(), limit, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::bzip2, in.size(), limit, budget, [&](std::uint8_t* out, std::size_t room) {
     z.next_out = reinterpret_cast<char*>(out);
     z.avail_out = static_cast<unsigned>(std::min<std::size_t>(room, UINT32_MAX));
     const unsigned before = z.avail_out;
@@ -145,12 +181,12 @@ mquire::result<decompressed> bzip2(std::span<const std::uint8_t> in, std::size_t
   return r;
 }
 
-mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t limit) {
+mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
   ZSTD_DStream* z = ZSTD_createDStream();
   if (!z) return make_error(error_code::unsupported, "libzstd cannot start its decoder");
   ZSTD_initDStream(z);
   ZSTD_inBuffer ib{in.data(), in.size(), 0};
-  auto r = drain(compression::zstd, in.size(), limit, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::zstd, in.size(), limit, budget, [&](std::uint8_t* out, std::size_t room) {
     ZSTD_outBuffer ob{out, room, 0};
     const std::size_t rc = ZSTD_decompressStream(z, &ob, &ib);
     if (ZSTD_isError(rc)) return step_result{step_result::failed, ob.pos, ZSTD_getErrorName(rc)};
@@ -160,12 +196,12 @@ mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t 
   return r;
 }
 
-mquire::result<decompressed> lz4_frame(std::span<const std::uint8_t> in, std::size_t limit) {
+mquire::result<decompressed> lz4_frame(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
   LZ4F_dctx* z = nullptr;
   if (LZ4F_isError(LZ4F_createDecompressionContext(&z, LZ4F_VERSION)))
     return make_error(error_code::unsupported, "liblz4 cannot start its decoder");
   std::size_t pos = 0;
-  auto r = drain(compression::lz4, in.size(), limit, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::lz4, in.size(), limit, budget, [&](std::uint8_t* out, std::size_t room) {
     std::size_t out_n = room, in_n = in.size() - pos;
     const std::size_t rc = LZ4F_decompress(z, out, &out_n, in.data() + pos, &in_n, nullptr);
     pos += in_n;
@@ -180,10 +216,10 @@ mquire::result<decompressed> lz4_frame(std::span<const std::uint8_t> in, std::si
 // {u32 compressed size, data}, each at most 8 MiB once decompressed. The
 // stream has no end marker; it ends where the input does or where a block
 // cannot be one (the appended size, the image's next bytes).
-mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::size_t limit) {
+mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
   constexpr std::size_t block_max = 8u << 20;
   const mquire::byte_reader r(in);
-  output_buffer out(in.size(), limit);
+  output_buffer out(compression::lz4, in.size(), limit, budget);
   std::size_t produced = 0, pos = sizeof magic::lz4_legacy;
   while (pos + 4 <= in.size()) {
     const std::uint32_t n = *r.u32(pos, mquire::byte_order::little);
@@ -200,17 +236,18 @@ mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::s
       if (produced == 0) return malformed(compression::lz4, "the first block is corrupt");
       break;
     }
+    if (auto bomb = out.wrote(produced, produced + static_cast<std::size_t>(got))) return *bomb;
     produced += static_cast<std::size_t>(got);
     pos += 4 + n;
   }
   if (produced == 0) return malformed(compression::lz4, "no block");
-  return std::move(out).finish(produced, compression::lz4);
+  return std::move(out).finish(produced);
 }
 
 // lzop's container (what `lzop -9` writes for the kernel): a header, then
 // blocks of {u32 uncompressed size, u32 compressed size, checksums, data}
 // ending with a zero size; a block whose sizes are equal is stored as is.
-mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t limit) {
+mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
   constexpr auto be = mquire::byte_order::big;
   constexpr std::uint32_t adler32_d = 0x1, adler32_c = 0x2, extra_field = 0x40, crc32_d = 0x100, crc32_c = 0x200,
                           filter = 0x800;
@@ -238,7 +275,7 @@ mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t l
     if (!extra || *extra > in.size()) return malformed(compression::lzo, "truncated header");
     pos += 4 + *extra + 4;
   }
-  output_buffer out(in.size(), limit);
+  output_buffer out(compression::lzo, in.size(), limit, budget);
   std::size_t produced = 0;
   for (;;) {
     const auto dst_len = r.u32(pos, be);
@@ -263,29 +300,33 @@ mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t l
       const int rc = lzo1x_decompress_safe(in.data() + pos, *src_len, out.at(produced), &got, nullptr);
       if (rc != LZO_E_OK || got != *dst_len) return malformed(compression::lzo, "liblzo2 error " + std::to_string(rc));
     }
+    if (auto bomb = out.wrote(produced, produced + *dst_len)) return *bomb;
     produced += *dst_len;
     pos += *src_len;
   }
-  return std::move(out).finish(produced, compression::lzo);
+  return std::move(out).finish(produced);
 }
 
 } // namespace
 
-mquire::result<decompressed> decompress(compression c, std::span<const std::uint8_t> in, std::size_t limit) {
+mquire::result<decompressed> decompress(compression c, std::span<const std::uint8_t> in, std::size_t limit,
+                                        decompress_budget* budget) {
   switch (c) {
   case compression::xz:
-  case compression::lzma: return xz_or_lzma(c, in, limit);
-  case compression::gzip: return gzip(in, limit);
-  case compression::bzip2: return bzip2(in, limit);
-  case compression::zstd: return zstd(in, limit);
-  case compression::lz4: return starts_with_magic(in, magic::lz4_frame) ? lz4_frame(in, limit) : lz4_legacy(in, limit);
-  case compression::lzo: return lzo(in, limit);
+  case compression::lzma: return xz_or_lzma(c, in, limit, budget);
+  case compression::gzip: return gzip(in, limit, budget);
+  case compression::bzip2: return bzip2(in, limit, budget);
+  case compression::zstd: return zstd(in, limit, budget);
+  case compression::lz4:
+    return starts_with_magic(in, magic::lz4_frame) ? lz4_frame(in, limit, budget) : lz4_legacy(in, limit, budget);
+  case compression::lzo: return lzo(in, limit, budget);
   }
   return make_error(error_code::unsupported, "unknown compression");
 }
 
-mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload, std::size_t limit) {
-  if (auto c = compression_at(payload)) return decompress(*c, payload, limit);
+mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload, std::size_t limit,
+                                                decompress_budget* budget) {
+  if (auto c = compression_at(payload)) return decompress(*c, payload, limit, budget);
   return make_error(error_code::unsupported,
                     "the payload's compression is not recognised (no gzip, xz, lzma, bzip2, lz4, lzo or zstd header)");
 }

@@ -25,6 +25,22 @@ struct decompressed {
 // Upper bound on what a payload may decompress to (kernels are tens of MiB).
 inline constexpr std::size_t max_decompressed = 1ull << 30;
 
+// What one unpacking (all its layers and attempts) may decompress in all:
+// hostile files cannot make the tool produce more than this, whatever they
+// nest. `spent` counts what was produced, for the caller and the tests.
+struct decompress_budget {
+  std::uint64_t limit = 2 * std::uint64_t{max_decompressed};
+  std::uint64_t spent = 0;
+};
+
+// Output no kernel image produces stops a decompression as it arrives, long
+// before the size limit: a run of one byte value longer than this, or an
+// expansion past `bomb_ratio_floor` bytes of more than `bomb_ratio` times
+// the input (kernels compress 3 to 8 fold).
+inline constexpr std::size_t max_uniform_run = 32u << 20;
+inline constexpr std::size_t bomb_ratio = 32;
+inline constexpr std::size_t bomb_ratio_floor = 64u << 20;
+
 // Which compression a stream starts with is told by the library.
 using mquire::sources::compression;
 using mquire::sources::compression_at;
@@ -32,10 +48,11 @@ using mquire::sources::compression_at;
 // Decompresses one stream of `c` from the start of `in`. Trailing bytes after
 // the stream (the kernel appends the uncompressed size) are ignored.
 mquire::result<decompressed> decompress(compression c, std::span<const std::uint8_t> in,
-                                        std::size_t limit = max_decompressed);
+                                        std::size_t limit = max_decompressed, decompress_budget* budget = nullptr);
 
 // decompress() with the compression told by magic.
 mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload,
-                                                std::size_t limit = max_decompressed);
+                                                std::size_t limit = max_decompressed,
+                                                decompress_budget* budget = nullptr);
 
 } // namespace tool

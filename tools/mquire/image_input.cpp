@@ -43,10 +43,11 @@ std::string describe_kernel(std::span<const std::uint8_t> b) {
   return "raw kernel image";
 }
 
-// Decompression attempts left for one whole unpacking, shared by every
-// layer so that nested decoys cannot multiply the work.
+// Decompression attempts and bytes left for one whole unpacking, shared by
+// every layer so that nested decoys cannot multiply the work.
 struct attempt_budget {
   std::size_t left = max_embedded_attempts;
+  decompress_budget bytes{};
 };
 
 mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t limit, int depth, attempt_budget& budget);
@@ -79,7 +80,7 @@ mquire::result<decompressed> search_embedded(std::span<const std::uint8_t> b, st
     if (budget.left == 0) break;
     --budget.left;
     const auto c = compression_at(b.subspan(at));
-    auto d = decompress(*c, b.subspan(at), limit);
+    auto d = decompress(*c, b.subspan(at), limit, &budget.bytes);
     if (!d) continue;
     if (!tried.empty()) tried += ", ";
     tried += std::string(to_string(*c)) + " at " + hex(at) + " (" + std::to_string(d->bytes.size()) + " bytes)";
@@ -104,30 +105,34 @@ mquire::result<decompressed> search_embedded(std::span<const std::uint8_t> b, st
 mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t limit, int depth, attempt_budget& budget) {
   if (depth >= max_depth) return make_error(error_code::unsupported, "more than 4 layers of wrapping");
   if (is_bzimage(b)) {
-    auto d = unpack_bzimage(b, limit);
+    auto d = unpack_bzimage(b, limit, &budget.bytes);
     if (!d) return d;
     return settle(std::move(*d), limit, depth, budget);
   }
   if (is_efi_zboot(b)) {
-    auto d = unpack_efi_zboot(b, limit);
+    auto d = unpack_efi_zboot(b, limit, &budget.bytes);
     if (!d) return d;
     return settle(std::move(*d), limit, depth, budget);
   }
+  std::string whole_failure;
   if (const auto c = compression_at(b)) {
-    auto d = decompress(*c, b, limit);
+    auto d = decompress(*c, b, limit, &budget.bytes);
     if (d) {
       d->how = "whole file, " + d->how;
       return settle(std::move(*d), limit, depth, budget);
     }
+    whole_failure = "as a whole: " + d.err().message + "; ";
   }
   auto d = search_embedded(b, limit, depth, budget);
+  if (!d && !whole_failure.empty()) return make_error(d.err().code, whole_failure + d.err().message);
   if (d && is_arm_zimage(b)) d->how = "ARM zImage, " + d->how;
   return d;
 }
 
 } // namespace
 
-mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit) {
+mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit,
+                                            decompress_budget* budget) {
   const mquire::byte_reader r(file);
   // Setup header (Documentation/x86/boot.rst): setup_sects at 0x1f1,
   // payload_offset/payload_length at 0x248/0x24c (boot protocol 2.08+),
@@ -144,13 +149,14 @@ mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, 
   const std::size_t at = pm_start + *off;
   if (!r.fits(at, *len))
     return make_error(error_code::out_of_range, "bzImage payload [" + hex(at) + ", +" + hex(*len) + ") lies outside the file");
-  auto d = decompress_payload(file.subspan(at, *len), limit);
+  auto d = decompress_payload(file.subspan(at, *len), limit, budget);
   if (!d) return d;
   d->how = "bzImage payload at file offset " + hex(at) + ", " + d->how;
   return d;
 }
 
-mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file, std::size_t limit) {
+mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file, std::size_t limit,
+                                              decompress_budget* budget) {
   // EFI zboot (the kernel's zboot-header.S): "MZ", "zimg",
   // payload offset and size (u32 LE) at 8 and 12, the compression's name
   // as a string at 24.
@@ -163,15 +169,18 @@ mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file
                       "EFI zboot payload [" + hex(*off) + ", +" + hex(*len) + ") lies outside the file");
   std::string named(r.chars(24, 16));
   named = named.substr(0, named.find('\0'));
-  auto d = decompress_payload(file.subspan(*off, *len), limit);
+  auto d = decompress_payload(file.subspan(*off, *len), limit, budget);
   if (!d) return make_error(d.err().code, "EFI zboot payload (" + named + "): " + d.err().message);
   d->how = "EFI zboot payload at file offset " + hex(*off) + ", " + d->how;
   return d;
 }
 
-mquire::result<decompressed> unpack_kernel_image(std::span<const std::uint8_t> file, std::size_t limit) {
+mquire::result<decompressed> unpack_kernel_image(std::span<const std::uint8_t> file, std::size_t limit,
+                                                 decompress_budget* spent) {
   attempt_budget budget;
-  return unwrap(file, limit, 0, budget);
+  auto d = unwrap(file, limit, 0, budget);
+  if (spent) *spent = budget.bytes;
+  return d;
 }
 
 } // namespace tool

@@ -21,8 +21,10 @@
 namespace tool {
 
 // Wrappers that name where their payload is.
-mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed);
-mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed);
+mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed,
+                                            decompress_budget* budget = nullptr);
+mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed,
+                                              decompress_budget* budget = nullptr);
 
 // The header checks and the kallsyms landmark test come from the library.
 using mquire::holds_kallsyms_landmark;
@@ -43,7 +45,9 @@ inline constexpr std::size_t max_embedded_attempts = 48;
 // -> arm64 Image"). A file without a wrapper header is searched for embedded
 // streams straight away: the caller has already looked for kallsyms in the
 // file itself. Errors say what was tried.
+// `spent`, when given, receives the unpacking's byte budget and what it used.
 mquire::result<decompressed> unpack_kernel_image(std::span<const std::uint8_t> file,
-                                                 std::size_t limit = max_decompressed);
+                                                 std::size_t limit = max_decompressed,
+                                                 decompress_budget* spent = nullptr);
 
 } // namespace tool

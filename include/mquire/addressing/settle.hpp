@@ -48,7 +48,9 @@ struct address_outcome {
   bool rebased = false; // a relative table was turned into virtual addresses
 };
 
-inline address_outcome settle_addresses(kallsyms_table& t, const table_surroundings& s) {
+// Every method that applies to `t` given what the caller knows, in order;
+// the costly stored-pointer method only when nothing before it answered.
+inline std::vector<address_method> address_methods(const kallsyms_table& t, const table_surroundings& s) {
   std::vector<address_method> methods;
   if (t.basis == address_basis::virtual_address && t.encoding != address_encoding::place_relative) {
     // Absolute and base-relative tables carry their addresses themselves:
@@ -99,9 +101,16 @@ inline address_outcome settle_addresses(kallsyms_table& t, const table_surroundi
   // ones that land on symbols, when nothing else answered.
   if (t.basis == address_basis::range_relative && !s.range.empty() && !answered())
     methods.push_back(resolve_range_relative_with_pointers(t, s.range));
+  return methods;
+}
 
+// Asks every method, compares their answers and applies what they agree on
+// (or what the user gave) to `t`: a relative table is rebased, a word size
+// that a method showed is set. The slide is the first method's that tells
+// one, else the x86_64 default link's.
+inline address_outcome settle_addresses(kallsyms_table& t, const table_surroundings& s) {
   address_outcome a;
-  a.resolution = combine(std::move(methods));
+  a.resolution = combine(address_methods(t, s));
   const auto& res = a.resolution;
   // The user's base overrides; otherwise only answers that agree are applied.
   const bool apply = s.user_base.has_value() || res.consistent;

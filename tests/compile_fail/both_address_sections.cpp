@@ -1,8 +1,0 @@
-// Must not compile: has both addresses and offsets.
-#include <mquire/layouts.hpp>
-
-namespace s = mquire::sections;
-using bad = mquire::layout<"bad", mquire::layout_traits{mquire::address_encoding::place_relative}, s::num_syms<>, s::names, s::markers<>, s::token_table, s::token_index, s::offsets, s::addresses>;
-constexpr auto problem = bad::problem;
-
-int main() { return static_cast<int>(problem); }

@@ -1,8 +1,0 @@
-// Must not compile: markers must come right after names.
-#include <mquire/layouts.hpp>
-
-namespace s = mquire::sections;
-using bad = mquire::layout<"bad", mquire::layout_traits{mquire::address_encoding::place_relative}, s::num_syms<>, s::names, s::token_table, s::markers<>, s::token_index, s::offsets>;
-constexpr auto problem = bad::problem;
-
-int main() { return static_cast<int>(problem); }

@@ -1,8 +1,0 @@
-// Must not compile: names must come right after num_syms.
-#include <mquire/layouts.hpp>
-
-namespace s = mquire::sections;
-using bad = mquire::layout<"bad", mquire::layout_traits{mquire::address_encoding::place_relative}, s::names, s::num_syms<>, s::markers<>, s::token_table, s::token_index, s::offsets>;
-constexpr auto problem = bad::problem;
-
-int main() { return static_cast<int>(problem); }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "generator/compressors.hpp"
+#include "generator/dump_writer.hpp"
 #include "generator/kallsyms_writer.hpp"
 #include "generator/memory_image.hpp"
 #include "generator/symbols.hpp"
@@ -30,66 +31,14 @@ void put(const std::string& target, const std::string& name, const bytes& b) {
       .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
-void le(bytes& b, std::uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
+// The table's memory as a LiME file of two ranges with a gap between them.
 bytes lime_of(const bytes& mem) {
-  bytes out;
   const std::size_t half = mem.size() / 2;
-  for (int part = 0; part < 2; ++part) {
-    const std::size_t from = part ? half : 0, to = part ? mem.size() : half;
-    le(out, 0x4C694D45u, 4);
-    le(out, 1, 4);
-    le(out, 0x100000 + from + part * 0x10000, 8);
-    le(out, 0x100000 + to + part * 0x10000 - 1, 8);
-    le(out, 0, 8);
-    out.insert(out.end(), mem.begin() + static_cast<long>(from), mem.begin() + static_cast<long>(to));
-  }
-  return out;
+  return gen::lime(mem, {{0, half, 0x100000}, {half, mem.size() - half, 0x100000 + half + 0x10000}});
 }
 
 bytes elf_core_of(const bytes& mem, const std::string& vmcoreinfo) {
-  bytes note;
-  le(note, 11, 4);
-  le(note, vmcoreinfo.size(), 4);
-  le(note, 0, 4);
-  for (char c : std::string("VMCOREINFO\0", 11)) note.push_back(static_cast<std::uint8_t>(c));
-  while (note.size() % 4) note.push_back(0);
-  note.insert(note.end(), vmcoreinfo.begin(), vmcoreinfo.end());
-  while (note.size() % 4) note.push_back(0);
-  bytes out;
-  const std::uint64_t ph = 64, data = 64 + 2 * 56;
-  const std::uint8_t ident[16] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
-  for (std::uint8_t c : ident) out.push_back(c);
-  le(out, 4, 2);  // ET_CORE
-  le(out, 62, 2); // x86_64
-  le(out, 1, 4);
-  le(out, 0, 8);
-  le(out, ph, 8);
-  le(out, 0, 8);
-  le(out, 0, 4);
-  le(out, 64, 2);
-  le(out, 56, 2);
-  le(out, 2, 2);
-  le(out, 0, 2);
-  le(out, 0, 2);
-  le(out, 0, 2);
-  auto phdr = [&](std::uint32_t type, std::uint64_t off, std::uint64_t paddr, std::uint64_t size) {
-    le(out, type, 4);
-    le(out, 0, 4);
-    le(out, off, 8);
-    le(out, 0, 8);
-    le(out, paddr, 8);
-    le(out, size, 8);
-    le(out, size, 8);
-    le(out, 0, 8);
-  };
-  phdr(4, data, 0, note.size());
-  phdr(1, data + note.size(), 0x1000000, mem.size());
-  out.insert(out.end(), note.begin(), note.end());
-  out.insert(out.end(), mem.begin(), mem.end());
-  return out;
+  return gen::elf_core(mem, {{0, mem.size(), 0x1000000}}, vmcoreinfo);
 }
 
 // A minimal bzImage: setup header fields the reader uses, then the payload.

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "generator/dump_writer.hpp"
 #include "generator/kallsyms_writer.hpp"
 #include "generator/memory_image.hpp"
 #include "generator/symbols.hpp"
@@ -306,4 +307,50 @@ TEST_CASE("tool: a damaged table is printed but for its damaged entries, which a
   const auto strict = run_tool("kallsyms --strict " + quote(path.string()), "torns");
   CHECK(strict.status == 1);
   CHECK(strict.out.empty());
+}
+
+TEST_CASE("tool: segment tables built to multiply the work are read in time linear in the file",
+          "[tool][hostile]") {
+  // The bytes the tool searched, from `inspect --format json`, for a file
+  // that must give `status`; never more than the file holds.
+  const auto scanned = [](const std::string& name, const std::vector<std::uint8_t>& file, int status) {
+    const auto path = support::cache_dir() / name;
+    REQUIRE(support::write_file(path, file));
+    const auto r = run_tool("inspect --format json " + quote(path.string()), name);
+    INFO(r.err);
+    REQUIRE(r.status == status);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["scanned"]["bytes"].get<std::uint64_t>() <= file.size());
+    CHECK(j["scanned"]["search_window_bytes"].get<std::uint64_t>() <= 64 * file.size());
+    return j;
+  };
+  SECTION("2000 PT_LOADs over the same 4 MiB holding a kernel table: searched once, found once") {
+    const auto syms = gen::make_symbols({.count = 3000, .seed = 78, .text_base = 0xffffffff81000000ull});
+    gen::config c{.e = gen::era::v6_4, .word_size = 8, .order = mquire::byte_order::little,
+                  .encoding = mquire::address_encoding::base_relative, .vaddr = 0xffffffff82000000ull};
+    const auto mem = gen::embed(gen::write_kallsyms(syms, c).bytes, {.total = 4u << 20, .at = 1u << 20});
+    std::vector<gen::dump_segment> segs;
+    for (std::uint64_t i = 0; i < 2000; ++i) segs.push_back({0, mem.size(), i << 32});
+    const auto j = scanned("overlap2000.elf", gen::elf_core(mem, segs), 0);
+    CHECK(j["scanned"]["segments"] == 1);
+    CHECK(j["scanned"]["segments_skipped"] == 1999);
+    CHECK(j["tables"].size() == 1);
+    CHECK(j["tables"][0]["num_syms"] == 3000);
+  }
+  SECTION("65535 tiny PT_LOADs") {
+    const std::vector<std::uint8_t> mem = gen::embed({}, {.total = 65535 * 16, .seed = 3});
+    std::vector<gen::dump_segment> segs;
+    for (std::uint64_t i = 0; i < 65535; ++i) segs.push_back({16 * i, 16, 0x100000 + 32 * i});
+    // (65535 is PN_XNUM in the ELF spec, which sends a reader to section
+    // header 0 for the count; with no section headers it is the count.)
+    const auto j = scanned("tiny65535.elf", gen::elf_core(mem, segs), 1);
+    CHECK(j["scanned"]["segments"] == 65535);
+  }
+  SECTION("200,000 LiME ranges") {
+    const std::vector<std::uint8_t> mem = gen::embed({}, {.total = 200000 * 16, .seed = 4});
+    std::vector<gen::dump_segment> ranges;
+    for (std::uint64_t i = 0; i < 200000; ++i) ranges.push_back({16 * i, 16, 0x100000 + 32 * i});
+    const auto j = scanned("tiny200k.lime", gen::lime(mem, ranges), 1);
+    CHECK(j["scanned"]["segments"] == 200000);
+  }
 }

@@ -132,8 +132,11 @@ void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, c
                    const addressing* a) {
   fmt::memory_buffer b;
   auto o = std::back_inserter(b);
-  fmt::format_to(o, "input:        {}\nformat:       {} ({})\nscanned:      {} segments, {} bytes\n", path,
-                 mquire::sources::to_string(map.format), map.description, r.segments, r.bytes);
+  fmt::format_to(o, "input:        {}\nformat:       {} ({})\nscanned:      {} segments, {} bytes{}\n", path,
+                 mquire::sources::to_string(map.format), map.description, r.segments, r.bytes,
+                 r.segments_skipped ? fmt::format(" ({} more segments skipped: their file bytes were already searched)",
+                                                  r.segments_skipped)
+                                    : std::string());
   for (std::size_t i = 0; i < map.segments.size() && i < 16; ++i) {
     const auto& s = map.segments[i];
     fmt::format_to(o, "  segment {:2}: {} {:#014x}..{:#014x} at file offset {:#x}{}\n", i,
@@ -220,6 +223,11 @@ void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& m
                      {"names_decoded", st.names_decoded},
                      {"tables_rejected", st.tables_rejected},
                      {"tables", st.tables}}},
+                   {"scanned",
+                    {{"segments", r.segments},
+                     {"segments_skipped", r.segments_skipped},
+                     {"bytes", r.bytes},
+                     {"search_window_bytes", st.window_bytes}}},
                    {"furthest_stage", std::string(mquire::to_string(r.furthest))},
                    {"furthest_detail", r.furthest_detail}};
   nlohmann::json tables = nlohmann::json::array();

@@ -29,8 +29,9 @@ struct scan_result {
   mquire::search_stats stats;
   mquire::search_stage furthest = mquire::search_stage::nothing;
   std::string furthest_detail;
-  std::size_t segments = 0;
-  std::uint64_t bytes = 0;
+  std::size_t segments = 0;         // segments searched
+  std::size_t segments_skipped = 0; // whose file bytes an earlier segment had already covered
+  std::uint64_t bytes = 0;          // bytes searched
 };
 
 struct scan_options {

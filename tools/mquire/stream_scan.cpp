@@ -25,7 +25,8 @@ mquire::result<landmark_positions> stream_landmarks(int fd, std::uint64_t offset
   // cache lands in cache and the scan reads it from there. (Measured against
   // a reader thread with two 8 MiB buffers, which was slower: both copies
   // and scans then went through memory.)
-  std::vector<std::uint8_t> buf(stream_chunk_bytes + overlap);
+  // (Sized by the region too: a file of many tiny ranges costs no chunk each.)
+  std::vector<std::uint8_t> buf(static_cast<std::size_t>(std::min<std::uint64_t>(size, stream_chunk_bytes)) + overlap);
   landmark_positions out;
   std::uint64_t pos = 0;
   while (pos < size) {

@@ -141,13 +141,43 @@ struct engine {
     report.tables.push_back(std::move(t));
   }
 
-  void decode_and_accept(const candidate& c) {
+  // Names decoded for the last few (token table, names start, N): every
+  // layout and word size that reads the same names shares one decoding.
+  struct decoded_names {
+    std::size_t table_offset, names_start;
+    std::uint64_t n;
+    rejection why;
     kallsyms_table names;
-    if (const rejection why = decode_names(r, c, names); why != rejection::none) {
-      mark.reach(search_stage::names, {c.layout->name, why, {}});
+  };
+  std::vector<decoded_names> names_cache{};
+  static constexpr std::size_t names_cache_size = 4;
+
+  void decode_and_accept(const candidate& c) {
+    const decoded_names* d = nullptr;
+    kallsyms_table salvaged_names;
+    if (c.salvaged) { // depends on the walk's damage: not shared
+      const rejection why = decode_names(r, c, salvaged_names);
+      if (why != rejection::none) {
+        mark.reach(search_stage::names, {c.layout->name, why, {}});
+        return;
+      }
+      accept(c, salvaged_names);
       return;
     }
-    accept(c, names);
+    for (const auto& e : names_cache)
+      if (e.table_offset == c.tokens->table_offset && e.names_start == c.names_start && e.n == c.n) d = &e;
+    if (!d) {
+      if (names_cache.size() == names_cache_size) names_cache.erase(names_cache.begin());
+      decoded_names e{c.tokens->table_offset, c.names_start, c.n, rejection::none, {}};
+      e.why = decode_names(r, c, e.names);
+      names_cache.push_back(std::move(e));
+      d = &names_cache.back();
+    }
+    if (d->why != rejection::none) {
+      mark.reach(search_stage::names, {c.layout->name, d->why, {}});
+      return;
+    }
+    accept(c, d->names);
   }
 
   // --- token-compressed names: from a token table backwards -------------

@@ -37,9 +37,15 @@ mquire::error malformed(compression c, const std::string& why) {
 // max_uniform_run, bomb_ratio) and counted against the unpacking's budget.
 class output_buffer {
 public:
-  output_buffer(compression c, std::size_t input, std::size_t limit, decompress_budget* budget)
+  // `expected`: the size the stream says it decompresses to (0: unknown).
+  // Trusted when a kernel could have it (see plausible_size); then the
+  // output is allocated once, with no regrowth and no copy.
+  output_buffer(compression c, std::size_t input, std::size_t limit, decompress_budget* budget,
+                std::size_t expected = 0)
       : c_(c), input_(input), limit_(limit), budget_(budget) {
-    bytes_.resize(std::min(limit, std::max<std::size_t>(64u << 10, input * 4)));
+    const bool trusted = expected >= input && expected <= limit &&
+                         (expected <= bomb_ratio_floor || expected / bomb_ratio <= input);
+    bytes_.resize(trusted ? expected : std::min(limit, std::max<std::size_t>(64u << 10, input * 4)));
   }
   // Room for at least `n` more bytes after `produced`; false past the limit.
   bool reserve(std::size_t produced, std::size_t n) {
@@ -101,8 +107,8 @@ struct step_result {
 // decoder that stops making progress has run out of input: truncated.
 template <class Step>
 mquire::result<decompressed> drain(compression c, std::size_t input_size, std::size_t limit, decompress_budget* budget,
-                                   Step&& step) {
-  output_buffer out(c, input_size, limit, budget);
+                                   std::size_t expected, Step&& step) {
+  output_buffer out(c, input_size, limit, budget, expected);
   std::size_t produced = 0;
   int stalls = 0;
   for (;;) {
@@ -122,7 +128,8 @@ mquire::result<decompressed> drain(compression c, std::size_t input_size, std::s
   }
 }
 
-mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
+mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
+                                  std::size_t expected) {
   lzma_stream s = LZMA_STREAM_INIT;
   // One stream only: the kernel appends the uncompressed size after it,
   // which a concatenated-stream decoder would try to read as another one.
@@ -130,7 +137,7 @@ mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint
   if (init != LZMA_OK) return make_error(error_code::unsupported, "liblzma cannot start its decoder");
   s.next_in = in.data();
   s.avail_in = in.size();
-  auto r = drain(c, in.size(), limit, budget, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(c, in.size(), limit, budget, expected, [&](std::uint8_t* out, std::size_t room) {
     s.next_out = out;
     s.avail_out = room;
     const lzma_ret rc = lzma_code(&s, LZMA_RUN);
@@ -143,12 +150,13 @@ mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint
   return r;
 }
 
-mquire::result<decompressed> gzip(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
+mquire::result<decompressed> gzip(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
+                                  std::size_t expected) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return make_error(error_code::unsupported, "zlib cannot start inflate");
   z.next_in = const_cast<Bytef*>(in.data());
   z.avail_in = static_cast<uInt>(std::min<std::size_t>(in.size(), UINT32_MAX));
-  auto r = drain(compression::gzip, in.size(), limit, budget, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::gzip, in.size(), limit, budget, expected, [&](std::uint8_t* out, std::size_t room) {
     z.next_out = out;
     z.avail_out = static_cast<uInt>(std::min<std::size_t>(room, UINT32_MAX));
     const uInt before = z.avail_out;
@@ -162,12 +170,13 @@ mquire::result<decompressed> gzip(std::span<const std::uint8_t> in, std::size_t 
   return r;
 }
 
-mquire::result<decompressed> bzip2(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
+mquire::result<decompressed> bzip2(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
+                                  std::size_t expected) {
   bz_stream z{};
   if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK) return make_error(error_code::unsupported, "libbz2 cannot start its decoder");
   z.next_in = const_cast<char*>(reinterpret_cast<const char*>(in.data()));
   z.avail_in = static_cast<unsigned>(std::min<std::size_t>(in.size(), UINT32_MAX));
-  auto r = drain(compression::bzip2, in.size(), limit, budget, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::bzip2, in.size(), limit, budget, expected, [&](std::uint8_t* out, std::size_t room) {
     z.next_out = reinterpret_cast<char*>(out);
     z.avail_out = static_cast<unsigned>(std::min<std::size_t>(room, UINT32_MAX));
     const unsigned before = z.avail_out;
@@ -181,12 +190,13 @@ mquire::result<decompressed> bzip2(std::span<const std::uint8_t> in, std::size_t
   return r;
 }
 
-mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
+mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
+                                  std::size_t expected) {
   ZSTD_DStream* z = ZSTD_createDStream();
   if (!z) return make_error(error_code::unsupported, "libzstd cannot start its decoder");
   ZSTD_initDStream(z);
   ZSTD_inBuffer ib{in.data(), in.size(), 0};
-  auto r = drain(compression::zstd, in.size(), limit, budget, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::zstd, in.size(), limit, budget, expected, [&](std::uint8_t* out, std::size_t room) {
     ZSTD_outBuffer ob{out, room, 0};
     const std::size_t rc = ZSTD_decompressStream(z, &ob, &ib);
     if (ZSTD_isError(rc)) return step_result{step_result::failed, ob.pos, ZSTD_getErrorName(rc)};
@@ -196,12 +206,13 @@ mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t 
   return r;
 }
 
-mquire::result<decompressed> lz4_frame(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
+mquire::result<decompressed> lz4_frame(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
+                                  std::size_t expected) {
   LZ4F_dctx* z = nullptr;
   if (LZ4F_isError(LZ4F_createDecompressionContext(&z, LZ4F_VERSION)))
     return make_error(error_code::unsupported, "liblz4 cannot start its decoder");
   std::size_t pos = 0;
-  auto r = drain(compression::lz4, in.size(), limit, budget, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::lz4, in.size(), limit, budget, expected, [&](std::uint8_t* out, std::size_t room) {
     std::size_t out_n = room, in_n = in.size() - pos;
     const std::size_t rc = LZ4F_decompress(z, out, &out_n, in.data() + pos, &in_n, nullptr);
     pos += in_n;
@@ -216,10 +227,11 @@ mquire::result<decompressed> lz4_frame(std::span<const std::uint8_t> in, std::si
 // {u32 compressed size, data}, each at most 8 MiB once decompressed. The
 // stream has no end marker; it ends where the input does or where a block
 // cannot be one (the appended size, the image's next bytes).
-mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
+mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
+                                  std::size_t expected) {
   constexpr std::size_t block_max = 8u << 20;
   const mquire::byte_reader r(in);
-  output_buffer out(compression::lz4, in.size(), limit, budget);
+  output_buffer out(compression::lz4, in.size(), limit, budget, expected);
   std::size_t produced = 0, pos = sizeof magic::lz4_legacy;
   while (pos + 4 <= in.size()) {
     const std::uint32_t n = *r.u32(pos, mquire::byte_order::little);
@@ -247,7 +259,8 @@ mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::s
 // lzop's container (what `lzop -9` writes for the kernel): a header, then
 // blocks of {u32 uncompressed size, u32 compressed size, checksums, data}
 // ending with a zero size; a block whose sizes are equal is stored as is.
-mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget) {
+mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
+                                  std::size_t expected) {
   constexpr auto be = mquire::byte_order::big;
   constexpr std::uint32_t adler32_d = 0x1, adler32_c = 0x2, extra_field = 0x40, crc32_d = 0x100, crc32_c = 0x200,
                           filter = 0x800;
@@ -275,7 +288,7 @@ mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t l
     if (!extra || *extra > in.size()) return malformed(compression::lzo, "truncated header");
     pos += 4 + *extra + 4;
   }
-  output_buffer out(compression::lzo, in.size(), limit, budget);
+  output_buffer out(compression::lzo, in.size(), limit, budget, expected);
   std::size_t produced = 0;
   for (;;) {
     const auto dst_len = r.u32(pos, be);
@@ -310,23 +323,28 @@ mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t l
 } // namespace
 
 mquire::result<decompressed> decompress(compression c, std::span<const std::uint8_t> in, std::size_t limit,
-                                        decompress_budget* budget) {
+                                        decompress_budget* budget, std::size_t expected) {
   switch (c) {
   case compression::xz:
-  case compression::lzma: return xz_or_lzma(c, in, limit, budget);
-  case compression::gzip: return gzip(in, limit, budget);
-  case compression::bzip2: return bzip2(in, limit, budget);
-  case compression::zstd: return zstd(in, limit, budget);
+  case compression::lzma: return xz_or_lzma(c, in, limit, budget, expected);
+  case compression::gzip: return gzip(in, limit, budget, expected);
+  case compression::bzip2: return bzip2(in, limit, budget, expected);
+  case compression::zstd: return zstd(in, limit, budget, expected);
   case compression::lz4:
-    return starts_with_magic(in, magic::lz4_frame) ? lz4_frame(in, limit, budget) : lz4_legacy(in, limit, budget);
-  case compression::lzo: return lzo(in, limit, budget);
+    return starts_with_magic(in, magic::lz4_frame) ? lz4_frame(in, limit, budget, expected)
+                                                   : lz4_legacy(in, limit, budget, expected);
+  case compression::lzo: return lzo(in, limit, budget, expected);
   }
   return make_error(error_code::unsupported, "unknown compression");
 }
 
 mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload, std::size_t limit,
                                                 decompress_budget* budget) {
-  if (auto c = compression_at(payload)) return decompress(*c, payload, limit, budget);
+  // The kernel build appends the uncompressed size (u32, little-endian) to
+  // every compressed payload (scripts/Makefile.lib, size_append).
+  const std::size_t appended =
+      payload.size() >= 4 ? *mquire::byte_reader(payload).u32(payload.size() - 4, mquire::byte_order::little) : 0;
+  if (auto c = compression_at(payload)) return decompress(*c, payload, limit, budget, appended);
   return make_error(error_code::unsupported,
                     "the payload's compression is not recognised (no gzip, xz, lzma, bzip2, lz4, lzo or zstd header)");
 }

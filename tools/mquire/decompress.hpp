@@ -47,10 +47,14 @@ using mquire::sources::compression_at;
 
 // Decompresses one stream of `c` from the start of `in`. Trailing bytes after
 // the stream (the kernel appends the uncompressed size) are ignored.
+// `expected`, when the caller knows it (a kernel payload's appended size),
+// sizes the output once; a wrong value costs only regrowth.
 mquire::result<decompressed> decompress(compression c, std::span<const std::uint8_t> in,
-                                        std::size_t limit = max_decompressed, decompress_budget* budget = nullptr);
+                                        std::size_t limit = max_decompressed, decompress_budget* budget = nullptr,
+                                        std::size_t expected = 0);
 
-// decompress() with the compression told by magic.
+// decompress() with the compression told by magic, for a whole kernel
+// payload (whose last four bytes give its uncompressed size).
 mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload,
                                                 std::size_t limit = max_decompressed,
                                                 decompress_budget* budget = nullptr);

@@ -116,7 +116,9 @@ mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t
   }
   std::string whole_failure;
   if (const auto c = compression_at(b)) {
-    auto d = decompress(*c, b, limit, &budget.bytes);
+    // A whole gzip file ends with its uncompressed size (ISIZE, mod 2^32).
+    const std::size_t isize = *c == compression::gzip && b.size() >= 4 ? *mquire::byte_reader(b).u32(b.size() - 4, le) : 0;
+    auto d = decompress(*c, b, limit, &budget.bytes, isize);
     if (d) {
       d->how = "whole file, " + d->how;
       return settle(std::move(*d), limit, depth, budget);

@@ -2,7 +2,9 @@
 # Runs every benchmark and prints the ratios against baselines measured in
 # the same run: (1) landmark scan vs memmem, (2) search+decode per symbol at
 # 10k/100k/1M symbols, (3) end-to-end `mquire kallsyms` vs `cat FILE >
-# /dev/null` on warm 256 MiB, 1 GiB and 4 GiB dumps, with peak RSS.
+# /dev/null` on warm 256 MiB, 1 GiB and 4 GiB dumps, with peak RSS, (4)
+# Debian amd64 kernel images as shipped against their decompressor alone and
+# one layout against all.
 #   bench/run.sh [SIZES_MIB...]     (default: 256 1024 4096)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,4 +59,33 @@ for size in "${sizes[@]}"; do
     read -r tm rss <<<"$(measure $b/tools/mquire kallsyms "$f")"
     python3 -c "print(f'  {$size:>5} MiB: cat {$tc:5.2f} s, mquire {$tm:5.2f} s, ratio {($tm/max($tc,0.01)):4.2f}x, mquire peak RSS {$rss/1024:6.1f} MiB')"
   }
+done
+
+echo "== (4) kernel images as shipped: mquire kallsyms vs the decompressor alone, and one layout vs all"
+# Debian's amd64 bzImages cached by the tests (scripts/test.sh) or the demo.
+images=$(find .cache/debs -path '*unpacked*' -name 'vmlinuz*' 2>/dev/null | grep amd64 | sort)
+[ -n "$images" ] || echo "  (no Debian amd64 vmlinuz in .cache/debs: run scripts/test.sh or scripts/demo.sh first)"
+for img in $images; do
+  payload=$dir/$(basename "$img").payload
+  # The bzImage setup header (Documentation/arch/x86/boot.rst) says where the
+  # compressed kernel is; its first bytes say which decompressor.
+  tool=$(python3 - "$img" "$payload" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+sects = b[0x1f1] or 4
+off, length = struct.unpack_from("<II", b, 0x248)
+start = (sects + 1) * 512 + off
+p = b[start:start + length - 4]  # without the size the kernel build appends
+open(sys.argv[2], "wb").write(p)
+print("zstd" if p[:4] == b"\x28\xb5\x2f\xfd" else "xz" if p[:6] == b"\xfd7zXZ\x00" else "gzip" if p[:2] == b"\x1f\x8b" else "")
+PY
+)
+  [ -n "$tool" ] || continue
+  cat "$img" "$payload" >/dev/null
+  read -r td _ <<<"$(measure "$tool" -dc "$payload")"
+  kernel=$("$tool" -dc "$payload" | wc -c)
+  read -r tm rss <<<"$(measure $b/tools/mquire kallsyms "$img")"
+  layout=$($b/tools/mquire inspect "$img" | sed -n 's/^  layout: *\([^ ]*\).*/\1/p' | head -1)
+  read -r tl _ <<<"$(measure $b/tools/mquire kallsyms --layout "$layout" "$img")"
+  python3 -c "print(f'  {\"$(basename "$img")\":32s} $tool -dc {$td:5.2f} s, mquire {$tm:5.2f} s ({$tm/max($td,0.01):4.2f}x), --layout $layout {$tl:5.2f} s; peak RSS {$rss/1024:6.1f} MiB = kernel {$kernel/1048576:5.1f} MiB + {($rss*1024-$kernel)/1048576:5.1f} MiB')"
 done

@@ -337,20 +337,21 @@ TEST_CASE("tool: segment tables built to multiply the work are read in time line
     CHECK(j["tables"].size() == 1);
     CHECK(j["tables"][0]["num_syms"] == 3000);
   }
+  // `count` ranges of 16 bytes each, with 16-byte holes between them.
+  const auto tiny = [](std::uint64_t count) {
+    std::pair<std::vector<std::uint8_t>, std::vector<gen::dump_segment>> t;
+    t.first = gen::embed({}, {.total = count * 16, .seed = count});
+    for (std::uint64_t i = 0; i < count; ++i) t.second.push_back({16 * i, 16, 0x100000 + 32 * i});
+    return t;
+  };
   SECTION("65535 tiny PT_LOADs") {
-    const std::vector<std::uint8_t> mem = gen::embed({}, {.total = 65535 * 16, .seed = 3});
-    std::vector<gen::dump_segment> segs;
-    for (std::uint64_t i = 0; i < 65535; ++i) segs.push_back({16 * i, 16, 0x100000 + 32 * i});
     // (65535 is PN_XNUM in the ELF spec, which sends a reader to section
     // header 0 for the count; with no section headers it is the count.)
-    const auto j = scanned("tiny65535.elf", gen::elf_core(mem, segs), 1);
-    CHECK(j["scanned"]["segments"] == 65535);
+    const auto [mem, segs] = tiny(65535);
+    CHECK(scanned("tiny65535.elf", gen::elf_core(mem, segs), 1)["scanned"]["segments"] == 65535);
   }
   SECTION("200,000 LiME ranges") {
-    const std::vector<std::uint8_t> mem = gen::embed({}, {.total = 200000 * 16, .seed = 4});
-    std::vector<gen::dump_segment> ranges;
-    for (std::uint64_t i = 0; i < 200000; ++i) ranges.push_back({16 * i, 16, 0x100000 + 32 * i});
-    const auto j = scanned("tiny200k.lime", gen::lime(mem, ranges), 1);
-    CHECK(j["scanned"]["segments"] == 200000);
+    const auto [mem, ranges] = tiny(200000);
+    CHECK(scanned("tiny200k.lime", gen::lime(mem, ranges), 1)["scanned"]["segments"] == 200000);
   }
 }

@@ -144,28 +144,24 @@ struct engine {
   // Names decoded for the last few (token table, names start, N): every
   // layout and word size that reads the same names shares one decoding.
   struct decoded_names {
-    std::size_t table_offset, names_start;
-    std::uint64_t n;
-    rejection why;
-    kallsyms_table names;
+    std::size_t table_offset = 0, names_start = 0;
+    std::uint64_t n = 0;
+    rejection why = rejection::none;
+    kallsyms_table names{};
   };
   std::vector<decoded_names> names_cache{};
   static constexpr std::size_t names_cache_size = 4;
 
   void decode_and_accept(const candidate& c) {
     const decoded_names* d = nullptr;
-    kallsyms_table salvaged_names;
-    if (c.salvaged) { // depends on the walk's damage: not shared
-      const rejection why = decode_names(r, c, salvaged_names);
-      if (why != rejection::none) {
-        mark.reach(search_stage::names, {c.layout->name, why, {}});
-        return;
-      }
-      accept(c, salvaged_names);
-      return;
+    decoded_names salvage{}; // salvaged names depend on the walk's damage: not shared
+    if (c.salvaged) {
+      salvage.why = decode_names(r, c, salvage.names);
+      d = &salvage;
+    } else {
+      for (const auto& e : names_cache)
+        if (e.table_offset == c.tokens->table_offset && e.names_start == c.names_start && e.n == c.n) d = &e;
     }
-    for (const auto& e : names_cache)
-      if (e.table_offset == c.tokens->table_offset && e.names_start == c.names_start && e.n == c.n) d = &e;
     if (!d) {
       if (names_cache.size() == names_cache_size) names_cache.erase(names_cache.begin());
       decoded_names e{c.tokens->table_offset, c.names_start, c.n, rejection::none, {}};

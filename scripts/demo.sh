@@ -13,7 +13,9 @@ pkg=linux-image-6.1.0-56-amd64-unsigned ver=6.1.192-2
 cache=.cache/debs
 mkdir -p "$cache"
 if [ ! -e "$cache/boot/vmlinuz-6.1.0-56-amd64" ]; then
-  (cd "$cache" && apt-get download -q "$pkg=$ver" && dpkg-deb -x "${pkg}_"*.deb .)
+  # Only boot/ (the kernel and its map): the module tree is most of the package.
+  (cd "$cache" && apt-get download -q "$pkg=$ver" &&
+    dpkg-deb --fsys-tarfile "${pkg}_"*.deb | tar -x ./boot && rm -f "${pkg}_"*.deb)
 fi
 vmlinuz=$cache/boot/vmlinuz-6.1.0-56-amd64
 echo "== $tool inspect $vmlinuz"

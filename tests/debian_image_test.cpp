@@ -27,13 +27,22 @@ path download_cache() {
   return p;
 }
 
+// Shell command (run in the package's directory) that unpacks the kernel and
+// its map but not the module tree, which is most of a package's 300-400 MB
+// and which no test reads, then drops the .deb.
+std::string unpack_command(const std::string& package) {
+  return "mkdir -p unpacked && dpkg-deb --fsys-tarfile " + package +
+         "_*.deb | tar -x -C unpacked --exclude='*/modules/*/kernel' --exclude='./usr/share' "
+         ">>download.log 2>&1 && rm -f " + package + "_*.deb";
+}
+
 // Fetches PACKAGE=VERSION into the cache and unpacks it; returns the unpack dir.
 path fetch_deb(const std::string& package, const std::string& version) {
   const path dir = download_cache() / (package + "_" + version);
   if (std::filesystem::exists(dir / "unpacked.ok")) return dir;
   std::filesystem::create_directories(dir);
   const std::string cmd = "cd " + support::quote(dir.string()) + " && apt-get download -q " + package + "=" +
-                          version + " >download.log 2>&1 && dpkg-deb -x " + package + "_*.deb unpacked >>download.log 2>&1";
+                          version + " >download.log 2>&1 && " + unpack_command(package);
   if (std::system(cmd.c_str()) != 0)
     support::skip("cannot fetch " + package + "=" + version + " with apt-get download (offline, or gone from the "
                   "archive); see " + (dir / "download.log").string());
@@ -116,8 +125,8 @@ path fetch_foreign_deb(const debian_kernel& k) {
   // An index that fails to update (a mirror mid-sync) does not stop the
   // download when the package's own index arrived.
   std::string cmd = "cd " + support::quote(dir.string()) + " && apt-get " + o + " update -q >download.log 2>&1; apt-get " +
-                    o + " download -q " + k.package + "=" + k.version + " >>download.log 2>&1 && dpkg-deb -x " +
-                    k.package + "_*.deb unpacked >>download.log 2>&1";
+                    o + " download -q " + k.package + "=" + k.version + " >>download.log 2>&1 && " +
+                    unpack_command(k.package);
   if (!k.suite.empty() && k.system_map.empty()) {
     std::string dbg = k.dbg.empty() ? k.package.substr(0, k.package.rfind("-unsigned")) + "-dbg" : k.dbg;
     cmd += " && apt-get " + o + " download -q " + dbg + "=" + k.version + " >>download.log 2>&1 && dpkg-deb --fsys-tarfile " +

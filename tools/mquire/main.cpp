@@ -1,9 +1,13 @@
 // mquire: rebuild /proc/kallsyms from a memory dump or a kernel image.
 //
-//   mquire kallsyms [--format kallsyms|json] [--base ADDR] [--layout NAME] [--input FORMAT] FILE
-//   mquire inspect  [--format text|json]     [--base ADDR] [--layout NAME] [--input FORMAT] FILE
+//   mquire kallsyms [--format kallsyms|json] [--no-modules] [options] FILE
+//   mquire modules  [options] FILE     (/proc/modules)
+//   mquire btf      [-o OUT] [options] FILE  (the kernel's BTF, as /sys/kernel/btf/vmlinux)
+//   mquire inspect  [--format text|json] [options] FILE
+//   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
-// Exit status: 0 found; 1 no kallsyms found; 2 usage error; 3 unreadable input.
+// Exit status: 0 found; 1 no kallsyms found (or, for btf/modules, nothing of
+// that kind); 2 usage error; 3 unreadable input.
 #include <unistd.h>
 
 #include <charconv>
@@ -29,7 +33,11 @@ struct common_options {
   std::string layout;
   std::string input = "auto";
   bool strict = false;
+  bool no_modules = false;
+  std::string output; // btf: file to write instead of stdout
 };
+
+enum class command { kallsyms, inspect, modules, btf };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -54,7 +62,8 @@ int fail(int code, const std::string& msg) {
   return code;
 }
 
-int run(const common_options& o, bool inspect) {
+int run(const common_options& o, command cmd) {
+  const bool inspect = cmd == command::inspect;
   std::optional<tool::input_format> forced;
   static const std::map<std::string, tool::input_format> formats = {
       {"raw", tool::input_format::raw},         {"lime", tool::input_format::lime},
@@ -109,9 +118,20 @@ int run(const common_options& o, bool inspect) {
   if (!r.tables.empty()) addr = tool::resolve_addresses(r.tables.front(), r, in, so.base);
   const tool::addressing* a = addr ? &*addr : nullptr;
 
+  // Beyond the table: kernel memory, BTF and modules, read only for a dump
+  // (an image's module list is empty) and only when the command uses them.
+  std::optional<tool::kernel_view> view;
+  const bool is_dump = !r.tables.empty() && r.tables.front().where.address_is_physical;
+  if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || inspect ||
+                            (cmd == command::kallsyms && is_dump && !o.no_modules))) {
+    tool::view_request want;
+    want.modules = is_dump && cmd != command::btf;
+    view = tool::read_kernel_view(r.tables.front(), *a, in, r, want);
+  }
+  const tool::kernel_view* v = view ? &*view : nullptr;
   if (inspect) {
-    if (o.format == "json") tool::write_inspect_json(stdout, r, in.map(), o.file, a);
-    else tool::write_inspect(stdout, r, in.map(), o.file, a);
+    if (o.format == "json") tool::write_inspect_json(stdout, r, in.map(), o.file, a, v);
+    else tool::write_inspect(stdout, r, in.map(), o.file, a, v);
     return r.tables.empty() ? not_found : found;
   }
   if (r.tables.empty()) {
@@ -122,8 +142,38 @@ int run(const common_options& o, bool inspect) {
   const tool::found_table& best = r.tables.front();
   if (auto w = tool::address_warning(best, *a); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());
   if (auto w = tool::damage_warning(best.table); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());
-  if (o.format == "json") tool::write_kallsyms_json(stdout, best, in.map(), a);
-  else tool::write_kallsyms(stdout, best.table);
+  if (cmd == command::btf) {
+    if (v->btf.empty()) return fail(not_found, o.file + ": no BTF: " + v->btf_problem);
+    std::FILE* dst = o.output.empty() || o.output == "-" ? stdout : std::fopen(o.output.c_str(), "wb");
+    if (!dst) return fail(unreadable, "cannot open " + o.output + " for writing");
+    const bool ok = std::fwrite(v->btf.data(), 1, v->btf.size(), dst) == v->btf.size();
+    if ((dst != stdout && std::fclose(dst) != 0) || !ok) return fail(unreadable, "cannot write the BTF");
+    std::fprintf(stderr, "mquire: BTF: %zu bytes from %s\n", v->btf.size(), v->btf_source.c_str());
+    return found;
+  }
+  if (cmd == command::modules) {
+    if (!v->modules) return fail(not_found, o.file + ": modules not read: " + (is_dump ? v->modules_problem :
+                                 std::string("a kernel file has no loaded modules (give a memory dump)")));
+    for (const auto& n : v->modules->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    for (const auto& m : v->modules->modules)
+      if (!m.problem.empty()) std::fprintf(stderr, "mquire: warning: module %s: %s\n", m.name.c_str(), m.problem.c_str());
+    tool::write_proc_modules(stdout, *v->modules, best.table.word_size);
+    if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
+    return found;
+  }
+  if (v && !v->modules)
+    std::fprintf(stderr, "mquire: warning: module symbols left out: %s\n", v->modules_problem.c_str());
+  if (v && v->modules) {
+    for (const auto& n : v->modules->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    for (const auto& m : v->modules->modules)
+      if (!m.problem.empty()) std::fprintf(stderr, "mquire: warning: module %s: %s\n", m.name.c_str(), m.problem.c_str());
+  }
+  if (o.format == "json") {
+    tool::write_kallsyms_json(stdout, best, in.map(), a, v);
+  } else {
+    tool::write_kallsyms(stdout, best.table);
+    if (v && v->modules) tool::write_module_kallsyms(stdout, *v->modules, best.table.word_size);
+  }
   if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
   return found;
 }
@@ -133,10 +183,18 @@ int run(const common_options& o, bool inspect) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io;
-  auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format");
+  common_options ko, io, mo, bo;
+  auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
+                                                  "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
-  auto* inspect = app.add_subcommand("inspect", "show what was found and how: layout, sections, candidates");
+  kallsyms->add_flag("--no-modules", ko.no_modules, "only the kernel's own symbols");
+  auto* modules = app.add_subcommand("modules", "print the loaded modules as /proc/modules shows them");
+  add_common(modules, mo, "text", {"text"});
+  auto* btf = app.add_subcommand("btf", "write the kernel's BTF byte for byte, as /sys/kernel/btf/vmlinux");
+  add_common(btf, bo, "raw", {"raw"});
+  btf->add_option("-o,--output", bo.output, "file to write (default: standard output)");
+  auto* inspect = app.add_subcommand("inspect", "show what was found and how: layout, sections, candidates, "
+                                                "page tables, BTF, modules");
   add_common(inspect, io, "text", {"text", "json"});
   try {
     app.parse(argc, argv);
@@ -144,6 +202,8 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return e.get_exit_code() == 0 ? 0 : (rc == 0 ? 0 : usage);
   }
-  if (kallsyms->parsed()) return run(ko, false);
-  return run(io, true);
+  if (kallsyms->parsed()) return run(ko, command::kallsyms);
+  if (modules->parsed()) return run(mo, command::modules);
+  if (btf->parsed()) return run(bo, command::btf);
+  return run(io, command::inspect);
 }

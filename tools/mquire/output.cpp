@@ -76,7 +76,76 @@ void write_kallsyms(std::FILE* out, const mquire::kallsyms_table& t) {
   std::fwrite(buf.data(), 1, buf.size(), out);
 }
 
-void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& map, const addressing* a) {
+void write_module_kallsyms(std::FILE* out, const mquire::modules::module_list& list, unsigned word_size) {
+  fmt::memory_buffer buf;
+  for (const auto& m : list.modules)
+    for (const auto& s : m.symbols)
+      fmt::format_to(std::back_inserter(buf), "{:0{}x} {} {}\t[{}]\n", s.address, word_size * 2, s.type, s.name, m.name);
+  std::fwrite(buf.data(), 1, buf.size(), out);
+}
+
+void write_proc_modules(std::FILE* out, const mquire::modules::module_list& list, unsigned word_size) {
+  for (const auto& m : list.modules) {
+    const std::string line = mquire::modules::proc_modules_line(m, word_size) + "\n";
+    std::fwrite(line.data(), 1, line.size(), out);
+  }
+}
+
+namespace {
+nlohmann::json modules_json(const kernel_view& v, unsigned word_size) {
+  if (!v.modules) return nlohmann::json{{"problem", v.modules_problem}};
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& m : v.modules->modules) {
+    nlohmann::json syms = nlohmann::json::array();
+    for (const auto& s : m.symbols)
+      syms.push_back({{"address", hex_address(s.address, word_size)}, {"type", std::string(1, s.type)}, {"name", s.name}});
+    nlohmann::json j{{"name", m.name},
+                     {"struct_module", hex_address(m.address, word_size)},
+                     {"base", hex_address(m.base, word_size)},
+                     {"size", m.size},
+                     {"state", m.state},
+                     {"used_by", m.used_by},
+                     {"permanent", m.permanent},
+                     {"taints", m.taints},
+                     {"symbols", std::move(syms)}};
+    j["users"] = m.users ? nlohmann::json(*m.users) : nlohmann::json();
+    if (!m.problem.empty()) j["problem"] = m.problem;
+    list.push_back(std::move(j));
+  }
+  return nlohmann::json{{"list_head", hex_address(v.modules->head, word_size)},
+                        {"memory_layout", v.modules->layout},
+                        {"notes", v.modules->notes},
+                        {"modules", std::move(list)}};
+}
+
+nlohmann::json view_json(const kernel_view& v, unsigned word_size) {
+  nlohmann::json j;
+  if (v.memory) {
+    j["kernel_memory"] = {{"through", v.memory->how}};
+    if (v.memory->space) {
+      j["kernel_memory"]["page_tables"] = {{"paging", v.memory->space->paging},
+                                           {"root_symbol", v.memory->space->root_symbol},
+                                           {"root_physical", fmt::format("{:#x}", v.memory->space->root_pa)},
+                                           {"image_delta", fmt::format("{:#x}", v.memory->space->image_delta)},
+                                           {"anchor", v.memory->space->anchor},
+                                           {"checks", v.memory->space->checks}};
+    } else if (!v.memory->page_tables_problem.empty()) {
+      j["kernel_memory"]["page_tables_problem"] = v.memory->page_tables_problem;
+    }
+  } else {
+    j["kernel_memory"] = {{"problem", v.memory_problem}};
+  }
+  if (!v.btf.empty())
+    j["btf"] = {{"size", v.btf.size()}, {"source", v.btf_source}, {"types", v.types ? v.types->size() : 0}};
+  else
+    j["btf"] = {{"problem", v.btf_problem}};
+  j["modules"] = modules_json(v, word_size);
+  return j;
+}
+} // namespace
+
+void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& map, const addressing* a,
+                         const kernel_view* v) {
   nlohmann::json j = table_summary(f);
   if (a) j["address_resolution"] = addressing_json(*a);
   j["input_format"] = std::string(mquire::sources::to_string(map.format));
@@ -92,6 +161,7 @@ void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& 
     syms.push_back(std::move(j));
   }
   j["symbols"] = std::move(syms);
+  if (v) j["modules"] = modules_json(*v, f.table.word_size);
   const std::string text = j.dump(1) + "\n";
   std::fwrite(text.data(), 1, text.size(), out);
 }
@@ -129,7 +199,7 @@ std::string damage_warning(const mquire::kallsyms_table& t) {
 }
 
 void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path,
-                   const addressing* a) {
+                   const addressing* a, const kernel_view* v) {
   fmt::memory_buffer b;
   auto o = std::back_inserter(b);
   fmt::format_to(o, "input:        {}\nformat:       {} ({})\nscanned:      {} segments, {} bytes{}\n", path,
@@ -197,12 +267,39 @@ void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, c
       if (a->slide) fmt::format_to(o, "  KASLR slide: {:#x} ({})\n", *a->slide, a->slide_method);
       else fmt::format_to(o, "  KASLR slide: unknown\n");
     }
+    if (i == 0 && v) {
+      if (v->memory) {
+        fmt::format_to(o, "  kernel memory: through {}\n", v->memory->how);
+        if (v->memory->space)
+          for (const auto& c : v->memory->space->checks) fmt::format_to(o, "    checked: {}\n", c);
+        else if (!v->memory->page_tables_problem.empty())
+          fmt::format_to(o, "    no page tables: {}\n", v->memory->page_tables_problem);
+      } else {
+        fmt::format_to(o, "  kernel memory: none ({})\n", v->memory_problem);
+      }
+      if (!v->btf.empty())
+        fmt::format_to(o, "  BTF:        {} bytes, {} types, from {}\n", v->btf.size(), v->types ? v->types->size() : 0,
+                       v->btf_source);
+      else fmt::format_to(o, "  BTF:        none ({})\n", v->btf_problem);
+      if (v->modules) {
+        std::size_t lines = 0;
+        for (const auto& m : v->modules->modules) lines += m.symbols.size();
+        fmt::format_to(o, "  modules:    {} on the list at {:#x} ({} symbols; struct module read through BTF, {})\n",
+                       v->modules->modules.size(), v->modules->head, lines, v->modules->layout);
+        for (const auto& m : v->modules->modules)
+          fmt::format_to(o, "    {:<20} struct module {:#x}, text {:#x}, {} bytes, {} symbols{}\n", m.name, m.address,
+                         m.base, m.size, m.symbols.size(), m.problem.empty() ? std::string() : "; " + m.problem);
+        for (const auto& n : v->modules->notes) fmt::format_to(o, "    note: {}\n", n);
+      } else {
+        fmt::format_to(o, "  modules:    not read ({})\n", v->modules_problem);
+      }
+    }
   }
   std::fwrite(b.data(), 1, b.size(), out);
 }
 
 void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& map, const std::string& path,
-                        const addressing* a) {
+                        const addressing* a, const kernel_view* v) {
   nlohmann::json segs = nlohmann::json::array();
   for (const auto& s : map.segments) {
     nlohmann::json j{{"file_offset", s.file_offset}, {"size", s.size}, {"address", s.address},
@@ -239,6 +336,7 @@ void write_inspect_json(std::FILE* out, const scan_result& r, const input_map& m
     j["kaslr"] = a->slide ? nlohmann::json{{"slide", fmt::format("{:#x}", *a->slide)}, {"method", a->slide_method}}
                           : nlohmann::json();
   }
+  if (v && !r.tables.empty()) j["kernel"] = view_json(*v, r.tables.front().table.word_size);
   const std::string text = j.dump(1) + "\n";
   std::fwrite(text.data(), 1, text.size(), out);
 }

@@ -1,5 +1,6 @@
 #include "segments.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "image_input.hpp"
@@ -36,23 +37,46 @@ public:
 
   std::span<const std::uint8_t> whole() const override { return bytes(); }
 
-  bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) override {
+  bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) override { return read_at(pa, out, n, true); }
+  bool read_address(std::uint64_t at, std::uint8_t* out, std::size_t n) override { return read_at(at, out, n, false); }
+
+private:
+  bool read_at(std::uint64_t at, std::uint8_t* out, std::size_t n, bool physical_only) const {
+    // Page-table walks read 8 bytes at a time: find the segment by binary
+    // search over segments sorted by address (a LiME file may hold 10^5).
+    if (by_address_.size() != map_.segments.size()) {
+      by_address_.resize(map_.segments.size());
+      for (std::size_t i = 0; i < by_address_.size(); ++i) by_address_[i] = i;
+      std::stable_sort(by_address_.begin(), by_address_.end(), [&](std::size_t a, std::size_t b) {
+        return map_.segments[a].address < map_.segments[b].address;
+      });
+    }
+    auto it = std::upper_bound(by_address_.begin(), by_address_.end(), at,
+                               [&](std::uint64_t v, std::size_t i) { return v < map_.segments[i].address; });
+    if (it != by_address_.begin()) {
+      const auto& s = map_.segments[*std::prev(it)];
+      if ((!physical_only || s.address_is_physical) && at - s.address < s.size && n <= s.size - (at - s.address)) {
+        std::memcpy(out, bytes().data() + s.file_offset + (at - s.address), n);
+        return true;
+      }
+    }
+    // Overlapping segments: any that holds the whole read.
     for (const auto& s : map_.segments) {
-      if (!s.address_is_physical || pa < s.address || pa - s.address >= s.size || n > s.size - (pa - s.address))
+      if ((physical_only && !s.address_is_physical) || at < s.address || at - s.address >= s.size ||
+          n > s.size - (at - s.address))
         continue;
-      std::memcpy(out, bytes().data() + s.file_offset + (pa - s.address), n);
+      std::memcpy(out, bytes().data() + s.file_offset + (at - s.address), n);
       return true;
     }
     return false;
   }
-
-private:
   std::span<const std::uint8_t> bytes() const {
     return owned_.empty() ? file_.bytes() : std::span<const std::uint8_t>(owned_);
   }
   mapped_file file_;
   std::vector<std::uint8_t> owned_;
   input_map map_;
+  mutable std::vector<std::size_t> by_address_; // segment indices by address, built on the first read
 };
 
 // The map of a kernel proper: a vmlinux ELF's program headers (link-time

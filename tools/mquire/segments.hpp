@@ -45,6 +45,9 @@ public:
   virtual std::span<const std::uint8_t> whole() const { return {}; }
   // Random access to physical memory (page-table walks); false where absent.
   virtual bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) = 0;
+  // Random access by the input's own addresses (physical in a dump, link or
+  // file addresses in a kernel file); false where absent.
+  virtual bool read_address(std::uint64_t at, std::uint8_t* out, std::size_t n) { return read_physical(at, out, n); }
 };
 
 struct open_failure {

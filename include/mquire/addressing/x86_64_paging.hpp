@@ -28,10 +28,20 @@ inline std::optional<std::uint64_t> read_entry(const physical_reader& rd, std::u
   return v;
 }
 
-// Physical address of `va` under the top-level table at `top` (CR3 or the
-// kernel's init_top_pgt), with `levels` 4 or 5.
-inline std::optional<std::uint64_t> translate(const physical_reader& rd, std::uint64_t top, std::uint64_t va,
-                                              unsigned levels) {
+// Where `va` lies under the top-level table at `top` (CR3 or the kernel's
+// init_top_pgt), with `levels` 4 or 5: its physical address and the size of
+// the page (4 KiB, 2 MiB or 1 GiB) that holds it. A non-canonical address
+// has no mapping.
+struct page_mapping {
+  std::uint64_t pa = 0;
+  std::uint64_t page_size = 0;
+};
+
+inline std::optional<page_mapping> translate_page(const physical_reader& rd, std::uint64_t top, std::uint64_t va,
+                                                  unsigned levels) {
+  const unsigned va_bits = 12 + 9 * levels;
+  const std::uint64_t upper = va >> (va_bits - 1);
+  if (upper != 0 && upper != (~std::uint64_t{0} >> (va_bits - 1))) return std::nullopt;
   std::uint64_t table = top & entry_address_mask;
   for (unsigned level = levels; level >= 1; --level) {
     const unsigned shift = 12 + 9 * (level - 1);
@@ -39,11 +49,17 @@ inline std::optional<std::uint64_t> translate(const physical_reader& rd, std::ui
     if (!e || !(*e & present)) return std::nullopt;
     if ((level == 2 || level == 3) && (*e & huge)) {
       const std::uint64_t page = std::uint64_t{1} << shift;
-      return ((*e & entry_address_mask) & ~(page - 1)) | (va & (page - 1));
+      return page_mapping{((*e & entry_address_mask) & ~(page - 1)) | (va & (page - 1)), page};
     }
     table = *e & entry_address_mask;
-    if (level == 1) return table | (va & 0xfff);
+    if (level == 1) return page_mapping{table | (va & 0xfff), 4096};
   }
+  return std::nullopt;
+}
+
+inline std::optional<std::uint64_t> translate(const physical_reader& rd, std::uint64_t top, std::uint64_t va,
+                                              unsigned levels) {
+  if (auto m = translate_page(rd, top, va, levels)) return m->pa;
   return std::nullopt;
 }
 

@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev             # the command-line tool
   zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev liblzo2-dev  # compressed kernel images, fixtures
   libkdumpfile-dev                                       # kdump-compressed dumps
+  dwarves bpftool                                        # BTF: pahole -J makes test BTF, bpftool reads ours
   zstd xz-utils dpkg ca-certificates
 )
 missing=()

@@ -18,6 +18,8 @@
 #include <mquire/mquire.hpp>
 #include <mquire/sources.hpp>
 
+#include "generator/kdump_writer.hpp"
+
 namespace support {
 
 namespace fs = std::filesystem;
@@ -94,6 +96,19 @@ inline fs::path derived_from_core(const fs::path& core, const std::string& kind)
   auto map = mquire::sources::parse_elf(file->bytes());
   REQUIRE(map);
   std::vector<std::uint8_t> out;
+  if (kind == "kdump") {
+    // makedumpfile's format, from the core's segments and VMCOREINFO note.
+    std::vector<gen::kdump_range> ranges;
+    for (const auto& s : map->segments)
+      ranges.push_back({s.address, file->bytes().data() + s.file_offset, s.size});
+    // A core without the note (QEMU without -device vmcoreinfo) gives a
+    // kdump without vmcoreinfo, as makedumpfile would write from it.
+    std::string release;
+    if (auto info = mquire::parse_vmcoreinfo(map->vmcoreinfo)) release = info->get("OSRELEASE").value_or("");
+    out = gen::kdump_compressed(ranges, map->vmcoreinfo, "x86_64", release);
+    REQUIRE(write_file(dst, out));
+    return dst;
+  }
   for (const auto& s : map->segments) {
     const auto bytes = file->bytes().subspan(s.file_offset, s.size);
     if (kind == "raw") {

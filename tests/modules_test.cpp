@@ -1,0 +1,91 @@
+// Beyond the kernel's own table, on the real 7.2 dump with 13 modules
+// loaded: the module list as /proc/modules printed it, the kernel's BTF byte
+// for byte as /sys/kernel/btf/vmlinux gave it (and read back by Debian's
+// bpftool), and inspect's account of page tables, BTF and modules. The
+// module lines of `mquire kallsyms` are checked with the kernel lines in
+// tool_test.cpp, on every input form.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/fixtures.hpp"
+#include "support/run.hpp"
+
+using support::quote;
+using support::run_tool;
+
+namespace {
+const std::string fixture = "x86_64-7.2-modules";
+
+std::string sha256_of(const support::fs::path& p) {
+  const auto r = std::system(("sha256sum " + quote(p.string()) + " > " + quote(p.string() + ".sha256")).c_str());
+  REQUIRE(r == 0);
+  return support::read_text(p.string() + ".sha256").substr(0, 64);
+}
+} // namespace
+
+TEST_CASE("modules: /proc/modules of the real 7.2 dump, every field", "[modules][fixture]") {
+  const auto core = support::require_fixture(fixture + "/dump.elf.zst");
+  const std::string want = support::read_text(support::require_fixture(fixture + "/modules.truth"));
+  for (const std::string kind : {"elf", "raw", "lime"}) {
+    DYNAMIC_SECTION(kind) {
+      const auto file = kind == "elf" ? core : support::derived_from_core(core, kind);
+      const auto r = run_tool("modules " + quote(file.string()), "mods-" + kind);
+      CHECK(r.status == 0);
+      CHECK(r.err.empty());
+      CHECK(r.out == want);
+    }
+  }
+}
+
+TEST_CASE("modules: a guest with no module loaded gives an empty list", "[modules][fixture]") {
+  // The 6.1 dump's guest loaded no module: an empty list, not an error.
+  const auto core = support::require_fixture("x86_64-6.1-boot1/dump.elf.zst");
+  const auto r = run_tool("modules " + quote(core.string()), "mods-61");
+  CHECK(r.status == 0);
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("btf: the kernel's BTF from the dump, byte for byte", "[btf][fixture]") {
+  const auto core = support::require_fixture(fixture + "/dump.elf.zst");
+  std::istringstream truth(support::read_text(support::require_fixture(fixture + "/btf.truth")));
+  std::string name, sha;
+  std::size_t size = 0;
+  truth >> name >> size >> sha;
+  REQUIRE(name == "vmlinux");
+  const auto out = support::cache_dir() / "vmlinux-72.btf";
+  const auto r = run_tool("btf -o " + quote(out.string()) + " " + quote(core.string()), "btf72");
+  REQUIRE(r.status == 0);
+  CHECK(support::fs::file_size(out) == size);
+  CHECK(sha256_of(out) == sha);
+  // The same blob to standard output.
+  const auto s = run_tool("btf " + quote(core.string()), "btf72-stdout");
+  CHECK(s.out.size() == size);
+  // Debian's bpftool reads it as the kernel's own and writes a vmlinux.h.
+  if (std::system("command -v bpftool >/dev/null 2>&1") != 0) support::skip("bpftool not installed (Debian: bpftool)");
+  const auto h = support::cache_dir() / "vmlinux-72.h";
+  REQUIRE(std::system(("bpftool btf dump file " + quote(out.string()) + " format c > " + quote(h.string())).c_str()) == 0);
+  const std::string header = support::read_text(h);
+  CHECK(header.find("struct module_memory {") != std::string::npos);
+  CHECK(header.find("struct task_struct {") != std::string::npos);
+}
+
+TEST_CASE("inspect: where the page tables, BTF and modules came from", "[modules][btf][fixture]") {
+  const auto core = support::require_fixture(fixture + "/dump.elf.zst");
+  const auto r = run_tool("inspect --format json " + quote(core.string()), "inspect72");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& k = j["kernel"];
+  // meta.json: init_top_pgt at physical 0x762a000.
+  CHECK(k["kernel_memory"]["page_tables"]["root_symbol"] == "init_top_pgt");
+  CHECK(k["kernel_memory"]["page_tables"]["root_physical"] == "0x762a000");
+  CHECK(k["kernel_memory"]["page_tables"]["paging"] == "x86_64 4-level");
+  CHECK(k["btf"]["size"] == 5440252);
+  CHECK_THAT(k["btf"]["source"].get<std::string>(), Catch::Contains("__start_BTF"));
+  CHECK(k["modules"]["modules"].size() == 13);
+  CHECK(k["modules"]["modules"][0]["name"] == "ext4");
+  CHECK(k["modules"]["modules"][0]["symbols"].size() == 4897);
+  CHECK(k["modules"]["memory_layout"] == "mem[] (6.4 and later)");
+}

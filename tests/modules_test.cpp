@@ -28,7 +28,9 @@ std::string sha256_of(const support::fs::path& p) {
 
 TEST_CASE("modules: /proc/modules of the real 7.2 dump, every field", "[modules][fixture]") {
   const auto core = support::require_fixture(fixture + "/dump.elf.zst");
-  const std::string want = support::read_text(support::require_fixture(fixture + "/modules.truth"));
+  const auto truth_file = support::fixtures_dir() / (fixture + "/modules.truth");
+  if (!support::fs::exists(truth_file)) support::skip("fixture " + fixture + "/modules.truth not found");
+  const std::string want = support::read_text(truth_file);
   for (const std::string kind : {"elf", "raw", "lime"}) {
     DYNAMIC_SECTION(kind) {
       const auto file = kind == "elf" ? core : support::derived_from_core(core, kind);
@@ -50,7 +52,9 @@ TEST_CASE("modules: a guest with no module loaded gives an empty list", "[module
 
 TEST_CASE("btf: the kernel's BTF from the dump, byte for byte", "[btf][fixture]") {
   const auto core = support::require_fixture(fixture + "/dump.elf.zst");
-  std::istringstream truth(support::read_text(support::require_fixture(fixture + "/btf.truth")));
+  const auto truth_file = support::fixtures_dir() / (fixture + "/btf.truth");
+  if (!support::fs::exists(truth_file)) support::skip("fixture " + fixture + "/btf.truth not found");
+  std::istringstream truth(support::read_text(truth_file));
   std::string name, sha;
   std::size_t size = 0;
   truth >> name >> size >> sha;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "generator/btf_writer.hpp"
 #include "generator/compressors.hpp"
 #include "generator/dump_writer.hpp"
 #include "generator/kallsyms_writer.hpp"
@@ -118,6 +119,34 @@ int main(int argc, char** argv) {
     }
   }
   put("vmcoreinfo_fuzzer", "synthetic", bytes(info.begin(), info.end()));
+  // BTF: a sample blob alone, inside other bytes, and followed by a copy
+  // (read as split BTF over the first).
+  const auto sample = gen::sample_btf();
+  put("btf_fuzzer", "sample", sample);
+  bytes embedded(300, 0x9f);
+  embedded.insert(embedded.begin() + 128, sample.begin(), sample.end());
+  put("btf_fuzzer", "embedded", embedded);
+  bytes twice = sample;
+  twice.insert(twice.end(), sample.begin(), sample.end());
+  put("btf_fuzzer", "split", twice);
+  // Page tables: one x86_64 4-level chain and one arm64 4K/48-bit chain
+  // mapping a kernel address to physical 0x5000 in a 6-page memory.
+  for (const bool arm : {false, true}) {
+    bytes p(17 + 6 * 4096, 0);
+    p[0] = arm ? 1 : 0;
+    const std::uint64_t va = arm ? 0xffff800000201000ull : 0xffffffff81001000ull;
+    for (int i = 0; i < 8; ++i) p[9 + i] = static_cast<std::uint8_t>(va >> (8 * i));
+    const auto entry = [&](std::uint64_t table, unsigned index, std::uint64_t value) {
+      for (int i = 0; i < 8; ++i) p[17 + table + index * 8 + i] = static_cast<std::uint8_t>(value >> (8 * i));
+    };
+    // top at 0x0, then tables at 0x1000, 0x2000, 0x3000; the page at 0x5000
+    for (unsigned level = 0; level < 4; ++level) {
+      const unsigned shift = 39 - 9 * level;
+      const std::uint64_t next = level == 3 ? 0x5000 : 0x1000 * (level + 1);
+      entry(0x1000 * level, (va >> shift) & 511, next | 3);
+    }
+    put("paging_fuzzer", arm ? "arm64-4k-48" : "x86_64-4level", p);
+  }
   bytes with_nul{0};
   with_nul.insert(with_nul.end(), info.begin(), info.end());
   with_nul.push_back(0);

@@ -14,6 +14,7 @@
 #include <mquire/btf/locate.hpp>
 #include <mquire/btf/lookup.hpp>
 
+#include "generator/btf_writer.hpp"
 #include "support/fixtures.hpp"
 #include "support/run.hpp"
 
@@ -200,29 +201,6 @@ void check_tagged(const btf::type_info& t) {
   CHECK(btf::find_type(t, "float", kind::float_));
 }
 
-// A blob from 32-bit words (types) and a string section, little-endian.
-std::vector<std::uint8_t> make_blob(const std::vector<std::uint32_t>& types, const std::string& strings) {
-  std::vector<std::uint8_t> b;
-  const auto put = [&](std::uint32_t v, int n) {
-    for (int i = 0; i < n; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  };
-  put(btf::magic, 2);
-  put(1, 1);
-  put(0, 1);
-  put(24, 4);
-  put(0, 4);
-  put(static_cast<std::uint32_t>(types.size() * 4), 4);
-  put(static_cast<std::uint32_t>(types.size() * 4), 4);
-  put(static_cast<std::uint32_t>(strings.size()), 4);
-  for (auto w : types) put(w, 4);
-  b.insert(b.end(), strings.begin(), strings.end());
-  return b;
-}
-
-constexpr std::uint32_t info(kind k, std::uint32_t vlen = 0, bool flag = false) {
-  return static_cast<std::uint32_t>(k) << 24 | vlen | (flag ? 0x80000000u : 0);
-}
-
 } // namespace
 
 TEST_CASE("btf: the BTF pahole makes of a C file, type by type, in either byte order", "[unit][btf]") {
@@ -261,55 +239,73 @@ TEST_CASE("btf: found by its header inside other bytes", "[unit][btf]") {
   CHECK(found[0].size == blob.size());
 }
 
+TEST_CASE("btf: a blob built word by word reads back", "[unit][btf]") {
+  auto t = btf::type_info::parse(gen::sample_btf());
+  INFO((t ? "" : t.err().message));
+  REQUIRE(t);
+  CHECK(t->size() == 9);
+  const auto node = id_of(*t, "node", kind::struct_);
+  CHECK(btf::field_of(*t, node, "val")->bitfield_size == 3);
+  CHECK(btf::field_of(*t, node, "b")->bit_offset == 128); // through the anonymous union
+  CHECK(btf::enum_value(*t, "RED") == 7);
+  CHECK(btf::size_of(*t, 4) == 16u);
+}
+
 TEST_CASE("btf: malformed blobs end in an error that says what is wrong", "[unit][btf]") {
   const std::string strs("\0a\0b\0", 5);
   // A valid start: INT 'a' size 4, 32 bits.
-  const std::vector<std::uint32_t> good{1, info(kind::int_), 4, 32};
-  REQUIRE(btf::type_info::parse(make_blob(good, strs)));
+  const std::vector<std::uint32_t> good{1, gen::btf_info(kind::int_), 4, 32};
+  REQUIRE(btf::type_info::parse(gen::btf_blob(good, strs)));
   const auto fails_with = [&](const std::vector<std::uint8_t>& b, const std::string& words) {
     auto t = btf::type_info::parse(b);
     REQUIRE_FALSE(t);
     CHECK_THAT(t.err().message, Catch::Contains(words));
   };
   SECTION("a struct whose member count runs past the section") {
-    fails_with(make_blob({1, info(kind::struct_, 5000), 8, 0, 1, 0}, strs), "run past the type section");
+    fails_with(gen::btf_blob({1, gen::btf_info(kind::struct_, 5000), 8, 0, 1, 0}, strs), "run past the type section");
   }
   SECTION("a name past the string section") {
-    fails_with(make_blob({99, info(kind::int_), 4, 32}, strs), "past the string section");
+    fails_with(gen::btf_blob({99, gen::btf_info(kind::int_), 4, 32}, strs), "past the string section");
   }
   SECTION("a member's name past the string section") {
-    fails_with(make_blob({1, info(kind::struct_, 1), 4, 777, 0, 0}, strs), "past the string section");
+    fails_with(gen::btf_blob({1, gen::btf_info(kind::struct_, 1), 4, 777, 0, 0}, strs), "past the string section");
   }
   SECTION("a reference to a type that does not exist") {
-    fails_with(make_blob({0, info(kind::ptr), 9}, strs), "refers to type 9");
+    fails_with(gen::btf_blob({0, gen::btf_info(kind::ptr), 9}, strs), "refers to type 9");
   }
   SECTION("an unknown kind") {
-    fails_with(make_blob({0, 25u << 24, 0}, strs), "unknown kind 25");
+    fails_with(gen::btf_blob({0, 25u << 24, 0}, strs), "unknown kind 25");
   }
   SECTION("a header whose sections run past the blob") {
-    auto b = make_blob(good, strs);
+    auto b = gen::btf_blob(good, strs);
     b.resize(b.size() - 3);
     fails_with(b, "past the");
   }
   SECTION("a string section without its final NUL") {
-    fails_with(make_blob(good, std::string("\0a\0b", 4)), "NUL");
+    fails_with(gen::btf_blob(good, std::string("\0a\0b", 4)), "NUL");
   }
   SECTION("a wrong magic") {
-    auto b = make_blob(good, strs);
+    auto b = gen::btf_blob(good, strs);
     b[0] = 0x12;
     fails_with(b, "magic");
   }
   SECTION("a cycle of typedefs parses, and every walk over it ends") {
     // 1: TYPEDEF a -> 2, 2: TYPEDEF b -> 1; 3: STRUCT with a member of type 1.
     auto t = btf::type_info::parse(
-        make_blob({1, info(kind::typedef_), 2, 3, info(kind::typedef_), 1, 0, info(kind::struct_, 1), 8, 1, 1, 0}, strs));
+        gen::btf_blob({1, gen::btf_info(kind::typedef_), 2, 3, gen::btf_info(kind::typedef_), 1, 0, gen::btf_info(kind::struct_, 1), 8, 1, 1, 0}, strs));
     REQUIRE(t);
     CHECK_FALSE(btf::strip(*t, 1));
     CHECK_FALSE(btf::size_of(*t, 1));
     CHECK_FALSE(btf::field_of(*t, 3, "a.b"));
   }
+  SECTION("a struct whose anonymous members are itself: a member lookup still ends") {
+    // 1: STRUCT with two anonymous members of type 1 and no member 'a'.
+    auto t = btf::type_info::parse(gen::btf_blob({0, gen::btf_info(kind::struct_, 2), 8, 0, 1, 0, 0, 1, 0}, strs));
+    REQUIRE(t);
+    CHECK_FALSE(btf::field_of(*t, 1, "a"));
+  }
   SECTION("an array of itself has no size") {
-    auto t = btf::type_info::parse(make_blob({0, info(kind::array), 0, 1, 1, 4}, strs));
+    auto t = btf::type_info::parse(gen::btf_blob({0, gen::btf_info(kind::array), 0, 1, 1, 4}, strs));
     REQUIRE(t);
     CHECK_FALSE(btf::size_of(*t, 1));
   }

@@ -81,14 +81,19 @@ struct field {
 namespace detail {
 // Member `name` of the struct or union `id`, looked for in anonymous
 // members too (as C allows `s.x` for a member of an unnamed union in `s`).
-inline std::optional<field> member_named(const type_info& t, std::uint32_t id, std::string_view name, unsigned depth) {
+// `budget` bounds the members visited: anonymous members that contain
+// themselves (a hostile blob) would otherwise branch without end.
+inline std::optional<field> member_named(const type_info& t, std::uint32_t id, std::string_view name, unsigned depth,
+                                         std::size_t& budget) {
   if (depth > max_depth) return std::nullopt;
   const auto v = strip(t, id);
   if (!v) return std::nullopt;
   for (const auto& m : t.members(*v)) {
+    if (budget == 0) return std::nullopt;
+    --budget;
     if (m.name == name) return field{m.bit_offset, m.type, m.bitfield_size};
     if (m.name.empty())
-      if (auto inner = member_named(t, m.type, name, depth + 1)) {
+      if (auto inner = member_named(t, m.type, name, depth + 1, budget)) {
         inner->bit_offset += m.bit_offset;
         return inner;
       }
@@ -106,7 +111,8 @@ inline std::optional<field> field_of(const type_info& t, std::uint32_t id, std::
     if (++steps > max_depth) return std::nullopt;
     const auto dot = path.find('.');
     const auto name = path.substr(0, dot);
-    auto f = detail::member_named(t, at.type, name, 0);
+    std::size_t budget = 1u << 16; // members visited per step: far above any real struct nesting
+    auto f = detail::member_named(t, at.type, name, 0, budget);
     if (!f) return std::nullopt;
     at.bit_offset += f->bit_offset;
     at.type = f->type;

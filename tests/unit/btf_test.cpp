@@ -15,6 +15,7 @@
 #include <mquire/btf/lookup.hpp>
 
 #include "generator/btf_writer.hpp"
+#include "support/btf_producer.hpp"
 #include "support/fixtures.hpp"
 #include "support/run.hpp"
 
@@ -61,26 +62,6 @@ int __decl("kfunc") tagged_fn(struct tagged *t) { return t->plain; }
 float fl;
 struct tagged g_tagged;
 )";
-
-bool have(const std::string& program) {
-  return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-// BTF for `source` as pahole -J makes it (detached, so that the blob is the
-// file); skips when the producer is not installed.
-std::vector<std::uint8_t> produce(const std::string& name, const std::string& source, const std::string& cc) {
-  if (!have("pahole")) support::skip("pahole not installed (Debian: dwarves)");
-  if (!have(cc)) support::skip(cc + " not installed");
-  const auto dir = support::cache_dir() / "btf-gen";
-  support::fs::create_directories(dir);
-  const auto c = dir / (name + ".c"), o = dir / (name + ".o"), b = dir / (name + ".btf");
-  std::ofstream(c) << source;
-  const std::string cmd = cc + " -g -O0 -c " + support::quote(c.string()) + " -o " + support::quote(o.string()) +
-                          " && pahole --btf_gen_all --btf_encode_detached=" + support::quote(b.string()) + " " +
-                          support::quote(o.string());
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  return support::read_file(b);
-}
 
 // The same BTF in the other byte order: every header field and every
 // 32-bit word of the type section swapped, strings as they are.
@@ -204,7 +185,7 @@ void check_tagged(const btf::type_info& t) {
 } // namespace
 
 TEST_CASE("btf: the BTF pahole makes of a C file, type by type, in either byte order", "[unit][btf]") {
-  const auto le = produce("plain", plain_c, "gcc");
+  const auto le = support::produce_btf("plain", plain_c, "gcc");
   for (const bool swapped : {false, true}) {
     DYNAMIC_SECTION((swapped ? "big-endian" : "little-endian")) {
       const auto bytes = swapped ? byte_swapped(le) : le;
@@ -218,7 +199,7 @@ TEST_CASE("btf: the BTF pahole makes of a C file, type by type, in either byte o
 }
 
 TEST_CASE("btf: type and declaration tags, per-CPU variables, floats (clang + pahole)", "[unit][btf]") {
-  const auto le = produce("tagged", tagged_c, "clang");
+  const auto le = support::produce_btf("tagged", tagged_c, "clang");
   for (const bool swapped : {false, true}) {
     DYNAMIC_SECTION((swapped ? "big-endian" : "little-endian")) {
       auto t = btf::type_info::parse(swapped ? byte_swapped(le) : le);
@@ -230,7 +211,7 @@ TEST_CASE("btf: type and declaration tags, per-CPU variables, floats (clang + pa
 }
 
 TEST_CASE("btf: found by its header inside other bytes", "[unit][btf]") {
-  const auto blob = produce("plain", plain_c, "gcc");
+  const auto blob = support::produce_btf("plain", plain_c, "gcc");
   std::vector<std::uint8_t> bytes(1 << 16, 0x9f); // the magic's low byte everywhere
   bytes.insert(bytes.begin() + 4096, blob.begin(), blob.end());
   const auto found = btf::find_in_bytes(bytes);

@@ -87,6 +87,7 @@ struct module_fields {
   field_at ksym_value, ksym_name;
   std::uint64_t ksym_size = 0;
   std::int64_t state_live = 0, state_coming = 1, state_going = 2, state_unformed = 3;
+  std::vector<std::string> not_read; // optional parts BTF does not describe, said in the notes
 };
 
 inline std::optional<field_at> member(const btf::type_info& t, std::uint32_t struct_id, std::string_view path,
@@ -126,6 +127,7 @@ inline result<module_fields> read_fields(const btf::type_info& t, unsigned ptr) 
   need(*mod, "module", "syms", f.syms);
   need(*mod, "module", "num_syms", f.num_syms);
   f.has_refcnt = want(*mod, "refcnt", f.refcnt);
+  if (!f.has_refcnt) f.not_read.push_back("module.refcnt (no CONFIG_MODULE_UNLOAD?): users shown as -");
   f.has_source_list = want(*mod, "source_list", f.source_list);
   f.has_taints = want(*mod, "taints", f.taints);
   f.has_init = want(*mod, "init", f.init);
@@ -165,6 +167,7 @@ inline result<module_fields> read_fields(const btf::type_info& t, unsigned ptr) 
       need(*use, "module_use", "source", f.use_source);
     } else {
       f.has_source_list = false;
+      f.not_read.push_back("struct module_use: the modules using each module are not listed");
     }
   }
   if (auto k = btf::find_type(t, "kernel_symbol", btf::kind::struct_)) {
@@ -319,6 +322,7 @@ inline result<module_list> read_modules(const kallsyms_table& t, const btf::type
   module_list out;
   out.head = *head;
   out.layout = f.has_mem ? "mem[] (6.4 and later)" : "core_layout / init_layout (before 6.4)";
+  for (const auto& n : f.not_read) out.notes.push_back("BTF lacks " + n);
   std::string list_problem;
   const auto nodes = detail::list_nodes(vm, *head, max_modules, list_problem);
   if (!list_problem.empty()) out.notes.push_back("modules list: " + list_problem);

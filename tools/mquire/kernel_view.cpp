@@ -75,7 +75,9 @@ kernel_view read_kernel_view(const found_table& best, const addressing& a, input
       else v.btf_problem = parsed.err().message;
     }
   }
-  if (want.modules) {
+  if (!want.modules) {
+    v.modules_problem = "the input is a kernel file, not a memory dump: no module is loaded in it";
+  } else {
     if (!v.memory || !v.memory->space) {
       v.modules_problem = "module memory is vmalloc'ed and only readable through the kernel's page tables: " +
                           (v.memory ? v.memory->page_tables_problem : v.memory_problem);

@@ -29,6 +29,10 @@ namespace mquire::modules {
 // a kallsyms name is at most KSYM_NAME_LEN (512) bytes.
 inline constexpr std::size_t max_modules = 8192;
 inline constexpr std::uint64_t max_symbols_per_module = 1u << 20;
+// Symbols and exports read over the whole list: a hostile list can point
+// every module at one huge table, so the work is bounded as a whole too
+// (a distribution kernel with every module loaded has well under a million).
+inline constexpr std::uint64_t max_symbols_total = 1u << 22;
 inline constexpr std::size_t max_name = 512;
 inline constexpr std::size_t module_name_len = 64; // MODULE_NAME_LEN on 64-bit kernels
 
@@ -181,6 +185,28 @@ inline result<module_fields> read_fields(const btf::type_info& t, unsigned ptr) 
     missing += (missing.empty() ? "" : ", ") + std::string("struct kernel_symbol");
   }
   if (!missing.empty()) return make_error(error_code::not_found, "BTF lacks what the module list needs: " + missing);
+  // Sizes come from the dump's BTF: buffers are sized by them only within
+  // bounds no real kernel comes near (struct module is about 1.3 KiB).
+  constexpr std::uint64_t max_struct = 64u << 10;
+  const auto inside = [](const field_at& x, std::uint64_t limit) { return x.size <= limit && x.offset <= limit - x.size; };
+  bool ok = f.module_size > 0 && f.module_size <= max_struct && f.name.size <= f.module_size &&
+            f.name.offset <= f.module_size - f.name.size;
+  for (const auto* x : {&f.state, &f.list, &f.kallsyms, &f.syms, &f.num_syms})
+    ok = ok && inside(*x, f.module_size);
+  for (const auto& [has, x] : {std::pair{f.has_refcnt, &f.refcnt}, std::pair{f.has_source_list, &f.source_list},
+                               std::pair{f.has_taints, &f.taints}, std::pair{f.has_init, &f.init},
+                               std::pair{f.has_exit, &f.exit}})
+    ok = ok && (!has || x->offset <= f.module_size);
+  if (f.has_mem) ok = ok && f.mem_stride != 0 && f.mem_count <= max_struct / f.mem_stride &&
+                      f.mem.offset + f.mem_count * f.mem_stride <= f.module_size;
+  else ok = ok && inside(f.core_base, f.module_size) && inside(f.core_size, f.module_size) &&
+            inside(f.init_size, f.module_size);
+  for (const auto* x : {&f.ks_symtab, &f.ks_num_symtab, &f.ks_strtab, &f.ks_typetab}) ok = ok && inside(*x, 4096);
+  ok = ok && f.ksym_size <= 64 && inside(f.ksym_value, f.ksym_size == 0 ? 64 : f.ksym_size) &&
+       inside(f.ksym_name, f.ksym_size == 0 ? 64 : f.ksym_size);
+  if (!ok)
+    return make_error(error_code::malformed, "BTF gives struct module (" + std::to_string(f.module_size) +
+                                                 " bytes) or its parts sizes or offsets no kernel has");
   f.state_live = btf::enum_value(t, "MODULE_STATE_LIVE").value_or(0);
   f.state_coming = btf::enum_value(t, "MODULE_STATE_COMING").value_or(1);
   f.state_going = btf::enum_value(t, "MODULE_STATE_GOING").value_or(2);
@@ -233,9 +259,11 @@ inline std::vector<std::uint64_t> list_nodes(const virtual_memory& vm, std::uint
 }
 
 inline std::set<std::pair<std::string, std::uint64_t>> exported(const virtual_memory& vm, const module_fields& f,
-                                                                std::uint64_t syms, std::uint64_t count) {
+                                                                std::uint64_t syms, std::uint64_t count,
+                                                                std::uint64_t& budget) {
   std::set<std::pair<std::string, std::uint64_t>> out;
-  if (syms == 0 || f.ksym_size == 0 || count > max_symbols_per_module) return out;
+  if (syms == 0 || f.ksym_size == 0 || count > max_symbols_per_module || count > budget) return out;
+  budget -= count;
   std::vector<std::uint8_t> b(static_cast<std::size_t>(f.ksym_size));
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::uint64_t at = syms + i * f.ksym_size;
@@ -251,7 +279,8 @@ inline std::set<std::pair<std::string, std::uint64_t>> exported(const virtual_me
 }
 
 inline void read_symbols(const virtual_memory& vm, const module_fields& f, std::uint64_t kallsyms_ptr,
-                         const std::set<std::pair<std::string, std::uint64_t>>& exports, module_info& m) {
+                         const std::set<std::pair<std::string, std::uint64_t>>& exports, std::uint64_t& budget,
+                         module_info& m) {
   const unsigned ptr = vm.pointer_size();
   std::vector<std::uint8_t> ks(static_cast<std::size_t>(
       std::max({f.ks_symtab.offset + f.ks_symtab.size, f.ks_num_symtab.offset + f.ks_num_symtab.size,
@@ -263,41 +292,49 @@ inline void read_symbols(const virtual_memory& vm, const module_fields& f, std::
   const std::uint64_t symtab = get(ks, f.ks_symtab, vm.order()), num = get(ks, f.ks_num_symtab, vm.order()),
                       strtab = get(ks, f.ks_strtab, vm.order()),
                       typetab = f.has_typetab ? get(ks, f.ks_typetab, vm.order()) : 0;
-  if (num > max_symbols_per_module) {
-    m.problem = "its symbol table claims " + std::to_string(num) + " entries";
+  if (num > max_symbols_per_module || num > budget) {
+    m.problem = "its symbol table claims " + std::to_string(num) + " entries" +
+                (num > budget ? ", past what is left of the list's symbol budget" : "");
     return;
   }
-  // Elf64_Sym / Elf32_Sym, fixed by the ELF format.
+  budget -= num;
+  // Elf64_Sym / Elf32_Sym, fixed by the ELF format. Read in chunks, so that
+  // memory follows what the dump holds, not what the count claims.
   const std::size_t sym_size = ptr == 8 ? 24 : 16;
   const std::size_t value_at = ptr == 8 ? 8 : 4, info_at = ptr == 8 ? 4 : 12;
-  std::vector<std::uint8_t> syms(static_cast<std::size_t>(num) * sym_size);
-  if (!vm.read(symtab, syms.data(), syms.size())) {
-    m.problem = "its symbol table (" + std::to_string(num) + " entries at " + mquire::detail::hex(symtab) +
-                ") is not wholly in the dump";
-    return;
-  }
-  std::vector<std::uint8_t> types(static_cast<std::size_t>(num));
-  if (f.has_typetab && !vm.read(typetab, types.data(), types.size())) {
-    m.problem = "its type table at " + mquire::detail::hex(typetab) + " is not in the dump";
-    return;
-  }
-  const byte_reader r(syms);
+  constexpr std::uint64_t chunk = 4096;
+  std::vector<std::uint8_t> syms, types;
   std::size_t unreadable = 0;
-  for (std::uint64_t i = 0; i < num; ++i) {
-    const std::size_t at = static_cast<std::size_t>(i) * sym_size;
-    const std::uint64_t name_off = r.uint_unchecked(at, 4, vm.order());
-    const std::uint64_t value = r.uint_unchecked(at + value_at, ptr, vm.order());
-    const char type = static_cast<char>(f.has_typetab ? types[static_cast<std::size_t>(i)] : syms[at + info_at]);
-    auto name = vm.c_string(strtab + name_off, max_name);
-    if (!name) {
-      ++unreadable;
-      continue;
+  for (std::uint64_t first = 0; first < num; first += chunk) {
+    const std::uint64_t n = std::min(chunk, num - first);
+    syms.resize(static_cast<std::size_t>(n) * sym_size);
+    if (!vm.read(symtab + first * sym_size, syms.data(), syms.size())) {
+      m.problem = "its symbol table (" + std::to_string(num) + " entries at " + mquire::detail::hex(symtab) +
+                  ") is not wholly in the dump";
+      return;
     }
-    if (name->empty()) continue; // /proc/kallsyms prints no unnamed entry
-    const bool is_exported = exports.count({*name, value}) != 0;
-    const char letter = static_cast<char>(is_exported ? std::toupper(static_cast<unsigned char>(type))
-                                                      : std::tolower(static_cast<unsigned char>(type)));
-    m.symbols.push_back({value, letter, std::move(*name)});
+    types.resize(static_cast<std::size_t>(n));
+    if (f.has_typetab && !vm.read(typetab + first, types.data(), types.size())) {
+      m.problem = "its type table at " + mquire::detail::hex(typetab) + " is not in the dump";
+      return;
+    }
+    const byte_reader r(syms);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t at = i * sym_size;
+      const std::uint64_t name_off = r.uint_unchecked(at, 4, vm.order());
+      const std::uint64_t value = r.uint_unchecked(at + value_at, ptr, vm.order());
+      const char type = static_cast<char>(f.has_typetab ? types[i] : syms[at + info_at]);
+      auto name = vm.c_string(strtab + name_off, max_name);
+      if (!name) {
+        ++unreadable;
+        continue;
+      }
+      if (name->empty()) continue; // /proc/kallsyms prints no unnamed entry
+      const bool is_exported = exports.count({*name, value}) != 0;
+      const char letter = static_cast<char>(is_exported ? std::toupper(static_cast<unsigned char>(type))
+                                                        : std::tolower(static_cast<unsigned char>(type)));
+      m.symbols.push_back({value, letter, std::move(*name)});
+    }
   }
   if (unreadable != 0)
     m.problem = std::to_string(unreadable) + " of its " + std::to_string(num) + " symbol names are not in the dump";
@@ -327,6 +364,7 @@ inline result<module_list> read_modules(const kallsyms_table& t, const btf::type
   const auto nodes = detail::list_nodes(vm, *head, max_modules, list_problem);
   if (!list_problem.empty()) out.notes.push_back("modules list: " + list_problem);
   std::vector<std::uint8_t> b(static_cast<std::size_t>(f.module_size));
+  std::uint64_t budget = max_symbols_total;
   for (const std::uint64_t node : nodes) {
     module_info m;
     m.address = node - f.list.offset;
@@ -367,8 +405,8 @@ inline result<module_list> read_modules(const kallsyms_table& t, const btf::type
       }
       if (!problem.empty()) m.problem = "users: " + problem;
     }
-    const auto exports = detail::exported(vm, f, detail::get(b, f.syms, o), detail::get(b, f.num_syms, o));
-    detail::read_symbols(vm, f, detail::get(b, f.kallsyms, o), exports, m);
+    const auto exports = detail::exported(vm, f, detail::get(b, f.syms, o), detail::get(b, f.num_syms, o), budget);
+    detail::read_symbols(vm, f, detail::get(b, f.kallsyms, o), exports, budget, m);
     out.modules.push_back(std::move(m));
   }
   return out;

@@ -76,6 +76,38 @@ TEST_CASE("btf: the kernel's BTF from the dump, byte for byte", "[btf][fixture]"
   CHECK(header.find("struct task_struct {") != std::string::npos);
 }
 
+TEST_CASE("btf: every module's split BTF from the dump, byte for byte", "[btf][modules][fixture]") {
+  const auto core = support::require_fixture(fixture + "/dump.elf.zst");
+  const auto truth_file = support::fixtures_dir() / (fixture + "/btf.truth");
+  if (!support::fs::exists(truth_file)) support::skip("fixture " + fixture + "/btf.truth not found");
+  std::istringstream truth(support::read_text(truth_file));
+  std::string name, sha;
+  std::size_t size = 0, modules = 0;
+  const auto base = support::cache_dir() / "vmlinux-72-base.btf";
+  REQUIRE(run_tool("btf -o " + quote(base.string()) + " " + quote(core.string()), "btf72-base").status == 0);
+  while (truth >> name >> size >> sha) {
+    if (name == "vmlinux") continue;
+    ++modules;
+    const auto out = support::cache_dir() / ("module-72-" + name + ".btf");
+    const auto r = run_tool("btf --module " + name + " -o " + quote(out.string()) + " " + quote(core.string()),
+                            "btf72-" + name);
+    CHECK(r.status == 0);
+    CHECK(support::fs::file_size(out) == size);
+    CHECK(sha256_of(out) == sha);
+  }
+  CHECK(modules == 13);
+  const auto missing = run_tool("btf --module no_such_module " + quote(core.string()), "btf72-none");
+  CHECK(missing.status == 1);
+  CHECK_THAT(missing.err, Catch::Contains("no BTF for module no_such_module"));
+  // bpftool reads a module's BTF over the kernel's.
+  if (std::system("command -v bpftool >/dev/null 2>&1") != 0) support::skip("bpftool not installed (Debian: bpftool)");
+  const auto ext4 = support::cache_dir() / "module-72-ext4.btf", h = support::cache_dir() / "ext4-72.h";
+  REQUIRE(std::system(("bpftool -B " + quote(base.string()) + " btf dump file " + quote(ext4.string()) + " format c > " +
+                       quote(h.string()))
+                          .c_str()) == 0);
+  CHECK(support::read_text(h).find("struct ext4_sb_info {") != std::string::npos);
+}
+
 TEST_CASE("inspect: where the page tables, BTF and modules came from", "[modules][btf][fixture]") {
   const auto core = support::require_fixture(fixture + "/dump.elf.zst");
   const auto r = run_tool("inspect --format json " + quote(core.string()), "inspect72");

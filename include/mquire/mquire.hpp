@@ -39,4 +39,5 @@
 #include "btf/types.hpp"
 #include "memory/kernel_space.hpp"
 #include "memory/virtual_memory.hpp"
+#include "modules/module_btf.hpp"
 #include "modules/module_list.hpp"

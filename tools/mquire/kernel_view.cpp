@@ -87,6 +87,9 @@ kernel_view read_kernel_view(const found_table& best, const addressing& a, input
       auto list = mquire::modules::read_modules(t, *v.types, v.memory->memory);
       if (list) v.modules = std::move(*list);
       else v.modules_problem = list.err().message;
+      auto btfs = mquire::modules::read_module_btfs(t, *v.types, v.memory->memory);
+      if (btfs) v.module_btfs = std::move(*btfs);
+      else v.module_btfs_problem = btfs.err().message;
     }
   }
   return v;

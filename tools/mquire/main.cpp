@@ -2,7 +2,7 @@
 //
 //   mquire kallsyms [--format kallsyms|json] [--no-modules] [options] FILE
 //   mquire modules  [options] FILE     (/proc/modules)
-//   mquire btf      [-o OUT] [options] FILE  (the kernel's BTF, as /sys/kernel/btf/vmlinux)
+//   mquire btf      [-o OUT] [--module NAME] [options] FILE  (as /sys/kernel/btf/vmlinux or /MODULE)
 //   mquire inspect  [--format text|json] [options] FILE
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
@@ -35,6 +35,7 @@ struct common_options {
   bool strict = false;
   bool no_modules = false;
   std::string output; // btf: file to write instead of stdout
+  std::string module; // btf: this module's split BTF instead of the kernel's
 };
 
 enum class command { kallsyms, inspect, modules, btf };
@@ -125,7 +126,7 @@ int run(const common_options& o, command cmd) {
   if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || inspect ||
                             (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
-    want.modules = is_dump && cmd != command::btf;
+    want.modules = is_dump && (cmd != command::btf || !o.module.empty());
     view = tool::read_kernel_view(r.tables.front(), *a, in, r, want);
   }
   const tool::kernel_view* v = view ? &*view : nullptr;
@@ -144,11 +145,24 @@ int run(const common_options& o, command cmd) {
   if (auto w = tool::damage_warning(best.table); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());
   if (cmd == command::btf) {
     if (v->btf.empty()) return fail(not_found, o.file + ": no BTF: " + v->btf_problem);
+    const std::vector<std::uint8_t>* blob = &v->btf;
+    std::string source = v->btf_source;
+    if (!o.module.empty()) {
+      if (!is_dump) return fail(not_found, o.file + ": a kernel file has no loaded modules (give a memory dump)");
+      if (!v->module_btfs)
+        return fail(not_found, o.file + ": module BTF not read: " +
+                                   (v->modules_problem.empty() ? v->module_btfs_problem : v->modules_problem));
+      blob = nullptr;
+      for (const auto& m : v->module_btfs->blobs)
+        if (m.module == o.module) blob = &m.bytes;
+      if (!blob) return fail(not_found, o.file + ": no BTF for module " + o.module + " on the btf_modules list");
+      source = "btf_modules (split BTF over the kernel's)";
+    }
     std::FILE* dst = o.output.empty() || o.output == "-" ? stdout : std::fopen(o.output.c_str(), "wb");
     if (!dst) return fail(unreadable, "cannot open " + o.output + " for writing");
-    const bool ok = std::fwrite(v->btf.data(), 1, v->btf.size(), dst) == v->btf.size();
+    const bool ok = std::fwrite(blob->data(), 1, blob->size(), dst) == blob->size();
     if ((dst != stdout && std::fclose(dst) != 0) || !ok) return fail(unreadable, "cannot write the BTF");
-    std::fprintf(stderr, "mquire: BTF: %zu bytes from %s\n", v->btf.size(), v->btf_source.c_str());
+    std::fprintf(stderr, "mquire: BTF: %zu bytes from %s\n", blob->size(), source.c_str());
     return found;
   }
   if (cmd == command::modules) {
@@ -193,6 +207,7 @@ int main(int argc, char** argv) {
   auto* btf = app.add_subcommand("btf", "write the kernel's BTF byte for byte, as /sys/kernel/btf/vmlinux");
   add_common(btf, bo, "raw", {"raw"});
   btf->add_option("-o,--output", bo.output, "file to write (default: standard output)");
+  btf->add_option("--module", bo.module, "a loaded module's split BTF instead (as /sys/kernel/btf/MODULE)");
   auto* inspect = app.add_subcommand("inspect", "show what was found and how: layout, sections, candidates, "
                                                 "page tables, BTF, modules");
   add_common(inspect, io, "text", {"text", "json"});

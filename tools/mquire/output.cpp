@@ -140,6 +140,14 @@ nlohmann::json view_json(const kernel_view& v, unsigned word_size) {
   else
     j["btf"] = {{"problem", v.btf_problem}};
   j["modules"] = modules_json(v, word_size);
+  if (v.module_btfs) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& b : v.module_btfs->blobs)
+      list.push_back({{"module", b.module}, {"size", b.bytes.size()}, {"types", b.types}});
+    j["module_btf"] = {{"blobs", list}, {"notes", v.module_btfs->notes}};
+  } else if (!v.module_btfs_problem.empty()) {
+    j["module_btf"] = {{"problem", v.module_btfs_problem}};
+  }
   return j;
 }
 } // namespace
@@ -292,6 +300,14 @@ void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, c
         for (const auto& n : v->modules->notes) fmt::format_to(o, "    note: {}\n", n);
       } else {
         fmt::format_to(o, "  modules:    not read ({})\n", v->modules_problem);
+      }
+      if (v->module_btfs) {
+        fmt::format_to(o, "  module BTF: {} on btf_modules\n", v->module_btfs->blobs.size());
+        for (const auto& b : v->module_btfs->blobs)
+          fmt::format_to(o, "    {:<20} {} bytes, {} types over the kernel's\n", b.module, b.bytes.size(), b.types);
+        for (const auto& n : v->module_btfs->notes) fmt::format_to(o, "    note: {}\n", n);
+      } else if (!v->module_btfs_problem.empty()) {
+        fmt::format_to(o, "  module BTF: not read ({})\n", v->module_btfs_problem);
       }
     }
   }

@@ -154,6 +154,19 @@ TEST_CASE("paging: the kernel's page tables found from its symbols and checked",
     CHECK(space->paging == "x86_64 5-level");
     CHECK(space->checks.size() == 3);
   }
+  SECTION("x86_64, the root named only by vmcoreinfo (a table without data symbols)") {
+    physical_memory m;
+    const std::uint64_t image_pa = 0x3000000, image_va = 0xffffffff83000000ull;
+    const std::uint64_t top = image_pa + 0x600000;
+    for (std::uint64_t o = 0; o < (16u << 20); o += 2u << 20) map_x86(m, top, 4, image_va + o, image_pa + o, 2u << 20);
+    auto t = table_of({{"_text", image_va}, {"_etext", image_va + 0x100000}, {"linux_banner", image_va + 0x200100}});
+    const auto info = mquire::parse_vmcoreinfo("OSRELEASE=6.1.0\nSYMBOL(init_top_pgt)=ffffffff83600000\n");
+    REQUIRE(info);
+    const auto space = mquire::find_kernel_address_space(t, {image_pa + 0x200000, {}}, m.reader(), &*info);
+    REQUIRE(space);
+    CHECK(space->root_pa == top);
+    CHECK_FALSE(mquire::find_kernel_address_space(t, {image_pa + 0x200000, {}}, m.reader()));
+  }
   SECTION("tables that do not map the image back are refused, with the reason") {
     physical_memory m;
     m.new_table(4096);

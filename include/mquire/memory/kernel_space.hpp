@@ -130,11 +130,19 @@ inline result<kernel_address_space> find_kernel_address_space(const kallsyms_tab
                       "kernel page tables: no anchor ties the table's virtual addresses to physical memory");
   ks.image_delta = *delta;
   std::string tried;
+  // The root's virtual address from the table, else from vmcoreinfo (whose
+  // SYMBOL() lines hold runtime addresses): a kernel without KALLSYMS_ALL
+  // lists no data symbols.
+  const auto root_address = [&](std::string_view root) -> std::optional<std::uint64_t> {
+    if (const symbol* s = detail::symbol_named(t, root)) return s->address;
+    if (info) return info->symbol(root);
+    return std::nullopt;
+  };
   // x86_64: init_top_pgt (init_level4_pgt before 4.13).
   for (std::string_view root : {"init_top_pgt", "init_level4_pgt"}) {
-    const symbol* s = detail::symbol_named(t, root);
-    if (!s) continue;
-    const std::uint64_t root_pa = s->address - *delta;
+    const auto root_va = root_address(root);
+    if (!root_va) continue;
+    const std::uint64_t root_pa = *root_va - *delta;
     const auto anchors = detail::check_anchors(t, root);
     std::vector<unsigned> levels{4, 5};
     if (info && info->decimal("NUMBER(pgtable_l5_enabled)").value_or(0) == 1) levels = {5, 4};
@@ -151,8 +159,8 @@ inline result<kernel_address_space> find_kernel_address_space(const kallsyms_tab
     tried += std::string(tried.empty() ? "" : "; ") + std::string(root) + " at physical " + detail::hex(root_pa) +
              " does not map the kernel image back with 4 or 5 levels";
   }
-  if (const symbol* s = detail::symbol_named(t, "swapper_pg_dir")) {
-    const std::uint64_t root_pa = s->address - *delta;
+  if (const auto root_va = root_address("swapper_pg_dir")) {
+    const std::uint64_t root_pa = *root_va - *delta;
     const auto anchors = detail::check_anchors(t, "swapper_pg_dir");
     for (auto c : arm64_configs_to_try(info)) {
       c.big_endian = t.order == byte_order::big;
@@ -168,7 +176,8 @@ inline result<kernel_address_space> find_kernel_address_space(const kallsyms_tab
     tried += std::string(tried.empty() ? "" : "; ") + "swapper_pg_dir at physical " + detail::hex(root_pa) +
              " does not map the kernel image back under any arm64 granule and VA size";
   }
-  if (tried.empty()) tried = "the table has none of init_top_pgt, init_level4_pgt, swapper_pg_dir";
+  if (tried.empty())
+    tried = "neither the table nor vmcoreinfo names init_top_pgt, init_level4_pgt or swapper_pg_dir";
   return make_error(error_code::not_found, "kernel page tables: " + tried);
 }
 

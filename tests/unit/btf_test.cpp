@@ -202,7 +202,8 @@ TEST_CASE("btf: type and declaration tags, per-CPU variables, floats (clang + pa
   const auto le = support::produce_btf("tagged", tagged_c, "clang");
   for (const bool swapped : {false, true}) {
     DYNAMIC_SECTION((swapped ? "big-endian" : "little-endian")) {
-      auto t = btf::type_info::parse(swapped ? byte_swapped(le) : le);
+      const auto bytes = swapped ? byte_swapped(le) : le;
+      auto t = btf::type_info::parse(bytes);
       INFO((t ? "" : t.err().message));
       REQUIRE(t);
       check_tagged(*t);
@@ -221,7 +222,8 @@ TEST_CASE("btf: found by its header inside other bytes", "[unit][btf]") {
 }
 
 TEST_CASE("btf: a blob built word by word reads back", "[unit][btf]") {
-  auto t = btf::type_info::parse(gen::sample_btf());
+  const auto blob = gen::sample_btf();
+  auto t = btf::type_info::parse(blob);
   INFO((t ? "" : t.err().message));
   REQUIRE(t);
   CHECK(t->size() == 9);
@@ -236,7 +238,8 @@ TEST_CASE("btf: malformed blobs end in an error that says what is wrong", "[unit
   const std::string strs("\0a\0b\0", 5);
   // A valid start: INT 'a' size 4, 32 bits.
   const std::vector<std::uint32_t> good{1, gen::btf_info(kind::int_), 4, 32};
-  REQUIRE(btf::type_info::parse(gen::btf_blob(good, strs)));
+  const auto good_blob = gen::btf_blob(good, strs);
+  REQUIRE(btf::type_info::parse(good_blob));
   const auto fails_with = [&](const std::vector<std::uint8_t>& b, const std::string& words) {
     auto t = btf::type_info::parse(b);
     REQUIRE_FALSE(t);
@@ -272,8 +275,10 @@ TEST_CASE("btf: malformed blobs end in an error that says what is wrong", "[unit
   }
   SECTION("a cycle of typedefs parses, and every walk over it ends") {
     // 1: TYPEDEF a -> 2, 2: TYPEDEF b -> 1; 3: STRUCT with a member of type 1.
-    auto t = btf::type_info::parse(
-        gen::btf_blob({1, gen::btf_info(kind::typedef_), 2, 3, gen::btf_info(kind::typedef_), 1, 0, gen::btf_info(kind::struct_, 1), 8, 1, 1, 0}, strs));
+    const auto b = gen::btf_blob(
+        {1, gen::btf_info(kind::typedef_), 2, 3, gen::btf_info(kind::typedef_), 1, 0, gen::btf_info(kind::struct_, 1), 8, 1, 1, 0},
+        strs);
+    auto t = btf::type_info::parse(b);
     REQUIRE(t);
     CHECK_FALSE(btf::strip(*t, 1));
     CHECK_FALSE(btf::size_of(*t, 1));
@@ -281,12 +286,14 @@ TEST_CASE("btf: malformed blobs end in an error that says what is wrong", "[unit
   }
   SECTION("a struct whose anonymous members are itself: a member lookup still ends") {
     // 1: STRUCT with two anonymous members of type 1 and no member 'a'.
-    auto t = btf::type_info::parse(gen::btf_blob({0, gen::btf_info(kind::struct_, 2), 8, 0, 1, 0, 0, 1, 0}, strs));
+    const auto b = gen::btf_blob({0, gen::btf_info(kind::struct_, 2), 8, 0, 1, 0, 0, 1, 0}, strs);
+    auto t = btf::type_info::parse(b);
     REQUIRE(t);
     CHECK_FALSE(btf::field_of(*t, 1, "a"));
   }
   SECTION("an array of itself has no size") {
-    auto t = btf::type_info::parse(gen::btf_blob({0, gen::btf_info(kind::array), 0, 1, 1, 4}, strs));
+    const auto b = gen::btf_blob({0, gen::btf_info(kind::array), 0, 1, 1, 4}, strs);
+    auto t = btf::type_info::parse(b);
     REQUIRE(t);
     CHECK_FALSE(btf::size_of(*t, 1));
   }

@@ -133,6 +133,10 @@ public:
     return t;
   }
 
+  // The result points into the bytes: a temporary buffer would leave it
+  // dangling, so that is refused at compile time.
+  static result<type_info> parse(std::vector<std::uint8_t>&&, const type_info* = nullptr) = delete;
+
   const header& hdr() const noexcept { return h_; }
   byte_order order() const noexcept { return h_.order; }
   std::span<const std::uint8_t> bytes() const noexcept { return blob_; }

@@ -151,7 +151,10 @@ void check_kernel_package(const debian_kernel& k) {
     image = dir / "stripped.elf";
     REQUIRE(support::write_file(image, bytes));
   }
-  const auto r = support::run_tool("kallsyms " + support::quote(image.string()), "deb-" + k.arch);
+  // Output files named by package and version: two kernels of one
+  // architecture are checked in parallel.
+  const std::string tag = "deb-" + k.arch + "-" + k.package + "_" + k.version;
+  const auto r = support::run_tool("kallsyms " + support::quote(image.string()), tag);
   REQUIRE(r.status == 0);
   CHECK(r.err.empty()); // addresses are link-time and known: no warning
   const auto map = system_map(!k.system_map.empty() ? support::read_text(support::require_fixture(k.system_map))
@@ -169,7 +172,7 @@ void check_kernel_package(const debian_kernel& k) {
   CHECK(lines == k.symbols);
   CHECK(matched == lines);
   const auto j = nlohmann::json::parse(
-      support::run_tool("inspect --format json " + support::quote(image.string()), "deb-" + k.arch + "-inspect").out);
+      support::run_tool("inspect --format json " + support::quote(image.string()), tag + "-inspect").out);
   CHECK(j["input_format"] == (k.strip_symbols ? "vmlinux" : "image"));
   CHECK_THAT(j["description"].get<std::string>(), Catch::Contains(k.format_says));
   CHECK(j["tables"][0]["num_syms"] == lines);

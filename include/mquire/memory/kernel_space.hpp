@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../addressing/arm64_paging.hpp"
+#include "../addressing/resolve.hpp"
 #include "../addressing/vmcoreinfo.hpp"
 #include "../addressing/x86_64_paging.hpp"
 #include "../detail/hex.hpp"
@@ -41,12 +42,6 @@ struct kernel_address_space {
 
 namespace detail {
 
-inline const symbol* symbol_named(const kallsyms_table& t, std::string_view name) {
-  for (const auto& s : t.symbols)
-    if (s.trusted() && t.name(s) == name) return &s;
-  return nullptr;
-}
-
 // The kernel image's virtual minus physical address, from the first anchor
 // that gives one: a kallsyms array listed in the table itself (KALLSYMS_ALL
 // kernels of 6.2 and later list them), the linux_banner in front of the
@@ -54,11 +49,11 @@ inline const symbol* symbol_named(const kallsyms_table& t, std::string_view name
 inline std::optional<std::uint64_t> image_delta(const kallsyms_table& t, const table_placement& p, std::string& how) {
   if (t.basis != address_basis::virtual_address) return std::nullopt;
   for (const auto& sec : t.sections)
-    if (const symbol* s = symbol_named(t, kernel_label(sec.role))) {
+    if (const symbol* s = find_symbol(t, kernel_label(sec.role))) {
       how = std::string(kernel_label(sec.role)) + " (the symbol, and where its array was found)";
       return s->address - (p.range_address + sec.offset);
     }
-  if (const symbol* b = symbol_named(t, "linux_banner"); b && !t.banner.empty()) {
+  if (const symbol* b = find_symbol(t, "linux_banner"); b && !t.banner.empty()) {
     how = "linux_banner (the symbol, and the banner found in front of the table)";
     return b->address - (p.range_address + t.banner_offset);
   }
@@ -75,7 +70,7 @@ inline std::vector<const symbol*> check_anchors(const kallsyms_table& t, std::st
   std::vector<const symbol*> out;
   for (std::string_view n : {root, std::string_view("_text"), std::string_view("linux_banner"),
                              std::string_view("_etext"), std::string_view("_sdata"), std::string_view("_edata")})
-    if (const symbol* s = symbol_named(t, n)) out.push_back(s);
+    if (const symbol* s = find_symbol(t, n)) out.push_back(s);
   return out;
 }
 
@@ -134,7 +129,7 @@ inline result<kernel_address_space> find_kernel_address_space(const kallsyms_tab
   // SYMBOL() lines hold runtime addresses): a kernel without KALLSYMS_ALL
   // lists no data symbols.
   const auto root_address = [&](std::string_view root) -> std::optional<std::uint64_t> {
-    if (const symbol* s = detail::symbol_named(t, root)) return s->address;
+    if (const symbol* s = detail::find_symbol(t, root)) return s->address;
     if (info) return info->symbol(root);
     return std::nullopt;
   };

@@ -41,3 +41,6 @@
 #include "memory/virtual_memory.hpp"
 #include "modules/module_btf.hpp"
 #include "modules/module_list.hpp"
+#include "output/isf.hpp"
+#include "output/isf_types.hpp"
+#include "output/json_writer.hpp"

@@ -3,6 +3,7 @@
 //   mquire kallsyms [--format kallsyms|json] [--no-modules] [options] FILE
 //   mquire modules  [options] FILE     (/proc/modules)
 //   mquire btf      [-o OUT] [--module NAME] [options] FILE  (as /sys/kernel/btf/vmlinux or /MODULE)
+//   mquire isf      [-o OUT.json[.xz]] [options] FILE  (a Volatility 3 symbol table)
 //   mquire inspect  [--format text|json] [options] FILE
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
@@ -19,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "output.hpp"
+#include "output_file.hpp"
 #include "scan.hpp"
 #include "segments.hpp"
 
@@ -38,7 +40,7 @@ struct common_options {
   std::string module; // btf: this module's split BTF instead of the kernel's
 };
 
-enum class command { kallsyms, inspect, modules, btf };
+enum class command { kallsyms, inspect, modules, btf, isf };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -61,6 +63,35 @@ void add_common(CLI::App* cmd, common_options& o, const std::string& default_for
 int fail(int code, const std::string& msg) {
   std::fprintf(stderr, "mquire: %s\n", msg.c_str());
   return code;
+}
+
+// The Volatility 3 symbol table: types from the kernel's BTF, symbols from
+// the table, the banner from memory.
+int write_isf(const common_options& o, const tool::found_table& best, const tool::kernel_view& v) {
+  if (!v.types) return fail(not_found, o.file + ": no BTF, so no types for a symbol table: " + v.btf_problem);
+  std::optional<std::string> banner;
+  if (v.memory) banner = mquire::isf::banner_from_memory(best.table, v.memory->memory);
+  if (!banner)
+    std::fprintf(stderr, "mquire: warning: linux_banner not read, so Volatility will not match this symbol table "
+                         "to a dump by itself\n");
+  const auto symbols = mquire::isf::symbols_of(best.table);
+  mquire::isf::options io;
+  if (banner) io.banner = *banner;
+  io.producer_version = MQUIRE_VERSION;
+  io.pointer_size = best.table.word_size;
+  std::string error;
+  auto out = tool::output_file::open(o.output, error);
+  if (!out) return fail(unreadable, error);
+  const auto rep = mquire::isf::write_isf(*v.types, symbols, io, [&](std::string_view chunk) { out->write(chunk); });
+  if (!rep) return fail(not_found, o.file + ": " + rep.err().message);
+  if (!out->close()) return fail(unreadable, "cannot write " + (o.output.empty() ? std::string("the output") : o.output));
+  for (const auto& why : rep->left_untyped) std::fprintf(stderr, "mquire: note: left untyped: %s\n", why.c_str());
+  std::fprintf(stderr,
+               "mquire: ISF: %zu user types, %zu enums, %zu symbols (%zu typed from BTF, %zu from the table of known "
+               "globals), %llu bytes of JSON\n",
+               rep->user_types, rep->enums, rep->symbols, rep->typed_from_btf, rep->typed_from_table,
+               static_cast<unsigned long long>(out->bytes_in()));
+  return found;
 }
 
 int run(const common_options& o, command cmd) {
@@ -123,10 +154,10 @@ int run(const common_options& o, command cmd) {
   // (an image's module list is empty) and only when the command uses them.
   std::optional<tool::kernel_view> view;
   const bool is_dump = !r.tables.empty() && r.tables.front().where.address_is_physical;
-  if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || inspect ||
+  if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || inspect ||
                             (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
-    want.modules = is_dump && (cmd != command::btf || !o.module.empty());
+    want.modules = is_dump && cmd != command::isf && (cmd != command::btf || !o.module.empty());
     view = tool::read_kernel_view(r.tables.front(), *a, in, r, want);
   }
   const tool::kernel_view* v = view ? &*view : nullptr;
@@ -165,6 +196,7 @@ int run(const common_options& o, command cmd) {
     std::fprintf(stderr, "mquire: BTF: %zu bytes from %s\n", blob->size(), source.c_str());
     return found;
   }
+  if (cmd == command::isf) return write_isf(o, best, *v);
   if (cmd == command::modules) {
     if (!v->modules) return fail(not_found, o.file + ": modules not read: " + (is_dump ? v->modules_problem :
                                  std::string("a kernel file has no loaded modules (give a memory dump)")));
@@ -197,7 +229,7 @@ int run(const common_options& o, command cmd) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io, mo, bo;
+  common_options ko, io, mo, bo, so;
   auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
                                                   "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
@@ -208,6 +240,10 @@ int main(int argc, char** argv) {
   add_common(btf, bo, "raw", {"raw"});
   btf->add_option("-o,--output", bo.output, "file to write (default: standard output)");
   btf->add_option("--module", bo.module, "a loaded module's split BTF instead (as /sys/kernel/btf/MODULE)");
+  auto* isf = app.add_subcommand("isf", "write a Volatility 3 symbol table (ISF JSON) for the kernel: types from its "
+                                        "BTF, symbols from kallsyms");
+  add_common(isf, so, "json", {"json"});
+  isf->add_option("-o,--output", so.output, "file to write, xz-compressed if it ends in .xz (default: standard output)");
   auto* inspect = app.add_subcommand("inspect", "show what was found and how: layout, sections, candidates, "
                                                 "page tables, BTF, modules");
   add_common(inspect, io, "text", {"text", "json"});
@@ -220,5 +256,6 @@ int main(int argc, char** argv) {
   if (kallsyms->parsed()) return run(ko, command::kallsyms);
   if (modules->parsed()) return run(mo, command::modules);
   if (btf->parsed()) return run(bo, command::btf);
+  if (isf->parsed()) return run(so, command::isf);
   return run(io, command::inspect);
 }

@@ -10,6 +10,7 @@ packages=(
   zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev liblzo2-dev  # compressed kernel images, fixtures
   libkdumpfile-dev                                       # kdump-compressed dumps
   dwarves bpftool                                        # BTF: pahole -J makes test BTF, bpftool reads ours
+  python3 python3-jsonschema gdb binutils               # real clients of the ISF and ELF outputs (Volatility 3 is Python)
   zstd xz-utils dpkg ca-certificates
 )
 missing=()

@@ -44,3 +44,7 @@
 #include "output/isf.hpp"
 #include "output/isf_types.hpp"
 #include "output/json_writer.hpp"
+#include "output/elf_writer.hpp"
+#include "output/symbol_entry.hpp"
+#include "memory/readable_runs.hpp"
+#include "output/elf_inputs.hpp"

@@ -4,6 +4,7 @@
 //   mquire modules  [options] FILE     (/proc/modules)
 //   mquire btf      [-o OUT] [--module NAME] [options] FILE  (as /sys/kernel/btf/vmlinux or /MODULE)
 //   mquire isf      [-o OUT.json[.xz]] [options] FILE  (a Volatility 3 symbol table)
+//   mquire elf      -o OUT.elf [options] FILE  (kernel and module bytes with every symbol)
 //   mquire inspect  [--format text|json] [options] FILE
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
@@ -40,7 +41,7 @@ struct common_options {
   std::string module; // btf: this module's split BTF instead of the kernel's
 };
 
-enum class command { kallsyms, inspect, modules, btf, isf };
+enum class command { kallsyms, inspect, modules, btf, isf, elf };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -91,6 +92,46 @@ int write_isf(const common_options& o, const tool::found_table& best, const tool
                "globals), %llu bytes of JSON\n",
                rep->user_types, rep->enums, rep->symbols, rep->typed_from_btf, rep->typed_from_table,
                static_cast<unsigned long long>(out->bytes_in()));
+  return found;
+}
+
+// An ELF file: the kernel's (and, from a dump, each module's) bytes at their
+// addresses, with every symbol.
+int write_elf(const common_options& o, const tool::found_table& best, const tool::kernel_view& v,
+              const mquire::sources::input_map& map) {
+  if (o.output.empty() || o.output == "-") return fail(usage, "elf: give the file to write with -o");
+  if (!v.memory) return fail(not_found, o.file + ": the kernel's memory is not readable: " + v.memory_problem);
+  const auto& t = best.table;
+  const mquire::modules::module_list* mods = v.modules ? &*v.modules : nullptr;
+  if (!mods && map.format != mquire::sources::input_format::vmlinux && map.format != mquire::sources::input_format::image &&
+      best.where.address_is_physical)
+    std::fprintf(stderr, "mquire: warning: module bytes and symbols left out: %s\n", v.modules_problem.c_str());
+  const auto contents = mquire::output::read_elf_contents(t, v.memory->memory, mods);
+  for (const auto& n : contents.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+  if (contents.runs.empty()) return fail(not_found, o.file + ": no kernel bytes to write");
+  std::vector<mquire::output::elf_region> regions;
+  for (std::size_t i = 0; i < contents.runs.size(); ++i)
+    regions.push_back({contents.runs[i].address, contents.runs[i].bytes, contents.run_names[i]});
+  auto symbols = mquire::output::symbols_of(t);
+  if (mods)
+    for (const auto& m : mods->modules)
+      for (const auto& s : m.symbols) symbols.push_back({s.name, s.address, s.type});
+  mquire::output::elf_options eo;
+  eo.word_size = t.word_size;
+  eo.order = t.order;
+  eo.machine = map.elf_machine != 0 ? map.elf_machine : mquire::output::machine_from_symbols(t);
+  if (eo.machine == 0) std::fprintf(stderr, "mquire: warning: the machine is unknown: e_machine is EM_NONE\n");
+  std::string error;
+  auto out = tool::output_file::open(o.output, error);
+  if (!out) return fail(unreadable, error);
+  const auto rep = mquire::output::write_elf(regions, symbols, eo, [&](std::span<const std::uint8_t> b) {
+    out->write(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+  });
+  if (!rep) return fail(not_found, o.file + ": " + rep.err().message);
+  if (!out->close()) return fail(unreadable, "cannot write " + o.output);
+  std::fprintf(stderr, "mquire: ELF: %zu segments (%llu bytes), %zu sections, %zu symbols (%zu absolute), machine %u\n",
+               rep->segments, static_cast<unsigned long long>(rep->bytes), rep->sections, rep->symbols, rep->absolute,
+               static_cast<unsigned>(eo.machine));
   return found;
 }
 
@@ -154,9 +195,10 @@ int run(const common_options& o, command cmd) {
   // (an image's module list is empty) and only when the command uses them.
   std::optional<tool::kernel_view> view;
   const bool is_dump = !r.tables.empty() && r.tables.front().where.address_is_physical;
-  if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || inspect ||
+  if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
                             (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
+    want.btf = cmd != command::elf || is_dump; // modules are read through BTF
     want.modules = is_dump && cmd != command::isf && (cmd != command::btf || !o.module.empty());
     view = tool::read_kernel_view(r.tables.front(), *a, in, r, want);
   }
@@ -197,6 +239,7 @@ int run(const common_options& o, command cmd) {
     return found;
   }
   if (cmd == command::isf) return write_isf(o, best, *v);
+  if (cmd == command::elf) return write_elf(o, best, *v, in.map());
   if (cmd == command::modules) {
     if (!v->modules) return fail(not_found, o.file + ": modules not read: " + (is_dump ? v->modules_problem :
                                  std::string("a kernel file has no loaded modules (give a memory dump)")));
@@ -229,7 +272,7 @@ int run(const common_options& o, command cmd) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io, mo, bo, so;
+  common_options ko, io, mo, bo, so, eo;
   auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
                                                   "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
@@ -244,6 +287,10 @@ int main(int argc, char** argv) {
                                         "BTF, symbols from kallsyms");
   add_common(isf, so, "json", {"json"});
   isf->add_option("-o,--output", so.output, "file to write, xz-compressed if it ends in .xz (default: standard output)");
+  auto* elf = app.add_subcommand("elf", "write an ELF file for disassemblers and debuggers: the kernel's bytes (and "
+                                        "modules', from a dump) at their addresses, with every symbol");
+  add_common(elf, eo, "elf", {"elf"});
+  elf->add_option("-o,--output", eo.output, "file to write")->required();
   auto* inspect = app.add_subcommand("inspect", "show what was found and how: layout, sections, candidates, "
                                                 "page tables, BTF, modules");
   add_common(inspect, io, "text", {"text", "json"});
@@ -257,5 +304,6 @@ int main(int argc, char** argv) {
   if (modules->parsed()) return run(mo, command::modules);
   if (btf->parsed()) return run(bo, command::btf);
   if (isf->parsed()) return run(so, command::isf);
+  if (elf->parsed()) return run(eo, command::elf);
   return run(io, command::inspect);
 }

@@ -48,6 +48,9 @@ struct module_info {
   std::string state;         // Live, Loading, Unloading (as /proc/modules says)
   std::uint64_t base = 0;    // its text, the address /proc/modules prints
   std::uint64_t size = 0;    // every memory region's size, summed as /proc/modules does
+  // Each memory region with a size (mem[i] from 6.4; core_layout and
+  // init_layout before), as the module struct gives them: unchecked.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> regions; // address, size
   std::optional<std::int64_t> users; // refcount less the base reference (CONFIG_MODULE_UNLOAD)
   std::vector<std::string> used_by;  // modules that depend on it (source_list)
   bool permanent = false;    // has an init and no exit: cannot be unloaded
@@ -386,11 +389,13 @@ inline result<module_list> read_modules(const kallsyms_table& t, const btf::type
         const std::uint64_t at = f.mem.offset + i * f.mem_stride;
         const std::uint64_t size = detail::get(b, {at + f.mem_size_off, f.mem_size_width}, o);
         m.size += size;
+        if (size != 0) m.regions.emplace_back(detail::get(b, {at + f.mem_base, ptr}, o), size);
         if (static_cast<std::int64_t>(i) == f.mod_text) m.base = detail::get(b, {at + f.mem_base, ptr}, o);
       }
     } else {
       m.base = detail::get(b, f.core_base, o);
       m.size = detail::get(b, f.core_size, o) + detail::get(b, f.init_size, o);
+      if (detail::get(b, f.core_size, o) != 0) m.regions.emplace_back(m.base, detail::get(b, f.core_size, o));
     }
     if (f.has_refcnt) m.users = static_cast<std::int32_t>(detail::get(b, f.refcnt, o)) - 1; // MODULE_REF_BASE
     if (f.has_taints) m.taints = detail::taint_letters(detail::get(b, f.taints, o));

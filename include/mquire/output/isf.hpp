@@ -30,16 +30,14 @@
 #include "../table.hpp"
 #include "isf_types.hpp"
 #include "json_writer.hpp"
+#include "symbol_entry.hpp"
 
 namespace mquire::isf {
 
 inline constexpr std::string_view format_version = "6.2.0";
 
-struct symbol_entry {
-  std::string_view name;
-  std::uint64_t address = 0;
-  char type = '?'; // the kallsyms letter
-};
+using output::symbol_entry;
+using output::symbols_of;
 
 // How a known global is built from its named type T.
 enum class shape : std::uint8_t {
@@ -299,15 +297,6 @@ result<report> write_isf(const btf::type_info& types, std::span<const symbol_ent
   w.end_object();
   w.flush();
   return rep;
-}
-
-// The table's trusted symbols as write_isf takes them (they point into `t`).
-inline std::vector<symbol_entry> symbols_of(const kallsyms_table& t) {
-  std::vector<symbol_entry> out;
-  out.reserve(t.symbols.size());
-  for (const auto& s : t.symbols)
-    if (s.trusted()) out.push_back({t.name(s), s.address, s.type});
-  return out;
 }
 
 // linux_banner's bytes as memory holds them ("Linux version ...\n" and the

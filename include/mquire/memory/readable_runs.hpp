@@ -1,0 +1,47 @@
+// The readable parts of a virtual address range, copied out: what an ELF
+// file maps of the kernel image or of a module. Holes (pages not present in
+// a dump, or past an image's end) split the range into runs.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "virtual_memory.hpp"
+
+namespace mquire {
+
+struct memory_run {
+  std::uint64_t address = 0;
+  std::vector<std::uint8_t> bytes;
+};
+
+// Runs of [start, end) that memory holds, at most `max_bytes` in all (a
+// hostile range is cut there). Work is bounded by the range's page count.
+inline std::vector<memory_run> readable_runs(const virtual_memory& m, std::uint64_t start, std::uint64_t end,
+                                             std::uint64_t max_bytes) {
+  constexpr std::uint64_t page = 4096, chunk = std::uint64_t{1} << 21;
+  std::vector<memory_run> out;
+  std::uint64_t total = 0;
+  std::uint64_t at = start;
+  while (at < end && total < max_bytes) {
+    const std::uint64_t want = std::min({chunk - at % chunk, end - at, max_bytes - total});
+    if (!out.empty() && out.back().bytes.empty()) out.back().address = at; // after a hole
+    else if (out.empty() || out.back().address + out.back().bytes.size() != at) out.push_back({at, {}});
+    auto& run = out.back();
+    const std::size_t old = run.bytes.size();
+    run.bytes.resize(old + static_cast<std::size_t>(want));
+    const std::size_t got = m.read_available(at, run.bytes.data() + old, static_cast<std::size_t>(want));
+    run.bytes.resize(old + got);
+    total += got;
+    at += got;
+    if (got < want) { // a hole: skip to the next page and start a new run
+      at = (at / page + 1) * page;
+      if (at < start) break; // wrapped
+    }
+  }
+  std::erase_if(out, [](const memory_run& r) { return r.bytes.empty(); });
+  return out;
+}
+
+} // namespace mquire

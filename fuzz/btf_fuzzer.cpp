@@ -1,7 +1,10 @@
 // btf/: the parser, every lookup over what it accepts, the header scan, and
 // split BTF over a base. Invariants: an accepted blob lies inside the input,
 // every id reads back with a known kind, every reference resolves or ends,
-// and every walk stops (cycles included).
+// and every walk stops (cycles included). The Volatility symbol table made
+// from what the parser accepts is valid JSON whatever the names hold.
+#include <nlohmann/json.hpp>
+
 #include "fuzz_common.hpp"
 
 namespace btf = mquire::btf;
@@ -29,6 +32,18 @@ void walk(const btf::type_info& t) {
   }
   (void)btf::find_type(t, "module", btf::kind::struct_);
 }
+
+void write_isf(const btf::type_info& t) {
+  static constexpr mquire::isf::symbol_entry symbols[] = {
+      {"init_task", 0x1000, 'D'}, {"modules", 0x3000, 'd'}, {"linux_banner", 0x4000, 'D'}, {"init_task", 0x5000, 'd'}};
+  mquire::isf::options o;
+  o.banner = std::string_view("Linux version 0\n", 17);
+  std::string text;
+  const auto rep = mquire::isf::write_isf(t, symbols, o, [&](std::string_view c) { text += c; });
+  if (!rep) return;
+  MQUIRE_FUZZ_CHECK(nlohmann::json::accept(text));
+  MQUIRE_FUZZ_CHECK(rep->symbols == 3);
+}
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -38,6 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     MQUIRE_FUZZ_CHECK(t->hdr().total_size() <= size);
     MQUIRE_FUZZ_CHECK(t->size() <= size / btf::type_record_size);
     walk(*t);
+    write_isf(*t);
     // The rest of the input as split BTF over this one.
     const auto rest = in.subspan(static_cast<std::size_t>(t->hdr().total_size()));
     if (auto split = btf::type_info::parse(rest, &*t)) {

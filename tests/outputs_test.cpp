@@ -165,10 +165,18 @@ TEST_CASE("isf: Volatility 3 reads the 7.2 dump with only mquire's symbol table"
     for (const auto& r : s.run("linux.psaux.PsAux")) got[r.at("PID")] = r.at("ARGS");
     const auto truth = lines_of(support::read_text(support::fixtures_dir() / fixture / "cmdlines.truth"));
     REQUIRE(!truth.empty());
+    // Volatility 2.11 reports a command line longer than a page as
+    // unreadable ("-"), with the DWARF-made reference ISF too (4,657 bytes
+    // for pid 114 here); every other one must be exact.
+    std::size_t unreadable = 0;
     for (const auto& l : truth) {
       const auto tab = l.find('\t');
-      CHECK(got[l.substr(0, tab)] == l.substr(tab + 1));
+      const std::string pid = l.substr(0, tab), args = l.substr(tab + 1);
+      INFO(pid);
+      if (got[pid] == "-" && args.size() > 4096) ++unreadable;
+      else CHECK(got[pid] == args);
     }
+    CHECK(unreadable <= 1);
   }
   { // linux.kmsg: the log starts with the banner
     const auto dmesg = lines_of(support::read_text(support::fixtures_dir() / fixture / "dmesg.truth"));

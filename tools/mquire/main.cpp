@@ -106,7 +106,8 @@ int write_elf(const common_options& o, const tool::found_table& best, const tool
   if (!mods && map.format != mquire::sources::input_format::vmlinux && map.format != mquire::sources::input_format::image &&
       best.where.address_is_physical)
     std::fprintf(stderr, "mquire: warning: module bytes and symbols left out: %s\n", v.modules_problem.c_str());
-  const auto contents = mquire::output::read_elf_contents(t, v.memory->memory, mods);
+  const bool kernel_file = !best.where.address_is_physical;
+  const auto contents = mquire::output::read_elf_contents(t, v.memory->memory, mods, kernel_file);
   for (const auto& n : contents.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
   if (contents.runs.empty()) return fail(not_found, o.file + ": no kernel bytes to write");
   std::vector<mquire::output::elf_region> regions;

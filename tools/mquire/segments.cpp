@@ -68,7 +68,21 @@ private:
       std::memcpy(out, bytes().data() + s.file_offset + (at - s.address), n);
       return true;
     }
-    return false;
+    // Adjacent segments (a vmlinux's PT_LOADs): the read continues in the
+    // segment that starts where the previous one ends.
+    std::size_t done = 0;
+    for (std::size_t hops = 0; done < n && hops < 64; ++hops) {
+      const std::uint64_t a = at + done;
+      auto next = std::upper_bound(by_address_.begin(), by_address_.end(), a,
+                                   [&](std::uint64_t v, std::size_t i) { return v < map_.segments[i].address; });
+      if (next == by_address_.begin()) return false;
+      const auto& seg = map_.segments[*std::prev(next)];
+      if ((physical_only && !seg.address_is_physical) || a - seg.address >= seg.size) return false;
+      const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n - done, seg.size - (a - seg.address)));
+      std::memcpy(out + done, bytes().data() + seg.file_offset + (a - seg.address), take);
+      done += take;
+    }
+    return done == n;
   }
   std::span<const std::uint8_t> bytes() const {
     return owned_.empty() ? file_.bytes() : std::span<const std::uint8_t>(owned_);

@@ -35,7 +35,22 @@ inline std::vector<memory_run> readable_runs(const virtual_memory& m, std::uint6
     run.bytes.resize(old + got);
     total += got;
     at += got;
-    if (got < want) { // a hole: skip to the next page and start a new run
+    if (got < want) {
+      // A hole. Its page may start with readable bytes (a segment of the
+      // input ends inside it): keep the longest readable prefix, found by
+      // halving, then go on at the next page.
+      const std::uint64_t page_end = std::min((at / page + 1) * page, end);
+      std::uint64_t lo = 0, hi = page_end - at; // lo bytes readable; hi+1 not
+      std::vector<std::uint8_t> probe(static_cast<std::size_t>(hi));
+      while (lo < hi) {
+        const std::uint64_t mid = lo + (hi - lo + 1) / 2;
+        if (m.read(at, probe.data(), static_cast<std::size_t>(mid))) lo = mid;
+        else hi = mid - 1;
+      }
+      if (lo != 0 && total + lo <= max_bytes) {
+        run.bytes.insert(run.bytes.end(), probe.begin(), probe.begin() + static_cast<std::ptrdiff_t>(lo));
+        total += lo;
+      }
       at = (at / page + 1) * page;
       if (at < start) break; // wrapped
     }

@@ -22,8 +22,8 @@ inline constexpr std::uint64_t max_kernel_bytes = std::uint64_t{1} << 30;
 inline constexpr std::uint64_t max_module_bytes = std::uint64_t{1} << 26;
 inline constexpr std::uint64_t max_all_module_bytes = std::uint64_t{1} << 30;
 
-// [start, end) of the kernel image: _text (or _stext) up to _end (or the
-// last symbol outside the per-CPU area and modules, plus a page).
+// [start, end) of the kernel image: _text (or _stext; or a symbol up to
+// 2 MiB before it) up to _end (or the last symbol, plus a page).
 inline std::optional<std::pair<std::uint64_t, std::uint64_t>> kernel_image_range(const kallsyms_table& t) {
   const symbol* start = mquire::detail::find_symbol(t, "_text");
   if (!start) start = mquire::detail::find_symbol(t, "_stext");
@@ -38,6 +38,12 @@ inline std::optional<std::pair<std::uint64_t, std::uint64_t>> kernel_image_range
     if (hi < lo) return std::nullopt;
     hi = hi > ~std::uint64_t{0} - 4096 ? ~std::uint64_t{0} : hi + 4096;
   }
+  // Head code some architectures place before _text (riscv's _start and
+  // its PE header, at the image's first byte) is part of the image too.
+  if (start)
+    for (const auto& s : t.symbols)
+      if (s.trusted() && s.type != 'A' && s.type != 'a' && s.address < lo && lo - s.address <= (1u << 21))
+        lo = s.address;
   if (hi - lo > max_kernel_bytes) hi = lo + max_kernel_bytes;
   return std::make_pair(lo, hi);
 }
@@ -49,8 +55,11 @@ struct elf_contents {
   std::vector<std::string> notes;     // what could not be read
 };
 
+// `kernel_file`: the input is a kernel image or vmlinux, whose bss (up to
+// `_end`) is not in the file but is zero when the kernel starts; it is
+// mapped as zeros. In a dump a hole is unknown memory and stays a hole.
 inline elf_contents read_elf_contents(const kallsyms_table& t, const virtual_memory& m,
-                                      const modules::module_list* mods) {
+                                      const modules::module_list* mods, bool kernel_file = false) {
   elf_contents c;
   const auto take = [&](std::vector<memory_run> runs, const std::string& name) {
     for (auto& r : runs) {
@@ -60,6 +69,11 @@ inline elf_contents read_elf_contents(const kallsyms_table& t, const virtual_mem
   };
   if (const auto range = kernel_image_range(t)) {
     auto runs = readable_runs(m, range->first, range->second, max_kernel_bytes);
+    if (kernel_file && !runs.empty()) {
+      auto& last = runs.back();
+      const std::uint64_t reached = last.address + last.bytes.size();
+      if (reached < range->second) last.bytes.resize(static_cast<std::size_t>(range->second - last.address), 0);
+    }
     if (runs.empty()) c.notes.push_back("the kernel image " + mquire::detail::hex(range->first) + ".." +
                                         mquire::detail::hex(range->second) + " is not in memory");
     take(std::move(runs), "");

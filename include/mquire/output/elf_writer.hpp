@@ -226,12 +226,33 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
       const bool next_region_there = std::any_of(regions.begin(), regions.end(), [&](const elf_region& other) {
         return other.address == end + 1;
       });
+      const std::size_t last = sections.size() - 1;
       for (std::size_t k = next; !next_region_there && k < order.size() && symbols[order[k]].address == end + 1; ++k) {
         const char t = symbols[order[k]].type;
-        if (t != 'a' && t != 'A' && class_of(t) != letter_class::none)
-          section_of[order[k]] = static_cast<std::uint16_t>(sections.size() - 1);
+        if (t != 'a' && t != 'A' && class_of(t) == sections[last].cls) section_of[order[k]] = static_cast<std::uint16_t>(last);
       }
     }
+  }
+  // Symbols between regions (markers in the padding after a segment, areas
+  // a dump does not hold) keep their letter through an empty section of
+  // their class at their address; only 'A' symbols are absolute.
+  for (const std::uint32_t i : order) {
+    const auto& s = symbols[i];
+    const letter_class c = class_of(s.type);
+    if (section_of[i] != 0 || s.type == 'a' || s.type == 'A' || c == letter_class::none) continue;
+    const auto& prev = sections.back();
+    if (!(prev.size == 0 && prev.address == s.address && prev.cls == c)) {
+      if (sections.size() + 1 >= max_sections) continue;
+      detail::elf_section gap;
+      gap.name = add_name(std::string(detail::class_name(c)) + ".gap");
+      gap.type = c == letter_class::bss ? sht_nobits : sht_progbits; // nm: no contents reads as bss
+      gap.flags = detail::class_flags(c);
+      gap.address = s.address;
+      gap.offset = at; // empty: placed after the region bytes
+      gap.cls = c;
+      sections.push_back(gap);
+    }
+    section_of[i] = static_cast<std::uint16_t>(sections.size() - 1);
   }
   rep.segments = regions.size();
 

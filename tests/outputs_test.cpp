@@ -280,14 +280,8 @@ TEST_CASE("isf: the structs Volatility's plugins read are laid out as BTF says",
   }
   CHECK(fields > 800);
 
-  // Volatility's own schema accepts the whole document.
-  const auto schema = support::cache_dir() / "volatility3" / "volatility3-2.11.0" / "volatility3" / "schemas" /
-                      "schema-6.2.0.json";
-  if (support::fs::exists(schema) && std::system("python3 -c 'import jsonschema' 2>/dev/null") == 0) {
-    const std::string cmd = "python3 -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
-                            "json.load(open(sys.argv[2])))' " + quote(isf.string()) + " " + quote(schema.string());
-    CHECK(std::system(cmd.c_str()) == 0);
-  }
+  // (Volatility checks the whole document against its own schema when it
+  // first loads it, with python3-jsonschema installed: the runs above.)
 }
 
 TEST_CASE("elf: nm, gdb and objdump read the file mquire elf writes from the 7.2 dump", "[elf][fixture]") {

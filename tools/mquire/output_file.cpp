@@ -27,8 +27,9 @@ std::unique_ptr<output_file> output_file::open(const std::string& path, std::str
   o->own_ = true;
   if (path.size() > 3 && path.compare(path.size() - 3, 3, ".xz") == 0) {
     o->xz_ = std::make_unique<xz_state>();
-    // Preset 6 is xz's default: a 60 MB JSON document becomes about 3 MB.
-    if (lzma_easy_encoder(&o->xz_->s, 6, LZMA_CHECK_CRC64) != LZMA_OK) {
+    // Preset 3: several times faster than xz's default (6) on JSON, and the
+    // output is still under a tenth of the input.
+    if (lzma_easy_encoder(&o->xz_->s, 3, LZMA_CHECK_CRC64) != LZMA_OK) {
       error = "liblzma cannot start its encoder";
       return nullptr;
     }

@@ -31,7 +31,7 @@ inline std::optional<std::pair<std::uint64_t, std::uint64_t>> kernel_image_range
   if (const symbol* end = mquire::detail::find_symbol(t, "_end")) hi = end->address;
   if (!start || hi <= lo) {
     for (const auto& s : t.symbols) {
-      if (!s.trusted() || s.type == 'A' || s.type == 'a') continue;
+      if (!s.trusted() || is_absolute(s.type)) continue;
       if (!start) lo = std::min(lo, s.address);
       hi = std::max(hi, s.address);
     }
@@ -42,7 +42,7 @@ inline std::optional<std::pair<std::uint64_t, std::uint64_t>> kernel_image_range
   // its PE header, at the image's first byte) is part of the image too.
   if (start)
     for (const auto& s : t.symbols)
-      if (s.trusted() && s.type != 'A' && s.type != 'a' && s.address < lo && lo - s.address <= (1u << 21))
+      if (s.trusted() && !is_absolute(s.type) && s.address < lo && lo - s.address <= (1u << 21))
         lo = s.address;
   if (hi - lo > max_kernel_bytes) hi = lo + max_kernel_bytes;
   return std::make_pair(lo, hi);

@@ -70,6 +70,9 @@ constexpr letter_class class_of(char letter) noexcept {
   }
 }
 
+// 'A' and 'a': absolute values (per-CPU offsets), in no section.
+constexpr bool is_absolute(char letter) noexcept { return letter == 'A' || letter == 'a'; }
+
 namespace detail {
 
 // Little- or big-endian fields of a 32- or 64-bit ELF file.
@@ -120,6 +123,18 @@ inline std::uint64_t class_flags(letter_class c) {
   case letter_class::rodata: return shf_alloc;
   default: return shf_alloc | shf_write;
   }
+}
+
+// A section of class `c` (nm reads a section without contents as bss).
+inline elf_section class_section(std::uint32_t name, letter_class c, std::uint64_t address, std::uint64_t offset) {
+  elf_section s;
+  s.name = name;
+  s.type = c == letter_class::bss ? elf_format::sht_nobits : elf_format::sht_progbits;
+  s.flags = class_flags(c);
+  s.address = address;
+  s.offset = offset;
+  s.cls = c;
+  return s;
 }
 
 } // namespace detail
@@ -176,6 +191,8 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
   };
   std::vector<detail::elf_section> sections(1); // index 0: the null section
   std::vector<std::uint16_t> section_of(symbols.size(), 0);
+  std::vector<std::uint64_t> starts; // region addresses, ascending
+  for (const std::size_t i : by_address) starts.push_back(regions[i].address);
   std::size_t next = 0; // into `order`
   for (const std::size_t i : by_address) {
     const auto& r = regions[i];
@@ -186,14 +203,8 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
       if ((current = class_of(symbols[order[k]].type)) != letter_class::none) break;
     if (current == letter_class::none) current = letter_class::data;
     const auto open = [&](std::uint64_t from, letter_class c) {
-      detail::elf_section s;
-      s.name = add_name(std::string(detail::class_name(c)) + (r.name.empty() ? "" : "." + r.name));
-      s.type = c == letter_class::bss ? sht_nobits : sht_progbits;
-      s.flags = detail::class_flags(c);
-      s.address = from;
-      s.offset = offset[i] + (from - r.address);
-      s.cls = c;
-      sections.push_back(s);
+      const auto name = add_name(std::string(detail::class_name(c)) + (r.name.empty() ? "" : "." + r.name));
+      sections.push_back(detail::class_section(name, c, from, offset[i] + (from - r.address)));
     };
     const auto close = [&](std::uint64_t last_inclusive) {
       sections.back().size = last_inclusive - sections.back().address + 1;
@@ -208,7 +219,6 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
         open(s.address, c);
         current = c; // where a section just opened, the first class at that address wins
       }
-      const bool absolute = s.type == 'a' || s.type == 'A';
       std::size_t home = sections.size() - 1;
       // An end marker (__stop_*, _etext) shares its address with the next
       // section's start: it belongs at the end of the previous one when
@@ -217,19 +227,18 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
           home >= 2 && sections[home - 1].cls == c && sections[home - 1].address + sections[home - 1].size == s.address &&
           sections[home - 1].offset + sections[home - 1].size == sections[home].offset)
         --home;
-      section_of[order[next]] = absolute ? 0 : static_cast<std::uint16_t>(home);
+      section_of[order[next]] = is_absolute(s.type) ? 0 : static_cast<std::uint16_t>(home);
     }
     close(end);
     // Markers of the region's end (_end, __bss_stop) sit one past its last
-    // byte: they belong to its last section unless another region starts there.
-    if (end != limit) {
-      const bool next_region_there = std::any_of(regions.begin(), regions.end(), [&](const elf_region& other) {
-        return other.address == end + 1;
-      });
+    // byte: they belong to its last section unless another region starts
+    // there (found by binary search: regions are in address order).
+    const bool next_region_there = end != limit && std::binary_search(starts.begin(), starts.end(), end + 1);
+    if (end != limit && !next_region_there) {
       const std::size_t last = sections.size() - 1;
-      for (std::size_t k = next; !next_region_there && k < order.size() && symbols[order[k]].address == end + 1; ++k) {
+      for (std::size_t k = next; k < order.size() && symbols[order[k]].address == end + 1; ++k) {
         const char t = symbols[order[k]].type;
-        if (t != 'a' && t != 'A' && class_of(t) == sections[last].cls) section_of[order[k]] = static_cast<std::uint16_t>(last);
+        if (!is_absolute(t) && class_of(t) == sections[last].cls) section_of[order[k]] = static_cast<std::uint16_t>(last);
       }
     }
   }
@@ -239,18 +248,12 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
   for (const std::uint32_t i : order) {
     const auto& s = symbols[i];
     const letter_class c = class_of(s.type);
-    if (section_of[i] != 0 || s.type == 'a' || s.type == 'A' || c == letter_class::none) continue;
+    if (section_of[i] != 0 || is_absolute(s.type) || c == letter_class::none) continue;
     const auto& prev = sections.back();
     if (!(prev.size == 0 && prev.address == s.address && prev.cls == c)) {
       if (sections.size() + 1 >= max_sections) continue;
-      detail::elf_section gap;
-      gap.name = add_name(std::string(detail::class_name(c)) + ".gap");
-      gap.type = c == letter_class::bss ? sht_nobits : sht_progbits; // nm: no contents reads as bss
-      gap.flags = detail::class_flags(c);
-      gap.address = s.address;
-      gap.offset = at; // empty: placed after the region bytes
-      gap.cls = c;
-      sections.push_back(gap);
+      // Empty: placed after the region bytes.
+      sections.push_back(detail::class_section(add_name(std::string(detail::class_name(c)) + ".gap"), c, s.address, at));
     }
     section_of[i] = static_cast<std::uint16_t>(sections.size() - 1);
   }

@@ -19,11 +19,14 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "../btf/lookup.hpp"
 #include "../btf/types.hpp"
+#include "../addressing/resolve.hpp"
 #include "../detail/base64.hpp"
 #include "../error.hpp"
 #include "../memory/virtual_memory.hpp"
@@ -184,13 +187,7 @@ void write_shape(json_writer<Sink>& w, const type_writer& types, std::uint32_t i
   case shape::array: array_of(named); break;
   case shape::pointer_array: array_of([&] { pointer_to(named); }); break;
   case shape::function_pointer_array:
-    array_of([&] {
-      pointer_to([&] {
-        w.begin_object();
-        w.member("kind", "function");
-        w.end_object();
-      });
-    });
+    array_of([&] { pointer_to([&] { type_writer::function_descriptor(w); }); });
     break;
   }
 }
@@ -230,8 +227,7 @@ result<report> write_isf(const btf::type_info& types, std::span<const symbol_ent
     return *it - a;
   };
 
-  auto write_sink = [&](std::string_view chunk) { sink(chunk); };
-  json_writer<decltype(write_sink)> w(write_sink);
+  json_writer<std::remove_reference_t<Sink>> w(sink);
   w.begin_object();
   w.key("metadata");
   w.begin_object();
@@ -258,10 +254,10 @@ result<report> write_isf(const btf::type_info& types, std::span<const symbol_ent
 
   w.key("symbols");
   w.begin_object();
-  std::unordered_map<std::string_view, bool> written;
+  std::unordered_set<std::string_view> written;
   written.reserve(symbols.size());
   for (const auto& s : symbols) {
-    if (s.name.empty() || !written.emplace(s.name, true).second) continue;
+    if (s.name.empty() || !written.insert(s.name).second) continue;
     ++rep.symbols;
     w.key(s.name);
     w.begin_object();
@@ -303,14 +299,12 @@ result<report> write_isf(const btf::type_info& types, std::span<const symbol_ent
 // NUL), which is what Volatility looks for; nullopt when the table has no
 // linux_banner or memory does not hold a banner there.
 inline std::optional<std::string> banner_from_memory(const kallsyms_table& t, const virtual_memory& m) {
-  for (const auto& s : t.symbols) {
-    if (!s.trusted() || t.name(s) != "linux_banner") continue;
-    auto text = m.c_string(s.address, 1024);
-    if (!text || text->rfind("Linux version ", 0) != 0) return std::nullopt;
-    text->push_back('\0');
-    return text;
-  }
-  return std::nullopt;
+  const symbol* banner = mquire::detail::find_symbol(t, "linux_banner");
+  if (!banner) return std::nullopt;
+  auto text = m.c_string(banner->address, 1024);
+  if (!text || text->rfind("Linux version ", 0) != 0) return std::nullopt;
+  text->push_back('\0');
+  return text;
 }
 
 } // namespace mquire::isf

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "../btf/lookup.hpp"
@@ -147,9 +148,7 @@ public:
         w.key("subtype");
         const auto to = btf::strip(t_, v->size_or_type);
         if (to && to->kind == btf::kind::func_proto) {
-          w.begin_object();
-          w.member("kind", "function");
-          w.end_object();
+          function_descriptor(w);
         } else {
           descriptor(w, v->size_or_type, depth + 1);
         }
@@ -179,6 +178,14 @@ public:
       default: base(w, "void"); break; // VAR, DATASEC, tags: not value types
       }
     }
+    w.end_object();
+  }
+
+  // {"kind": "function"}: what ISF says of any function type.
+  template <class Sink>
+  static void function_descriptor(json_writer<Sink>& w) {
+    w.begin_object();
+    w.member("kind", "function");
     w.end_object();
   }
 
@@ -213,14 +220,13 @@ public:
   template <class Sink>
   std::size_t user_types(json_writer<Sink>& w) const {
     std::size_t n = 0;
+    const auto is_record = [](const btf::type_view& v) { return type_names::is_record(v.kind); };
     for_each_type([&](const btf::type_view& named) {
-      std::optional<btf::type_view> target = named;
-      if (named.kind == btf::kind::typedef_ && names_.is_alias(named.id)) target = btf::strip(t_, named.id);
-      else if (!type_names::is_record(named.kind) || !names_.owns_name(named)) return;
-      if (!target || !type_names::is_record(target->kind)) return;
-      const btf::type_view& v = *target;
+      const auto def = written_definition(named, is_record);
+      if (!def) return;
+      const btf::type_view& v = def->second;
       ++n;
-      w.key(named.kind == btf::kind::typedef_ ? std::string(named.name) : names_.name_of(v));
+      w.key(def->first);
       w.begin_object();
       w.member("kind", record_kind(v));
       w.member("size", v.kind == btf::kind::fwd ? std::uint64_t{0} : std::uint64_t{v.size_or_type});
@@ -237,14 +243,12 @@ public:
   std::size_t enums(json_writer<Sink>& w) const {
     std::size_t n = 0;
     for_each_type([&](const btf::type_view& named) {
-      std::optional<btf::type_view> target = named;
-      if (named.kind == btf::kind::typedef_ && names_.is_alias(named.id)) target = btf::strip(t_, named.id);
-      else if (!type_names::is_enum(named) || !names_.owns_name(named)) return;
-      if (!target || !type_names::is_enum(*target)) return;
-      const btf::type_view& v = *target;
+      const auto def = written_definition(named, type_names::is_enum);
+      if (!def) return;
+      const btf::type_view& v = def->second;
       ++n;
       const bool is_signed = v.kind_flag;
-      w.key(named.kind == btf::kind::typedef_ ? std::string(named.name) : names_.name_of(v));
+      w.key(def->first);
       w.begin_object();
       w.member("size", std::uint64_t{v.size_or_type});
       w.member("base", enum_base_name(v.size_or_type, is_signed));
@@ -268,6 +272,22 @@ private:
   void for_each_type(F&& f) const {
     for (std::uint32_t id = t_.base() ? 1 : t_.first_id(); id <= t_.last_id() && t_.size() != 0; ++id)
       if (const auto v = t_.type(id)) f(*v);
+  }
+
+  // What `named` writes as a user type or enum (`is_kind` says which): its
+  // ISF name and the definition behind it. That is `named` itself when it
+  // owns its name, the struct or enum behind a typedef written as a type of
+  // its own; nullopt for anything else.
+  template <class IsKind>
+  std::optional<std::pair<std::string, btf::type_view>> written_definition(const btf::type_view& named,
+                                                                           IsKind is_kind) const {
+    if (named.kind == btf::kind::typedef_ && names_.is_alias(named.id)) {
+      const auto target = btf::strip(t_, named.id);
+      if (!target || !is_kind(*target)) return std::nullopt;
+      return std::make_pair(std::string(named.name), *target);
+    }
+    if (!is_kind(named) || !names_.owns_name(named)) return std::nullopt;
+    return std::make_pair(names_.name_of(named), named);
   }
 
   // The typedef written under its own name that `id` reaches through

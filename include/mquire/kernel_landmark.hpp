@@ -18,9 +18,8 @@ namespace mquire {
 inline bool holds_kallsyms_landmark(std::span<const std::uint8_t> b) {
   const byte_reader r(b);
   bool found = false;
-  for_each_digit_run(b, [&](std::size_t at) {
-    if (!found) found = !read_token_tables(r, at).empty();
-  });
+  scan_landmarks(
+      b, [&](std::size_t at) { found = found || !read_token_tables(r, at).empty(); }, [](std::size_t) {});
   if (!found) for_each_plain_stext(b, [&](std::size_t) { found = true; });
   return found;
 }

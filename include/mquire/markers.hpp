@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "bytes.hpp"
@@ -27,6 +28,23 @@ struct marker_run {
   std::size_t count = 0;
 };
 
+// Whether the `width` bytes at p are all zero (4 and 8 read as one word).
+inline bool zero_slot(const std::uint8_t* p, unsigned width) noexcept {
+  if (width == 4) {
+    std::uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w == 0;
+  }
+  if (width == 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w == 0;
+  }
+  for (unsigned i = 0; i < width; ++i)
+    if (p[i] != 0) return false;
+  return true;
+}
+
 // Calls f(run) for every run of markers that lies in [lo, hi) on slots of
 // `width` bytes that share `phase` (offset % width), starting with a 0 entry.
 // Every prefix of a run is a run too, so each slot in a run ends one. The
@@ -44,7 +62,14 @@ void for_each_marker_run(const byte_reader& r, std::size_t lo, std::size_t hi, u
   bool in_run = false, pending_bad = false;
   std::size_t run_start = 0, bad = 0;
   std::uint64_t prev = 0;
+  const std::uint8_t* bytes = r.data();
   for (; pos + width <= hi; pos += width) {
+    // Outside a run only a zero slot matters (it starts one); zero reads the
+    // same in either byte order, so those slots are skipped word by word.
+    if (!in_run) {
+      while (pos + width <= hi && !zero_slot(bytes + pos, width)) pos += width;
+      if (pos + width > hi) break;
+    }
     const std::uint64_t v = r.uint_unchecked(pos, width, order);
     if (v == 0) {
       in_run = true;
@@ -65,6 +90,38 @@ void for_each_marker_run(const byte_reader& r, std::size_t lo, std::size_t hi, u
     }
     if (in_run) f(marker_run{run_start, pos + width, (pos + width - run_start) / width});
   }
+}
+
+// The runs for_each_marker_run finds, each folded into its longest (every
+// shorter prefix of a run is a run too), kept when `keep(run)`: one pass
+// then serves every reader of the same slots, whatever each needs.
+template <typename Keep>
+std::vector<marker_run> collect_marker_runs(const byte_reader& r, std::size_t lo, std::size_t hi, unsigned width,
+                                            std::size_t phase, byte_order order, bool tolerate_damage, Keep&& keep) {
+  std::vector<marker_run> runs;
+  marker_run current{};
+  bool have = false;
+  for_each_marker_run(
+      r, lo, hi, width, phase, order,
+      [&](const marker_run& run) {
+        if (have && run.start == current.start) {
+          current = run;
+          return;
+        }
+        if (have && keep(current)) runs.push_back(current);
+        current = run;
+        have = true;
+      },
+      tolerate_damage);
+  if (have && keep(current)) runs.push_back(current);
+  return runs;
+}
+
+// Calls f for every prefix of `run` (1, 2, ... run.count markers), in the
+// order for_each_marker_run would have.
+template <typename F>
+void for_each_run_prefix(const marker_run& run, unsigned width, F&& f) {
+  for (std::size_t k = 1; k <= run.count; ++k) f(marker_run{run.start, run.start + k * width, k});
 }
 
 inline std::vector<std::uint64_t> read_markers(const byte_reader& r, const marker_run& run, unsigned width,

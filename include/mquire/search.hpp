@@ -114,20 +114,27 @@ struct engine {
 
   // place -> decode -> validate; the names are decoded into `names` by the
   // caller (once for every layout that reads them).
-  void accept(const candidate& c, const kallsyms_table& names) {
+  // The decoded names' text is lent to each reading (moved in and back)
+  // rather than copied: most readings of the same names are turned away.
+  void accept(const candidate& c, kallsyms_table& names) {
     const std::string_view layout = c.layout->name;
     placement p = place_sections(r, c, opt.strict);
     if (p.why != rejection::none) {
       mark.reach(search_stage::names, {layout, p.why, p.section});
       return;
     }
+    std::string text = std::move(names.names);
+    names.names.clear();
     decoding d = decode_table(r, range, c, std::move(p), names);
     if (d.why != rejection::none) {
+      names.names = std::move(text);
       mark.reach(search_stage::names, {layout, d.why, d.section});
       return;
     }
     kallsyms_table& t = d.table;
+    t.names = std::move(text);
     validation v = validate_table(r, *c.layout, t, opt.strict);
+    names.names = v.ok() ? t.names : std::move(t.names);
     if (!v.ok()) {
       ++report.stats.tables_rejected;
       mark.reach(search_stage::addresses, {layout, v.why, {}});
@@ -143,28 +150,44 @@ struct engine {
 
   // Names decoded for the last few (token table, names start, N): every
   // layout and word size that reads the same names shares one decoding.
-  struct decoded_names {
+  // Salvaged names also depend on the markers, the length coding and the
+  // alignment their walk used, so those are part of their key.
+  struct names_key {
     std::size_t table_offset = 0, names_start = 0;
     std::uint64_t n = 0;
+    bool salvaged = false;
+    std::size_t markers_start = 0, markers_count = 0, align = 0;
+    name_length coding = name_length::uleb128;
+    bool operator==(const names_key&) const = default;
+  };
+  struct decoded_names {
+    names_key key{};
     rejection why = rejection::none;
     kallsyms_table names{};
   };
   std::vector<decoded_names> names_cache{};
   static constexpr std::size_t names_cache_size = 4;
 
-  void decode_and_accept(const candidate& c) {
-    const decoded_names* d = nullptr;
-    decoded_names salvage{}; // salvaged names depend on the walk's damage: not shared
+  static names_key key_of(const candidate& c) {
+    names_key k{c.tokens->table_offset, c.names_start, c.n};
     if (c.salvaged) {
-      salvage.why = decode_names(r, c, salvage.names);
-      d = &salvage;
-    } else {
-      for (const auto& e : names_cache)
-        if (e.table_offset == c.tokens->table_offset && e.names_start == c.names_start && e.n == c.n) d = &e;
+      k.salvaged = true;
+      k.markers_start = c.markers.start;
+      k.markers_count = c.markers.count;
+      k.align = c.align.a;
+      k.coding = c.layout->traits.names;
     }
+    return k;
+  }
+
+  void decode_and_accept(const candidate& c) {
+    const names_key key = key_of(c);
+    decoded_names* d = nullptr;
+    for (auto& e : names_cache)
+      if (e.key == key) d = &e;
     if (!d) {
       if (names_cache.size() == names_cache_size) names_cache.erase(names_cache.begin());
-      decoded_names e{c.tokens->table_offset, c.names_start, c.n, rejection::none, {}};
+      decoded_names e{key, rejection::none, {}};
       e.why = decode_names(r, c, e.names);
       names_cache.push_back(std::move(e));
       d = &names_cache.back();
@@ -178,52 +201,133 @@ struct engine {
 
   // --- token-compressed names: from a token table backwards -------------
 
-  void on_token_table(const token_table& tt, const layout_desc& L) {
-    for_each_word_size(L, [&](unsigned word, std::string_view why) { on_word_size(tt, L, word, why); });
-  }
-
-  void on_word_size(const token_table& tt, const layout_desc& L, unsigned word, std::string_view word_why) {
-    const std::size_t a = L.traits.align(word);
+  // One reader of marker runs: a layout at one word size, and the window in
+  // front of the token table its largest N could need.
+  struct marker_reader {
     candidate c;
+    std::size_t lo = 0;
+    unsigned mw = 4;
+    std::size_t i_markers = 0, i_tokens = 0;
+  };
+
+  std::optional<marker_reader> marker_reader_for(const token_table& tt, const layout_desc& L, unsigned word,
+                                                 std::string_view word_why) const {
+    marker_reader m;
+    const std::size_t a = L.traits.align(word);
+    candidate& c = m.c;
     c.layout = &L;
     c.word = word;
     c.word_source = word_why;
     c.order = tt.order;
     c.align = {a, tt.table_offset % a};
     c.tokens = &tt;
-    if (!c.align.at(tt.index_offset)) return; // the index label is aligned too
+    if (!c.align.at(tt.index_offset)) return std::nullopt; // the index label is aligned too
     const std::size_t s = tt.table_offset;
-    const std::size_t i_markers = L.index_of(section_role::markers);
-    const std::size_t i_tokens = L.index_of(section_role::token_table);
-    const unsigned mw = L.sections[i_markers].width(word);
+    m.i_markers = L.index_of(section_role::markers);
+    m.i_tokens = L.index_of(section_role::token_table);
+    m.mw = L.sections[m.i_markers].width(word);
     const std::uint64_t nmax = opt.max_symbols;
     // The window: the largest sections between markers and token table,
     // and the markers of the largest N.
-    const std::uint64_t mid_max = run_size(L, i_markers + 1, i_tokens, nmax, word, c.align);
-    const std::uint64_t window = mid_max + a + mw * ((nmax + 255) / 256);
-    const std::size_t lo = std::max(s > window ? s - static_cast<std::size_t>(window) : 0, floor);
-    report.stats.window_bytes += s - std::min(lo, s);
+    const std::uint64_t mid_max = run_size(L, m.i_markers + 1, m.i_tokens, nmax, word, c.align);
+    const std::uint64_t window = mid_max + a + m.mw * ((nmax + 255) / 256);
+    m.lo = std::max(s > window ? s - static_cast<std::size_t>(window) : 0, floor);
+    return m;
+  }
 
-    for_each_marker_run(
-        r, lo, s, mw, c.align.phase % mw, tt.order, [&](const marker_run& run) {
-      if (!c.align.at(run.start)) return;
-      const std::size_t mid_start = c.align.up(run.end);
-      if (mid_start > s || !r.all_zero(run.end, mid_start - run.end)) return;
-      const std::uint64_t gap = s - mid_start;
-      const std::uint64_t n_lo = (run.count - 1) * 256 + 1;
-      const std::uint64_t n_hi = std::min<std::uint64_t>(run.count * 256, nmax);
-      if (n_lo > n_hi) return;
-      // The sections between markers and token table must fill the gap exactly.
-      if (run_size(L, i_markers + 1, i_tokens, n_lo, word, c.align) > gap ||
-          run_size(L, i_markers + 1, i_tokens, n_hi, word, c.align) < gap)
-        return;
-      if (i_markers + 1 == i_tokens && gap != 0) return;
-      ++report.stats.marker_candidates;
-      mark.reach(search_stage::markers, {L.name, rejection::no_symbol_count, {}});
-      candidate with_markers = c;
-      with_markers.markers = run;
-      on_markers(with_markers, gap, n_lo, n_hi);
-    }, !opt.strict);
+  // Whether any prefix of `run` (its longest one: the others end further
+  // from the table and allow a smaller N) can end where the reader's
+  // sections between markers and token table start.
+  bool could_read(const marker_reader& m, const marker_run& run, std::size_t s) const {
+    if (run.start < m.lo || !m.c.align.at(run.start) || run.end > s) return false;
+    const std::uint64_t n_hi = std::min<std::uint64_t>(run.count * 256, opt.max_symbols);
+    return s - run.end <= run_size(*m.c.layout, m.i_markers + 1, m.i_tokens, n_hi, m.c.word, m.c.align) + m.c.align.a;
+  }
+
+  // Every layout and word size reads the marker runs in front of a token
+  // table; readers of the same slots (width and phase) share one pass over
+  // the largest window any of them needs, which keeps only the runs some
+  // reader can use.
+  void on_token_table(const token_table& tt, const std::vector<layout_desc>& descs) {
+    std::vector<marker_reader> readers;
+    for (const layout_desc& L : descs)
+      if (!L.plain_names())
+        for_each_word_size(L, [&](unsigned word, std::string_view why) {
+          if (auto m = marker_reader_for(tt, L, word, why)) readers.push_back(*m);
+        });
+    struct slot_pass {
+      unsigned mw;
+      std::size_t phase, lo;
+      std::vector<marker_run> runs{};
+    };
+    std::vector<slot_pass> passes;
+    const auto pass_of = [&](const marker_reader& m) -> slot_pass& {
+      const std::size_t phase = m.c.align.phase % m.mw;
+      for (slot_pass& p : passes)
+        if (p.mw == m.mw && p.phase == phase) return p;
+      return passes.emplace_back(slot_pass{m.mw, phase, m.lo});
+    };
+    for (const marker_reader& m : readers) {
+      slot_pass& p = pass_of(m);
+      p.lo = std::min(p.lo, m.lo);
+    }
+    const std::size_t s = tt.table_offset;
+    for (slot_pass& p : passes) {
+      report.stats.window_bytes += s - std::min(p.lo, s);
+      std::vector<const marker_reader*> mine;
+      for (const marker_reader& m : readers)
+        if (&pass_of(m) == &p) mine.push_back(&m);
+      // Most runs are a lone zero far from the table: the farthest any
+      // reader could use a run of k markers, computed once per k, turns
+      // them away before each reader is asked.
+      std::vector<std::uint64_t> reach;
+      const auto reach_of = [&](std::size_t count) {
+        if (count >= reach.size()) reach.resize(count + 1, UINT64_MAX);
+        if (reach[count] == UINT64_MAX) {
+          reach[count] = 0;
+          for (const marker_reader* m : mine) {
+            const std::uint64_t n_hi = std::min<std::uint64_t>(count * 256, opt.max_symbols);
+            reach[count] = std::max(reach[count], run_size(*m->c.layout, m->i_markers + 1, m->i_tokens, n_hi,
+                                                           m->c.word, m->c.align) + m->c.align.a);
+          }
+        }
+        return reach[count];
+      };
+      p.runs = collect_marker_runs(r, p.lo, s, p.mw, p.phase, tt.order, !opt.strict, [&](const marker_run& run) {
+        if (run.end > s || s - run.end > reach_of(run.count)) return false;
+        return std::any_of(mine.begin(), mine.end(), [&](const marker_reader* m) { return could_read(*m, run, s); });
+      });
+    }
+    for (const marker_reader& m : readers)
+      for (const marker_run& run : pass_of(m).runs)
+        if (run.start >= m.lo)
+          for_each_run_prefix(run, m.mw, [&](const marker_run& prefix) { on_marker_run(m, prefix); });
+  }
+
+  // A run of markers read by `m`: kept when the sections between it and the
+  // token table fill the gap exactly for some N the run allows.
+  void on_marker_run(const marker_reader& m, const marker_run& run) {
+    const candidate& c = m.c;
+    const layout_desc& L = *c.layout;
+    const std::size_t s = c.tokens->table_offset;
+    const std::uint64_t nmax = opt.max_symbols;
+    if (!c.align.at(run.start)) return;
+    const std::size_t mid_start = c.align.up(run.end);
+    if (mid_start > s || !r.all_zero(run.end, mid_start - run.end)) return;
+    const std::uint64_t gap = s - mid_start;
+    const std::uint64_t n_lo = (run.count - 1) * 256 + 1;
+    const std::uint64_t n_hi = std::min<std::uint64_t>(run.count * 256, nmax);
+    if (n_lo > n_hi) return;
+    // The sections between markers and token table must fill the gap exactly.
+    if (run_size(L, m.i_markers + 1, m.i_tokens, n_lo, c.word, c.align) > gap ||
+        run_size(L, m.i_markers + 1, m.i_tokens, n_hi, c.word, c.align) < gap)
+      return;
+    if (m.i_markers + 1 == m.i_tokens && gap != 0) return;
+    ++report.stats.marker_candidates;
+    mark.reach(search_stage::markers, {L.name, rejection::no_symbol_count, {}});
+    candidate with_markers = c;
+    with_markers.markers = run;
+    on_markers(with_markers, gap, n_lo, n_hi);
   }
 
   void on_markers(candidate c, std::uint64_t gap, std::uint64_t n_lo, std::uint64_t n_hi) {
@@ -397,8 +501,7 @@ inline search_report find_kallsyms_from(const byte_range& range, std::span<const
     ++report.stats.token_tables;
     if (eng.floor_candidate <= tt.table_offset) eng.floor = std::max(eng.floor, eng.floor_candidate);
     eng.mark.reach(search_stage::token_table, {"markers", rejection::no_marker_array, {}});
-    for (const layout_desc& d : descs)
-      if (!d.plain_names()) eng.on_token_table(tt, d);
+    eng.on_token_table(tt, descs);
     eng.floor_candidate = std::max(eng.floor_candidate, tt.index_end());
   }
   // No token table anywhere: the names may be stored plain (OpenWRT), which
@@ -418,10 +521,15 @@ inline search_report find_kallsyms_from(const byte_range& range, std::span<const
 inline search_report find_kallsyms(const byte_range& range, const search_options& opt,
                                    const std::vector<layout_desc>& descs) {
   std::vector<std::size_t> runs;
-  for_each_digit_run(range.bytes, [&](std::size_t at) {
-    runs.push_back(at);
-    if (opt.progress && runs.size() % 64 == 0) opt.progress(at, range.bytes.size());
-  });
+  // The landmark pass's vector prefilter (memmem of the whole run is
+  // several times slower over tens of MiB); vmcoreinfo hits are not wanted.
+  scan_landmarks(
+      range.bytes,
+      [&](std::size_t at) {
+        runs.push_back(at);
+        if (opt.progress && runs.size() % 64 == 0) opt.progress(at, range.bytes.size());
+      },
+      [](std::size_t) {});
   return find_kallsyms_from(range, runs, opt, descs);
 }
 

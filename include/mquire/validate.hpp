@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,8 +65,12 @@ inline bool seqs_are_permutation(const byte_reader& r, std::size_t at, std::size
 // Which of `count` items a longest non-decreasing subsequence keeps (by
 // `less`, a strict weak order over item indices): the items a single damaged
 // value takes out of order are exactly the ones left out. O(count log count).
+// Nothing when more than `max_left_out` items must be left out: that is
+// known as soon as the items seen so far leave that many out, however the
+// rest go, so a wrong reading stops early.
 template <typename Less>
-std::vector<bool> longest_nondecreasing(std::size_t count, Less less) {
+std::optional<std::vector<bool>> longest_nondecreasing(std::size_t count, Less less,
+                                                       std::size_t max_left_out = SIZE_MAX) {
   std::vector<std::size_t> tails, parent(count, SIZE_MAX); // tails[k]: last item of the best run of length k+1
   for (std::size_t i = 0; i < count; ++i) {
     // First run whose last item is greater than item i (upper bound).
@@ -78,6 +83,7 @@ std::vector<bool> longest_nondecreasing(std::size_t count, Less less) {
     parent[i] = lo > 0 ? tails[lo - 1] : SIZE_MAX;
     if (lo == tails.size()) tails.push_back(i);
     else tails[lo] = i;
+    if (i + 1 - tails.size() > max_left_out) return std::nullopt;
   }
   std::vector<bool> keep(count, false);
   for (std::size_t i = tails.empty() ? SIZE_MAX : tails.back(); i != SIZE_MAX; i = parent[i]) keep[i] = true;
@@ -85,54 +91,65 @@ std::vector<bool> longest_nondecreasing(std::size_t count, Less less) {
 }
 
 // A wrong value in a sorted array leaves it out of order; the entries that
-// the longest sorted run leaves out are the damaged ones. Returns how many.
-inline std::size_t mark_unsorted_addresses(kallsyms_table& t) {
+// the longest sorted run leaves out are the damaged ones. Returns how many,
+// or nothing (and marks none) when that is more than `limit`.
+inline std::optional<std::size_t> mark_unsorted_addresses(kallsyms_table& t, std::size_t limit = SIZE_MAX) {
   std::vector<std::size_t> idx; // trusted, relocated entries: the ones the order binds
   for (std::size_t i = 0; i < t.symbols.size(); ++i)
     if (t.symbols[i].trusted() && !is_absolute_type(t.symbols[i].type)) idx.push_back(i);
   const auto keep = longest_nondecreasing(
-      idx.size(), [&](std::size_t a, std::size_t b) { return t.symbols[idx[a]].address < t.symbols[idx[b]].address; });
+      idx.size(), [&](std::size_t a, std::size_t b) { return t.symbols[idx[a]].address < t.symbols[idx[b]].address; },
+      limit);
+  if (!keep) return std::nullopt;
   std::size_t marked = 0;
   for (std::size_t k = 0; k < idx.size(); ++k)
-    if (!keep[k]) {
+    if (!(*keep)[k]) {
       t.mark(idx[k], entry_damage::address_out_of_order);
       ++marked;
     }
   return marked;
 }
 
-// How many times the relocated, trusted addresses step down. Each descent
-// needs one of its two entries left out, and an entry left out settles at
-// most the two descents it takes part in, so at least half this many entries
-// are out of order: a cheap bound that turns wrong readings away before the
+// At least how many relocated, trusted entries are out of sorted order, in
+// one pass: inversions (an address above a later one) that share no entry
+// each need an entry of their own left out. A stack of the entries kept so
+// far pairs each entry below the top with that top, so the pairs share no
+// entry. A cheap bound that turns wrong readings away before the
 // longest-run search.
-inline std::size_t unsorted_descents(const kallsyms_table& t) noexcept {
-  std::size_t descents = 0;
-  bool have = false;
-  std::uint64_t prev = 0;
+inline std::size_t unsorted_lower_bound(const kallsyms_table& t) {
+  std::vector<std::uint64_t> kept;
+  std::size_t pairs = 0;
   for (const symbol& s : t.symbols) {
     if (is_absolute_type(s.type) || !s.trusted()) continue;
-    descents += have && s.address < prev ? 1 : 0;
-    prev = s.address;
-    have = true;
+    if (!kept.empty() && s.address < kept.back()) {
+      kept.pop_back();
+      ++pairs;
+    } else {
+      kept.push_back(s.address);
+    }
   }
-  return descents;
+  return pairs;
 }
 
 // The symbol indices, in seqs_of_names order, whose names break the byte
 // order scripts/kallsyms.c sorted them in (strcmp of the names without the
 // type): a name that walks but decodes wrong (a flipped token byte) is out
-// of place there.
-inline std::vector<std::size_t> names_out_of_order(const kallsyms_table& t, const seqs_reading& seqs) {
+// of place there. Nothing when more than `limit` are.
+inline std::optional<std::vector<std::size_t>> names_out_of_order(const kallsyms_table& t, const seqs_reading& seqs,
+                                                                  std::size_t limit = SIZE_MAX) {
   std::vector<std::size_t> idx;
   for (std::size_t v : seqs.order)
     if (v != SIZE_MAX && v < t.symbols.size() && t.symbols[v].trusted()) idx.push_back(v);
-  const auto keep = longest_nondecreasing(idx.size(), [&](std::size_t a, std::size_t b) {
-    return t.name(t.symbols[idx[a]]) < t.name(t.symbols[idx[b]]);
-  });
+  const auto less = [&](std::size_t a, std::size_t b) { return t.name(t.symbols[idx[a]]) < t.name(t.symbols[idx[b]]); };
+  // An undamaged table is in order: one linear check settles it.
+  bool sorted = true;
+  for (std::size_t k = 1; k < idx.size() && sorted; ++k) sorted = !less(k, k - 1);
+  if (sorted) return std::vector<std::size_t>{};
+  const auto keep = longest_nondecreasing(idx.size(), less, limit);
+  if (!keep) return std::nullopt;
   std::vector<std::size_t> out;
   for (std::size_t k = 0; k < idx.size(); ++k)
-    if (!keep[k]) out.push_back(idx[k]);
+    if (!(*keep)[k]) out.push_back(idx[k]);
   return out;
 }
 
@@ -172,10 +189,10 @@ inline rejection check_sorted(kallsyms_table& t, validation& v, bool strict) {
     v.evidence.push_back("addresses are sorted");
     return rejection::none;
   }
-  if (strict || unsorted_descents(t) / 2 > damage_allowance(t.symbols.size())) return rejection::addresses_not_sorted;
-  const std::size_t marked = mark_unsorted_addresses(t);
-  if (marked > damage_allowance(t.symbols.size())) return rejection::addresses_not_sorted;
-  v.evidence.push_back("addresses are sorted but for " + std::to_string(marked) + " damaged entries");
+  if (strict || unsorted_lower_bound(t) > damage_allowance(t.symbols.size())) return rejection::addresses_not_sorted;
+  const auto marked = mark_unsorted_addresses(t, damage_allowance(t.symbols.size()));
+  if (!marked) return rejection::addresses_not_sorted;
+  v.evidence.push_back("addresses are sorted but for " + std::to_string(*marked) + " damaged entries");
   return rejection::none;
 }
 
@@ -204,17 +221,18 @@ inline rejection check_seqs(const byte_reader& r, kallsyms_table& t, validation&
   // Names in seqs order must be sorted. A few exceptions are damage; many
   // mean this kernel sorted differently (clang LTO suffixes were once
   // stripped for sorting), and then the check says nothing.
-  const auto bad_names = names_out_of_order(t, seqs);
-  if (bad_names.empty()) {
+  const std::size_t names_allowance = damage_allowance(n) / 2;
+  const auto bad_names = names_out_of_order(t, seqs, names_allowance);
+  if (bad_names && bad_names->empty()) {
     v.evidence.push_back("names follow kallsyms_seqs_of_names order");
-  } else if (bad_names.size() <= damage_allowance(n) / 2) {
+  } else if (bad_names) {
     if (strict) return rejection::names_out_of_seqs_order_strict;
-    for (std::size_t i : bad_names) t.mark(i, entry_damage::name_out_of_order);
-    v.evidence.push_back("names follow kallsyms_seqs_of_names order but for " + std::to_string(bad_names.size()) +
+    for (std::size_t i : *bad_names) t.mark(i, entry_damage::name_out_of_order);
+    v.evidence.push_back("names follow kallsyms_seqs_of_names order but for " + std::to_string(bad_names->size()) +
                          " damaged names");
   } else {
-    v.evidence.push_back("names do not follow strcmp order in kallsyms_seqs_of_names (" +
-                         std::to_string(bad_names.size()) + " exceptions): the name-order check says nothing here");
+    v.evidence.push_back("names do not follow strcmp order in kallsyms_seqs_of_names (more than " +
+                         std::to_string(names_allowance) + " exceptions): the name-order check says nothing here");
   }
   return rejection::none;
 }

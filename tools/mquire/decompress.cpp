@@ -87,7 +87,7 @@ public:
   }
 
 private:
-  std::vector<std::uint8_t> bytes_;
+  byte_buffer bytes_;
   compression c_;
   std::size_t input_, limit_;
   decompress_budget* budget_;

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <mquire/error.hpp>
@@ -17,8 +19,28 @@
 
 namespace tool {
 
+// A byte vector whose growth leaves the new bytes uninitialised: a
+// decompressor writes every byte it keeps, so zero-filling tens of MiB first
+// would cost only time and page faults.
+template <class T>
+struct uninitialised_allocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = uninitialised_allocator<U>;
+  };
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... A>
+  void construct(U* p, A&&... a) {
+    ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+  }
+};
+using byte_buffer = std::vector<std::uint8_t, uninitialised_allocator<std::uint8_t>>;
+
 struct decompressed {
-  std::vector<std::uint8_t> bytes;
+  byte_buffer bytes;
   std::string how; // e.g. "bzImage payload at file offset 0x4a4c, xz"
 };
 

@@ -16,7 +16,7 @@ using namespace mquire::sources;
 class mapped_input final : public input {
 public:
   mapped_input(mapped_file f, input_map m) : file_(std::move(f)), map_(std::move(m)) {}
-  mapped_input(std::vector<std::uint8_t> owned, input_map m) : owned_(std::move(owned)), map_(std::move(m)) {}
+  mapped_input(byte_buffer owned, input_map m) : owned_(std::move(owned)), map_(std::move(m)) {}
   const input_map& map() const override { return map_; }
   mquire::result<bool> for_each_segment(const std::function<bool(const segment_view&)>& f) override {
     for (std::size_t i = 0; i < map_.segments.size(); ++i) {
@@ -88,7 +88,7 @@ private:
     return owned_.empty() ? file_.bytes() : std::span<const std::uint8_t>(owned_);
   }
   mapped_file file_;
-  std::vector<std::uint8_t> owned_;
+  byte_buffer owned_;
   input_map map_;
   mutable std::vector<std::size_t> by_address_; // segment indices by address, built on the first read
 };

@@ -2,6 +2,8 @@
 // 32-bit and both byte orders, inside larger ranges with decoys.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <mquire/mquire.hpp>
 
 #include "generator/kallsyms_writer.hpp"
@@ -243,16 +245,29 @@ TEST_CASE("one-pass landmark scan: the SIMD and portable paths agree", "[search]
   const std::string info = "OSRELEASE=6.1.0\nPAGESIZE=4096\n";
   for (std::size_t at : {std::size_t{0}, std::size_t{31}, std::size_t{64}, std::size_t{4095}, image.size() - 40})
     std::copy(info.begin(), info.begin() + 10, image.begin() + static_cast<long>(at));
+  // BTF headers' magic and version, both byte orders, at vector-block
+  // edges and unaligned (the caller decides about alignment).
+  const std::vector<std::size_t> btf_at = {100, 131, 4200, 8191, image.size() - 64};
+  for (std::size_t k = 0; k < btf_at.size(); ++k) {
+    const auto& magic = k % 2 ? mquire::detail::btf_magic_be : mquire::detail::btf_magic_le;
+    std::copy(magic, magic + 4, image.begin() + static_cast<long>(btf_at[k]));
+  }
   std::copy(mquire::digit_run_landmark.begin(), mquire::digit_run_landmark.end(), image.end() - 20);
-  std::vector<std::size_t> d1, i1, d2, i2, d3;
-  mquire::scan_landmarks(image, [&](std::size_t a) { d1.push_back(a); }, [&](std::size_t a) { i1.push_back(a); }, true);
-  mquire::scan_landmarks(image, [&](std::size_t a) { d2.push_back(a); }, [&](std::size_t a) { i2.push_back(a); }, false);
+  std::vector<std::size_t> d1, i1, b1, d2, i2, b2, d3;
+  mquire::scan_all_landmarks(
+      image, [&](std::size_t a) { d1.push_back(a); }, [&](std::size_t a) { i1.push_back(a); },
+      [&](std::size_t a) { b1.push_back(a); }, true);
+  mquire::scan_all_landmarks(
+      image, [&](std::size_t a) { d2.push_back(a); }, [&](std::size_t a) { i2.push_back(a); },
+      [&](std::size_t a) { b2.push_back(a); }, false);
   mquire::for_each_digit_run(image, [&](std::size_t a) { d3.push_back(a); });
   CHECK(d1 == d2);
   CHECK(i1 == i2);
+  CHECK(b1 == b2);
   CHECK(d1 == d3);
   CHECK(i1.size() == 5);
   CHECK(d1.back() == image.size() - 20);
+  for (std::size_t at : btf_at) CHECK(std::find(b1.begin(), b1.end(), at) != b1.end());
 }
 
 TEST_CASE("uncompressed names (OpenWRT's KALLSYMS_UNCOMPRESSED): no token table, found from _stext", "[search][uncompressed]") {

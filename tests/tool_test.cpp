@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "generator/btf_writer.hpp"
 #include "generator/dump_writer.hpp"
 #include "generator/kallsyms_writer.hpp"
 #include "generator/memory_image.hpp"
@@ -121,6 +122,31 @@ TEST_CASE("tool: a generated 32-bit big-endian table in a raw file", "[tool]") {
   std::snprintf(first, sizeof first, "%08llx %c %s\n", static_cast<unsigned long long>(out.symbols[0].address),
                 out.symbols[0].type, out.symbols[0].name.c_str());
   CHECK(r.out.substr(0, std::strlen(first)) == first);
+}
+
+TEST_CASE("tool: BTF found by its header where the table has no __start_BTF, from the streamed landmark pass",
+          "[tool][btf]") {
+  // A 12 MiB raw dump (past the size the landmark pass reads on a second
+  // thread) with a table and the BTF blob at a 4-byte aligned address
+  // straddling a 1 MiB chunk boundary, and an unaligned decoy header.
+  const auto syms = gen::make_symbols({.count = 2000, .seed = 91});
+  gen::config c{.e = gen::era::v6_4, .word_size = 8, .encoding = mquire::address_encoding::base_relative};
+  const auto table = gen::write_kallsyms(syms, c);
+  auto mem = gen::embed(table.bytes, {.total = 12u << 20, .at = 0x200000, .seed = 92});
+  const auto blob = gen::sample_btf();
+  const std::size_t at = (7u << 20) - 8;
+  std::copy(blob.begin(), blob.end(), mem.begin() + static_cast<long>(at));
+  std::copy(blob.begin(), blob.begin() + 4, mem.begin() + static_cast<long>(at + 0x1001)); // unaligned: not BTF
+  const auto path = support::cache_dir() / "btf-by-header.raw";
+  REQUIRE(support::write_file(path, mem));
+  const auto j = nlohmann::json::parse(run_tool("inspect --format json " + quote(path.string()), "btfh").out);
+  REQUIRE(j.contains("kernel"));
+  CHECK(j["kernel"]["btf"]["size"] == blob.size());
+  CHECK_THAT(j["kernel"]["btf"]["source"].get<std::string>(), Catch::Contains("a BTF header at input address 0x6ffff8"));
+  CHECK(j["kernel"]["btf"]["header_scan_bytes"] == 0); // read where the landmark pass saw it, nothing more
+  const auto out = support::cache_dir() / "btf-by-header.btf";
+  CHECK(run_tool("btf -o " + quote(out.string()) + " " + quote(path.string()), "btfh-out").status == 0);
+  CHECK(support::read_file(out) == blob);
 }
 
 TEST_CASE("tool: 7.0 table in a physical dump says its addresses are relative", "[tool]") {
@@ -330,6 +356,9 @@ TEST_CASE("tool: segment tables built to multiply the work are read in time line
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["scanned"]["bytes"].get<std::uint64_t>() <= file.size());
     CHECK(j["scanned"]["search_window_bytes"].get<std::uint64_t>() <= 64 * file.size());
+    // The BTF header scan, when the table gives no __start_BTF, reads each
+    // file byte once too.
+    if (j.contains("kernel")) CHECK(j["kernel"]["btf"]["header_scan_bytes"].get<std::uint64_t>() <= file.size());
     return j;
   };
   SECTION("2000 PT_LOADs over the same 4 MiB holding a kernel table: searched once, found once") {
@@ -344,6 +373,7 @@ TEST_CASE("tool: segment tables built to multiply the work are read in time line
     CHECK(j["scanned"]["segments_skipped"] == 1999);
     CHECK(j["tables"].size() == 1);
     CHECK(j["tables"][0]["num_syms"] == 3000);
+    CHECK(j["kernel"]["btf"]["header_scan_bytes"].get<std::uint64_t>() <= 4u << 20); // one segment at most, not 2000
   }
   // `count` ranges of 16 bytes each, with 16-byte holes between them.
   const auto tiny = [](std::uint64_t count) {

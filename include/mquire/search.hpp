@@ -199,6 +199,58 @@ struct engine {
     accept(c, d->names);
   }
 
+  // Walks of the last few (names start, markers, N, length coding): the
+  // layouts and word sizes that agree on those walk the same bytes once.
+  struct walk_key {
+    std::size_t names_start = 0, markers_start = 0, markers_count = 0;
+    std::uint64_t n = 0;
+    unsigned marker_width = 0;
+    byte_order order = byte_order::little;
+    name_length coding = name_length::uleb128;
+    bool operator==(const walk_key&) const = default;
+  };
+  std::vector<std::pair<walk_key, names_walk>> walks{};
+  static constexpr std::size_t walks_kept = 8;
+
+  names_walk walk_shared(std::size_t names_start, const candidate& c, std::uint64_t n,
+                         const std::vector<std::uint64_t>& markers, unsigned marker_width) {
+    const walk_key key{names_start, c.markers.start, c.markers.count, n, marker_width, c.order, c.layout->traits.names};
+    for (const auto& [k, w] : walks)
+      if (k == key) return w;
+    const names_walk w = walk_names(r, names_start, c.markers.start, n, markers, c.layout->traits.names);
+    report.stats.window_bytes += (w.ok ? w.end : w.failed_at) - names_start;
+    if (walks.size() == walks_kept) walks.erase(walks.begin());
+    walks.emplace_back(key, w);
+    return w;
+  }
+
+  // Salvages likewise, which also depend on the alignment that decides
+  // where the names may end.
+  struct salvage_key {
+    walk_key walk{};
+    std::size_t align = 0, phase = 0;
+    bool operator==(const salvage_key&) const = default;
+  };
+  std::vector<std::pair<salvage_key, salvaged_names>> salvages{};
+  static constexpr std::size_t salvages_kept = 2;
+
+  template <typename EndOk>
+  const salvaged_names& salvage_shared(std::size_t names_start, const candidate& c, std::uint64_t n,
+                                       const std::vector<std::uint64_t>& markers, unsigned marker_width,
+                                       EndOk&& names_end_ok) {
+    const salvage_key key{{names_start, c.markers.start, c.markers.count, n, marker_width, c.order,
+                           c.layout->traits.names},
+                          c.align.a,
+                          c.align.phase};
+    for (const auto& [k, v] : salvages)
+      if (k == key) return v;
+    if (salvages.size() == salvages_kept) salvages.erase(salvages.begin());
+    salvages.emplace_back(key, salvage_names(r, names_start, c.markers.start, n, markers, c.layout->traits.names,
+                                             names_end_ok));
+    report.stats.window_bytes += c.markers.start - names_start;
+    return salvages.back().second;
+  }
+
   // --- token-compressed names: from a token table backwards -------------
 
   // One reader of marker runs: a layout at one word size, and the window in
@@ -365,8 +417,7 @@ struct engine {
       c.names_start = names_start;
       c.n = n;
       c.salvaged = nullptr;
-      const names_walk w = walk_names(r, names_start, run.start, n, markers, L.traits.names);
-      report.stats.window_bytes += (w.ok ? w.end : w.failed_at) - names_start;
+      const names_walk w = walk_shared(names_start, c, n, markers, mw);
       const auto names_end_ok = [&](std::size_t end) {
         return end <= run.start && al.up(end) == run.start && r.all_zero(end, run.start - end);
       };
@@ -379,9 +430,7 @@ struct engine {
       if (opt.strict) continue;
       // Damaged names (or markers): salvage group by group. At least half
       // of the groups must walk whole, so that random bytes never pass.
-      const salvaged_names salvaged =
-          salvage_names(r, names_start, run.start, n, markers, L.traits.names, names_end_ok);
-      report.stats.window_bytes += run.start - names_start;
+      const salvaged_names& salvaged = salvage_shared(names_start, c, n, markers, mw, names_end_ok);
       if (salvaged.groups == 0 || 2 * salvaged.whole_groups < salvaged.groups || salvaged.lost * 2 > n) continue;
       ++report.stats.names_decoded;
       mark.reach(search_stage::names, {L.name, rejection::range_ends_before_address_data, {}});

@@ -7,10 +7,20 @@ namespace {
 
 // BTF found by its header when the table has no __start_BTF / __stop_BTF:
 // the largest blob that parses on its own (a module's split BTF does not).
-std::optional<std::vector<std::uint8_t>> btf_by_header(input& in, std::string& where) {
+// The largest BTF blob whose header is in the input: where the landmark
+// pass saw headers, only there; in other segments by a scan of their bytes
+// (counted in `scanned`).
+std::optional<std::vector<std::uint8_t>> btf_by_header(input& in, const scan_result& r, std::string& where,
+                                                       std::uint64_t& scanned) {
   std::vector<std::uint8_t> best;
-  auto visited = in.for_each_segment([&](const segment_view& v) {
-    for (const auto& hit : mquire::btf::find_in_bytes(v.bytes))
+  auto visited = for_each_new_segment(in, [&](const segment_view& v) {
+    const auto seen = std::find_if(r.btf_headers.begin(), r.btf_headers.end(), [&](const auto& h) {
+      return h.segment == v.index && h.file_offset == v.seg.file_offset;
+    });
+    if (seen == r.btf_headers.end()) scanned += v.bytes.size();
+    const auto hits = seen != r.btf_headers.end() ? mquire::btf::find_at(v.bytes, seen->at)
+                                                   : mquire::btf::find_in_bytes(v.bytes);
+    for (const auto& hit : hits)
       if (hit.size > best.size()) {
         best.assign(v.bytes.begin() + static_cast<std::ptrdiff_t>(hit.offset),
                     v.bytes.begin() + static_cast<std::ptrdiff_t>(hit.offset + hit.size));
@@ -60,7 +70,7 @@ kernel_view read_kernel_view(const found_table& best, const addressing& a, input
     }
     if (v.btf.empty()) {
       std::string where;
-      if (auto found = btf_by_header(in, where)) {
+      if (auto found = btf_by_header(in, r, where, v.btf_scanned_bytes)) {
         v.btf = std::move(*found);
         v.btf_source = where;
         v.btf_problem.clear();

@@ -22,6 +22,7 @@ struct kernel_view {
   std::vector<std::uint8_t> btf;
   std::string btf_source;
   std::string btf_problem;
+  std::uint64_t btf_scanned_bytes = 0; // input bytes searched for a BTF header
   std::unique_ptr<mquire::btf::type_info> types; // parsed over `btf` (which it points into)
   std::optional<mquire::modules::module_list> modules;
   std::string modules_problem;

@@ -139,6 +139,7 @@ nlohmann::json view_json(const kernel_view& v, unsigned word_size) {
     j["btf"] = {{"size", v.btf.size()}, {"source", v.btf_source}, {"types", v.types ? v.types->size() : 0}};
   else
     j["btf"] = {{"problem", v.btf_problem}};
+  j["btf"]["header_scan_bytes"] = v.btf_scanned_bytes;
   j["modules"] = modules_json(v, word_size);
   if (v.module_btfs) {
     nlohmann::json list = nlohmann::json::array();

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <iterator>
-#include <map>
 
 #include <mquire/addressing/find_vmcoreinfo.hpp>
 #include <mquire/rank.hpp>
@@ -36,52 +34,15 @@ private:
   std::chrono::steady_clock::time_point start_, last_{};
 };
 
-// File bytes already searched, as disjoint [begin, end) intervals: a
-// segment whose bytes all lie in them (a hostile core whose thousands of
-// PT_LOADs map the same bytes) would only find the same tables again.
-class covered_ranges {
-public:
-  bool covers(std::uint64_t b, std::uint64_t e) const {
-    auto it = spans_.upper_bound(b);
-    if (it == spans_.begin()) return false;
-    --it;
-    return it->first <= b && it->second >= e;
-  }
-  void add(std::uint64_t b, std::uint64_t e) {
-    auto it = spans_.upper_bound(b);
-    if (it != spans_.begin() && std::prev(it)->second >= b) {
-      --it;
-      b = it->first;
-      e = std::max(e, it->second);
-      it = spans_.erase(it);
-    }
-    while (it != spans_.end() && it->first <= e) {
-      e = std::max(e, it->second);
-      it = spans_.erase(it);
-    }
-    spans_.emplace(b, e);
-  }
-
-private:
-  std::map<std::uint64_t, std::uint64_t> spans_;
-};
-
 } // namespace
 
 mquire::result<scan_result> scan(input& in, const scan_options& opt) {
   scan_result out;
   progress_line bar(opt.progress);
   std::optional<mquire::error> failure;
-  covered_ranges searched;
-  const bool file_backed = !in.whole().empty(); // segments are byte ranges of one file
-  auto visited = in.for_each_segment([&](const segment_view& v) {
-    if (file_backed) {
-      if (searched.covers(v.seg.file_offset, v.seg.file_offset + v.bytes.size())) {
-        ++out.segments_skipped;
-        return true;
-      }
-      searched.add(v.seg.file_offset, v.seg.file_offset + v.bytes.size());
-    }
+  // Segments whose file bytes were already searched would only find the
+  // same tables again.
+  auto visited = for_each_new_segment(in, [&](const segment_view& v) {
     mquire::byte_range range{v.bytes, v.seg.vaddr, v.seg.address};
     if (opt.base) range.base_vaddr = *opt.base + v.seg.address;
     mquire::search_options so = opt.search;
@@ -101,6 +62,8 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
       rep = mquire::find_kallsyms_from(range, (*streamed)->digit_runs, so, opt.layouts);
       for (std::size_t at : (*streamed)->vmcoreinfo)
         if (auto info = mquire::vmcoreinfo_at(v.bytes, at)) infos.push_back({at, std::move(*info)});
+      if ((*streamed)->btf_headers)
+        out.btf_headers.push_back({v.index, v.seg.file_offset, std::move(*(*streamed)->btf_headers)});
     } else {
       rep = mquire::find_kallsyms(range, so, opt.layouts);
       infos = mquire::find_vmcoreinfo(v.bytes);
@@ -123,7 +86,7 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
       out.tables.push_back({std::move(t), where});
     }
     return true;
-  });
+  }, &out.segments_skipped);
   if (failure) return *failure;
   if (!visited) return visited.err();
   mquire::rank_across_ranges(out.tables, [](const found_table& f) -> const mquire::kallsyms_table& { return f.table; });

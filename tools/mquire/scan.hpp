@@ -32,6 +32,14 @@ struct scan_result {
   std::size_t segments = 0;         // segments searched
   std::size_t segments_skipped = 0; // whose file bytes an earlier segment had already covered
   std::uint64_t bytes = 0;          // bytes searched
+  // Where the streamed landmark pass saw BTF headers, per segment streamed
+  // (by index and file offset): a BTF header search then reads only there.
+  struct btf_header_hits {
+    std::size_t segment = 0;
+    std::uint64_t file_offset = 0;
+    std::vector<std::size_t> at; // offsets in the segment, increasing
+  };
+  std::vector<btf_header_hits> btf_headers;
 };
 
 struct scan_options {

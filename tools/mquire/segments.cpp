@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "image_input.hpp"
 #include "kdump_input.hpp"
@@ -177,6 +178,44 @@ std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string&
   }();
   if (!m) return open_failure{3, path + ": " + m.err().message};
   return std::unique_ptr<input>(new mapped_input(std::move(*file), std::move(*m)));
+}
+
+bool covered_ranges::covers(std::uint64_t b, std::uint64_t e) const {
+  auto it = spans_.upper_bound(b);
+  if (it == spans_.begin()) return false;
+  --it;
+  return it->first <= b && it->second >= e;
+}
+
+void covered_ranges::add(std::uint64_t b, std::uint64_t e) {
+  auto it = spans_.upper_bound(b);
+  if (it != spans_.begin() && std::prev(it)->second >= b) {
+    --it;
+    b = it->first;
+    e = std::max(e, it->second);
+    it = spans_.erase(it);
+  }
+  while (it != spans_.end() && it->first <= e) {
+    e = std::max(e, it->second);
+    it = spans_.erase(it);
+  }
+  spans_.emplace(b, e);
+}
+
+mquire::result<bool> for_each_new_segment(input& in, const std::function<bool(const segment_view&)>& f,
+                                          std::size_t* skipped) {
+  covered_ranges seen;
+  const bool file_backed = !in.whole().empty(); // segments are byte ranges of one file
+  return in.for_each_segment([&](const segment_view& v) {
+    if (file_backed) {
+      if (seen.covers(v.seg.file_offset, v.seg.file_offset + v.bytes.size())) {
+        if (skipped) ++*skipped;
+        return true;
+      }
+      seen.add(v.seg.file_offset, v.seg.file_offset + v.bytes.size());
+    }
+    return f(v);
+  });
 }
 
 } // namespace tool

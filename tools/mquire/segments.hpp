@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,23 @@ public:
   // file addresses in a kernel file); false where absent.
   virtual bool read_address(std::uint64_t at, std::uint8_t* out, std::size_t n) { return read_physical(at, out, n); }
 };
+
+// File bytes already visited, as disjoint [begin, end) intervals.
+class covered_ranges {
+public:
+  bool covers(std::uint64_t b, std::uint64_t e) const;
+  void add(std::uint64_t b, std::uint64_t e);
+
+private:
+  std::map<std::uint64_t, std::uint64_t> spans_;
+};
+
+// Visits the segments of `in` whose file bytes no earlier segment covered
+// (every segment when the input is not one file's bytes): a hostile core
+// whose thousands of PT_LOADs map the same bytes costs one visit per pass
+// over it, not one per segment. `skipped` counts the others.
+mquire::result<bool> for_each_new_segment(input& in, const std::function<bool(const segment_view&)>& f,
+                                          std::size_t* skipped = nullptr);
 
 struct open_failure {
   int exit_code; // 2 usage, 3 unreadable

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include <mquire/error.hpp>
@@ -16,9 +17,19 @@ namespace tool {
 struct landmark_positions {
   std::vector<std::size_t> digit_runs; // offsets in the region, increasing
   std::vector<std::size_t> vmcoreinfo; // where "OSRELEASE=" occurs
+  // 4-byte aligned BTF headers' magic and version, for a kernel whose table
+  // does not say where its BTF is; nullopt when there were more than
+  // max_btf_headers (a hostile file: the caller then scans the bytes, with
+  // that scan's own bounds).
+  std::optional<std::vector<std::size_t>> btf_headers = std::vector<std::size_t>{};
 };
 
+inline constexpr std::size_t max_btf_headers = 1u << 16;
+
 inline constexpr std::size_t stream_chunk_bytes = 1u << 20;
+// Regions of more chunks than this are read by a second thread while this
+// one scans.
+inline constexpr std::uint64_t pipelined_from_chunks = 8;
 
 // Keeps the digit runs at which a whole token table and index verify, each
 // checked on a small pread window: the search then touches the file only

@@ -41,6 +41,46 @@ struct located {
   std::size_t types = 0;
 };
 
+namespace detail {
+
+// The blob whose header starts at `start`, when its header is BTF's (24
+// bytes, some types) and the whole blob parses; `walked` adds the bytes a
+// parse had to look at.
+inline std::optional<located> blob_at(std::span<const std::uint8_t> bytes, std::size_t start, std::size_t& walked) {
+  if (start % 4 != 0 || start + header_size > bytes.size()) return std::nullopt; // 4-byte aligned in every kernel
+  const auto rest = bytes.subspan(start);
+  auto h = read_header(rest);
+  if (!h || h->hdr_len != header_size || h->type_len == 0) return std::nullopt;
+  walked += static_cast<std::size_t>(h->total_size());
+  auto parsed = type_info::parse(rest);
+  if (!parsed) return std::nullopt;
+  return located{start, static_cast<std::size_t>(h->total_size()), parsed->size()};
+}
+
+inline std::size_t default_walk_budget(std::size_t bytes) { return 2 * bytes + (64u << 20); }
+
+} // namespace detail
+
+// The BTF blobs whose headers start at the given positions of `bytes` (in
+// increasing order: a landmark pass found them), each kept only when the
+// whole blob parses. Blobs do not overlap: positions inside an accepted blob
+// are skipped. `max_walked` bounds the bytes walked in candidates that fail.
+inline std::vector<located> find_at(std::span<const std::uint8_t> bytes, std::span<const std::size_t> starts,
+                                    std::size_t max_walked = 0) {
+  std::vector<located> out;
+  if (max_walked == 0) max_walked = detail::default_walk_budget(bytes.size());
+  std::size_t walked = 0, resume = 0;
+  for (std::size_t start : starts) {
+    if (walked > max_walked) break;
+    if (start < resume) continue;
+    if (auto blob = detail::blob_at(bytes, start, walked)) {
+      out.push_back(*blob);
+      resume = start + blob->size;
+    }
+  }
+  return out;
+}
+
 // Every BTF blob in `bytes` found by its header (magic, version 1, a
 // 24-byte header) and kept only when the whole blob parses. Blobs do not
 // overlap, so the work is bounded by the bytes' size times a small factor:
@@ -49,7 +89,7 @@ struct located {
 // walked in candidates that fail (hostile inputs full of headers).
 inline std::vector<located> find_in_bytes(std::span<const std::uint8_t> bytes, std::size_t max_walked = 0) {
   std::vector<located> out;
-  if (max_walked == 0) max_walked = 2 * bytes.size() + (64u << 20);
+  if (max_walked == 0) max_walked = detail::default_walk_budget(bytes.size());
   std::size_t walked = 0;
   static constexpr std::uint8_t le[4] = {0x9f, 0xeb, 0x01, 0x00}, be[4] = {0xeb, 0x9f, 0x01, 0x00};
   std::size_t at = 0;
@@ -66,15 +106,10 @@ inline std::vector<located> find_in_bytes(std::span<const std::uint8_t> bytes, s
       continue;
     }
     at = hit + 1;
-    if (start % 4 != 0) continue; // the section is 4-byte aligned in every kernel
-    const auto rest = bytes.subspan(start);
-    auto h = read_header(rest);
-    if (!h || h->hdr_len != header_size || h->type_len == 0) continue;
-    walked += static_cast<std::size_t>(h->total_size());
-    auto parsed = type_info::parse(rest);
-    if (!parsed) continue;
-    out.push_back({start, static_cast<std::size_t>(h->total_size()), parsed->size()});
-    at = start + static_cast<std::size_t>(h->total_size());
+    if (auto blob = detail::blob_at(bytes, start, walked)) {
+      out.push_back(*blob);
+      at = start + blob->size;
+    }
   }
   return out;
 }

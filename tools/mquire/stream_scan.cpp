@@ -3,11 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,10 +18,6 @@ namespace {
 // Each chunk is read with this many bytes of the previous one in front, so a
 // landmark across a chunk boundary is whole in the next chunk.
 constexpr std::size_t overlap = 32;
-
-} // namespace
-
-namespace {
 
 // Reads [from, from + want) of the file at `offset` into buf; what went wrong.
 std::optional<mquire::error> read_fully(int fd, std::uint64_t offset, std::uint64_t from, std::uint8_t* buf,
@@ -54,114 +47,57 @@ chunk_span chunk_at(std::uint64_t k, std::uint64_t size) {
   return {from, static_cast<std::size_t>(std::min<std::uint64_t>(size, pos + stream_chunk_bytes) - from)};
 }
 
-// Chunks read by a second thread while this one scans the previous: the
-// copy out of the page cache and the scan then take one core each. A few
-// small buffers keep both in the cache (large ones were measured slower:
-// the copies and scans then went through memory).
-class chunk_pipeline {
-public:
-  chunk_pipeline(int fd, std::uint64_t offset, std::uint64_t size) : fd_(fd), offset_(offset), size_(size) {
-    for (auto& b : slots_) b.bytes.resize(stream_chunk_bytes + overlap);
-    reader_ = std::thread([this] { read_all(); });
+// Reads and scans chunks first, first + step, ... of the region into `out`
+// (one buffer, reused); progress only from the caller's thread.
+std::optional<mquire::error> scan_chunks(int fd, std::uint64_t offset, std::uint64_t size, std::uint64_t first,
+                                         std::uint64_t step, landmark_positions& out,
+                                         const std::function<void(std::uint64_t, std::uint64_t)>* progress) {
+  const std::uint64_t chunks = (size + stream_chunk_bytes - 1) / stream_chunk_bytes;
+  std::vector<std::uint8_t> buf(static_cast<std::size_t>(std::min<std::uint64_t>(size, stream_chunk_bytes)) + overlap);
+  for (std::uint64_t k = first; k < chunks; k += step) {
+    const chunk_span c = chunk_at(k, size);
+    if (auto err = read_fully(fd, offset, c.from, buf.data(), c.size)) return err;
+    mquire::scan_all_landmarks(
+        std::span<const std::uint8_t>(buf.data(), c.size), [&](std::size_t at) { out.digit_runs.push_back(c.from + at); },
+        [&](std::size_t at) { out.vmcoreinfo.push_back(c.from + at); },
+        [&](std::size_t at) {
+          if (!out.btf_headers || (c.from + at) % 4 != 0) return;
+          if (out.btf_headers->size() == max_btf_headers) out.btf_headers.reset();
+          else out.btf_headers->push_back(c.from + at);
+        });
+    if (progress && *progress) (*progress)(c.from + c.size, size);
   }
-  ~chunk_pipeline() {
-    {
-      std::lock_guard lock(m_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    reader_.join();
-  }
-  chunk_pipeline(const chunk_pipeline&) = delete;
-  chunk_pipeline& operator=(const chunk_pipeline&) = delete;
-
-  // Chunk k's bytes once read (its slot stays the caller's until release(k)),
-  // or the read error.
-  mquire::result<std::span<const std::uint8_t>> wait(std::uint64_t k) {
-    std::unique_lock lock(m_);
-    cv_.wait(lock, [&] { return read_ > k || failure_; });
-    if (read_ <= k) return *failure_;
-    return std::span<const std::uint8_t>(slots_[k % slot_count].bytes.data(), chunk_at(k, size_).size);
-  }
-  void release(std::uint64_t k) {
-    {
-      std::lock_guard lock(m_);
-      released_ = k + 1;
-    }
-    cv_.notify_all();
-  }
-
-private:
-  static constexpr std::size_t slot_count = 3;
-  struct slot {
-    std::vector<std::uint8_t> bytes;
-  };
-
-  void read_all() {
-    const std::uint64_t chunks = (size_ + stream_chunk_bytes - 1) / stream_chunk_bytes;
-    for (std::uint64_t k = 0; k < chunks; ++k) {
-      {
-        std::unique_lock lock(m_);
-        cv_.wait(lock, [&] { return stop_ || k < released_ + slot_count; });
-        if (stop_) return;
-      }
-      const chunk_span c = chunk_at(k, size_);
-      auto err = read_fully(fd_, offset_, c.from, slots_[k % slot_count].bytes.data(), c.size);
-      {
-        std::lock_guard lock(m_);
-        if (err) failure_ = std::move(*err);
-        else read_ = k + 1;
-      }
-      cv_.notify_all();
-      if (err) return;
-    }
-  }
-
-  int fd_;
-  std::uint64_t offset_, size_;
-  std::array<slot, slot_count> slots_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::uint64_t read_ = 0, released_ = 0;
-  std::optional<mquire::error> failure_;
-  bool stop_ = false;
-  std::thread reader_;
-};
+  return std::nullopt;
+}
 
 } // namespace
 
 mquire::result<landmark_positions> stream_landmarks(int fd, std::uint64_t offset, std::uint64_t size,
                                                     const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
-  landmark_positions out;
-  const auto scan_chunk = [&](std::span<const std::uint8_t> bytes, std::uint64_t from) {
-    mquire::scan_all_landmarks(
-        bytes, [&](std::size_t at) { out.digit_runs.push_back(from + at); },
-        [&](std::size_t at) { out.vmcoreinfo.push_back(from + at); },
-        [&](std::size_t at) {
-          if (!out.btf_headers || (from + at) % 4 != 0) return;
-          if (out.btf_headers->size() == max_btf_headers) out.btf_headers.reset();
-          else out.btf_headers->push_back(from + at);
-        });
-    if (progress) progress(from + bytes.size(), size);
-  };
+  // Each chunk is copied out of the page cache into a buffer that fits the
+  // core's cache and scanned there. Large regions are shared by two threads
+  // (even and odd chunks), each reading and scanning its own: the copy and
+  // the scan cost about the same, so one reader feeding one scanner left a
+  // core idle half the time (measured: 4 GiB in 0.64 s that way, against
+  // `cat`'s 0.45-0.49 s).
   const std::uint64_t chunks = (size + stream_chunk_bytes - 1) / stream_chunk_bytes;
-  if (chunks <= pipelined_from_chunks) {
-    // Small regions (and files of many tiny ranges) in one buffer sized by
-    // the region, on this thread.
-    std::vector<std::uint8_t> buf(static_cast<std::size_t>(std::min<std::uint64_t>(size, stream_chunk_bytes)) + overlap);
-    for (std::uint64_t k = 0; k < chunks; ++k) {
-      const chunk_span c = chunk_at(k, size);
-      if (auto err = read_fully(fd, offset, c.from, buf.data(), c.size)) return *err;
-      scan_chunk(std::span<const std::uint8_t>(buf.data(), c.size), c.from);
-    }
+  landmark_positions out;
+  if (chunks <= parallel_from_chunks) {
+    if (auto err = scan_chunks(fd, offset, size, 0, 1, out, &progress)) return *err;
   } else {
-    chunk_pipeline pipe(fd, offset, size);
-    for (std::uint64_t k = 0; k < chunks; ++k) {
-      auto bytes = pipe.wait(k);
-      if (!bytes) return bytes.err();
-      scan_chunk(*bytes, chunk_at(k, size).from);
-      pipe.release(k);
-    }
+    landmark_positions odd;
+    std::optional<mquire::error> odd_failure;
+    std::thread helper([&] { odd_failure = scan_chunks(fd, offset, size, 1, 2, odd, nullptr); });
+    auto failure = scan_chunks(fd, offset, size, 0, 2, out, &progress);
+    helper.join();
+    if (failure) return *failure;
+    if (odd_failure) return *odd_failure;
+    out.digit_runs.insert(out.digit_runs.end(), odd.digit_runs.begin(), odd.digit_runs.end());
+    out.vmcoreinfo.insert(out.vmcoreinfo.end(), odd.vmcoreinfo.begin(), odd.vmcoreinfo.end());
+    if (!odd.btf_headers || (out.btf_headers && out.btf_headers->size() + odd.btf_headers->size() > max_btf_headers))
+      out.btf_headers.reset();
+    else if (out.btf_headers)
+      out.btf_headers->insert(out.btf_headers->end(), odd.btf_headers->begin(), odd.btf_headers->end());
   }
   std::vector<std::size_t> no_btf;
   for (auto* v : {&out.digit_runs, &out.vmcoreinfo, out.btf_headers ? &*out.btf_headers : &no_btf}) {

@@ -1,6 +1,7 @@
 // The landmark pass over a file region, streamed: pread() of cache-sized
-// chunks into one reused buffer, each scanned for both landmarks while it is
-// still in cache. Memory stays at one chunk whatever the dump's size, and no
+// chunks into a reused buffer (one per thread: large regions are shared by
+// two), each scanned for the landmarks while it is still in cache. Memory
+// stays at a chunk a thread whatever the dump's size, and no
 // page of the file is mapped. Only the landmarks' positions are kept; the
 // search then looks at the few pages around them.
 #pragma once
@@ -27,9 +28,8 @@ struct landmark_positions {
 inline constexpr std::size_t max_btf_headers = 1u << 16;
 
 inline constexpr std::size_t stream_chunk_bytes = 1u << 20;
-// Regions of more chunks than this are read by a second thread while this
-// one scans.
-inline constexpr std::uint64_t pipelined_from_chunks = 8;
+// Regions of more chunks than this are shared with a second thread.
+inline constexpr std::uint64_t parallel_from_chunks = 8;
 
 // Keeps the digit runs at which a whole token table and index verify, each
 // checked on a small pread window: the search then touches the file only

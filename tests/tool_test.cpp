@@ -375,6 +375,23 @@ TEST_CASE("tool: segment tables built to multiply the work are read in time line
     CHECK(j["tables"][0]["num_syms"] == 3000);
     CHECK(j["kernel"]["btf"]["header_scan_bytes"].get<std::uint64_t>() <= 4u << 20); // one segment at most, not 2000
   }
+  SECTION("2000 PT_LOADs over the same bytes, each shifted by a page: one region, each byte searched once") {
+    const auto syms = gen::make_symbols({.count = 3000, .seed = 79, .text_base = 0xffffffff81000000ull});
+    gen::config c{.e = gen::era::v6_4, .word_size = 8, .order = mquire::byte_order::little,
+                  .encoding = mquire::address_encoding::base_relative, .vaddr = 0xffffffff82000000ull};
+    const auto mem = gen::embed(gen::write_kallsyms(syms, c).bytes, {.total = 12u << 20, .at = 1u << 20});
+    std::vector<gen::dump_segment> segs;
+    // Each covers 4 MiB starting a page after the one before: every one adds
+    // bytes the others lack, and the table lies across many of them.
+    for (std::uint64_t i = 0; i < 2000; ++i) segs.push_back({i * 4096, 4u << 20, i << 32});
+    const auto file = gen::elf_core(mem, segs);
+    const auto j = scanned("shifted2000.elf", file, 0);
+    CHECK(j["scanned"]["segments"] == 1);
+    CHECK(j["scanned"]["segments_skipped"] == 1999);
+    CHECK(j["scanned"]["bytes"].get<std::uint64_t>() == 1999u * 4096 + (4u << 20)); // the union, once
+    CHECK(j["tables"].size() == 1);
+    CHECK(j["tables"][0]["num_syms"] == 3000);
+  }
   // `count` ranges of 16 bytes each, with 16-byte holes between them.
   const auto tiny = [](std::uint64_t count) {
     std::pair<std::vector<std::uint8_t>, std::vector<gen::dump_segment>> t;

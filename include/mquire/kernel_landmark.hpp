@@ -5,6 +5,7 @@
 // full search runs.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 
@@ -18,8 +19,14 @@ namespace mquire {
 inline bool holds_kallsyms_landmark(std::span<const std::uint8_t> b) {
   const byte_reader r(b);
   bool found = false;
-  scan_landmarks(
-      b, [&](std::size_t at) { found = found || !read_token_tables(r, at).empty(); }, [](std::size_t) {});
+  // In pieces, so that the pass stops at the first token table.
+  constexpr std::size_t piece = 4u << 20, overlap = 32;
+  for (std::size_t pos = 0; pos < b.size() && !found; pos += piece) {
+    const auto part = b.subspan(pos, std::min(b.size() - pos, piece + overlap));
+    scan_landmarks(
+        part, [&](std::size_t at) { found = found || !read_token_tables(r, pos + at).empty(); },
+        [](std::size_t) {});
+  }
   if (!found) for_each_plain_stext(b, [&](std::size_t) { found = true; });
   return found;
 }

@@ -8,14 +8,14 @@ namespace {
 // BTF found by its header when the table has no __start_BTF / __stop_BTF:
 // the largest blob that parses on its own (a module's split BTF does not).
 // The largest BTF blob whose header is in the input: where the landmark
-// pass saw headers, only there; in other segments by a scan of their bytes
-// (counted in `scanned`).
+// pass saw headers, only there; elsewhere (a region with more headers than
+// the pass keeps) by a scan of its bytes (counted in `scanned`).
 std::optional<std::vector<std::uint8_t>> btf_by_header(input& in, const scan_result& r, std::string& where,
                                                        std::uint64_t& scanned) {
   std::vector<std::uint8_t> best;
-  auto visited = for_each_new_segment(in, [&](const segment_view& v) {
+  auto visited = for_each_file_region(in, [&](const segment_view& v) {
     const auto seen = std::find_if(r.btf_headers.begin(), r.btf_headers.end(), [&](const auto& h) {
-      return h.segment == v.index && h.file_offset == v.seg.file_offset;
+      return h.segment == v.index && h.address == v.seg.address && h.size == v.bytes.size();
     });
     if (seen == r.btf_headers.end()) scanned += v.bytes.size();
     const auto hits = seen != r.btf_headers.end() ? mquire::btf::find_at(v.bytes, seen->at)

@@ -213,7 +213,7 @@ void write_inspect(std::FILE* out, const scan_result& r, const input_map& map, c
   auto o = std::back_inserter(b);
   fmt::format_to(o, "input:        {}\nformat:       {} ({})\nscanned:      {} segments, {} bytes{}\n", path,
                  mquire::sources::to_string(map.format), map.description, r.segments, r.bytes,
-                 r.segments_skipped ? fmt::format(" ({} more segments skipped: their file bytes were already searched)",
+                 r.segments_skipped ? fmt::format(" ({} more segments searched with another: they overlap it in the file)",
                                                   r.segments_skipped)
                                     : std::string());
   for (std::size_t i = 0; i < map.segments.size() && i < 16; ++i) {

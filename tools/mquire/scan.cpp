@@ -40,9 +40,9 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
   scan_result out;
   progress_line bar(opt.progress);
   std::optional<mquire::error> failure;
-  // Segments whose file bytes were already searched would only find the
-  // same tables again.
-  auto visited = for_each_new_segment(in, [&](const segment_view& v) {
+  // Each file byte is searched once: segments that map the same bytes would
+  // only find the same tables again, so overlapping ones are one region.
+  auto visited = for_each_file_region(in, [&](const segment_view& v) {
     mquire::byte_range range{v.bytes, v.seg.vaddr, v.seg.address};
     if (opt.base) range.base_vaddr = *opt.base + v.seg.address;
     mquire::search_options so = opt.search;
@@ -56,18 +56,14 @@ mquire::result<scan_result> scan(input& in, const scan_options& opt) {
       failure = streamed.err();
       return false;
     }
+    // Bytes that could not be streamed (a decompressed image, kdump chunks)
+    // get the same one pass over memory.
+    landmark_positions lm = *streamed ? std::move(**streamed) : landmarks_in_memory(v.bytes);
+    const mquire::search_report rep = mquire::find_kallsyms_from(range, lm.digit_runs, so, opt.layouts);
     std::vector<mquire::vmcoreinfo_hit> infos;
-    mquire::search_report rep;
-    if (*streamed) {
-      rep = mquire::find_kallsyms_from(range, (*streamed)->digit_runs, so, opt.layouts);
-      for (std::size_t at : (*streamed)->vmcoreinfo)
-        if (auto info = mquire::vmcoreinfo_at(v.bytes, at)) infos.push_back({at, std::move(*info)});
-      if ((*streamed)->btf_headers)
-        out.btf_headers.push_back({v.index, v.seg.file_offset, std::move(*(*streamed)->btf_headers)});
-    } else {
-      rep = mquire::find_kallsyms(range, so, opt.layouts);
-      infos = mquire::find_vmcoreinfo(v.bytes);
-    }
+    for (std::size_t at : lm.vmcoreinfo)
+      if (auto info = mquire::vmcoreinfo_at(v.bytes, at)) infos.push_back({at, std::move(*info)});
+    if (lm.btf_headers) out.btf_headers.push_back({v.index, v.seg.address, v.bytes.size(), std::move(*lm.btf_headers)});
     ++out.segments;
     out.bytes += v.bytes.size();
     out.stats += rep.stats;

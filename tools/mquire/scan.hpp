@@ -30,14 +30,15 @@ struct scan_result {
   mquire::search_stage furthest = mquire::search_stage::nothing;
   std::string furthest_detail;
   std::size_t segments = 0;         // segments searched
-  std::size_t segments_skipped = 0; // whose file bytes an earlier segment had already covered
+  std::size_t segments_skipped = 0; // searched as part of another's region (they overlap it in the file)
   std::uint64_t bytes = 0;          // bytes searched
-  // Where the streamed landmark pass saw BTF headers, per segment streamed
-  // (by index and file offset): a BTF header search then reads only there.
+  // Where the landmark pass saw BTF headers, per region searched (by segment
+  // index, input address and size): a BTF header search then reads only
+  // there.
   struct btf_header_hits {
     std::size_t segment = 0;
-    std::uint64_t file_offset = 0;
-    std::vector<std::size_t> at; // offsets in the segment, increasing
+    std::uint64_t address = 0, size = 0;
+    std::vector<std::size_t> at; // offsets in the region, increasing
   };
   std::vector<btf_header_hits> btf_headers;
 };

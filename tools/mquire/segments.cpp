@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iterator>
 
 #include "image_input.hpp"
 #include "kdump_input.hpp"
@@ -180,42 +179,46 @@ std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string&
   return std::unique_ptr<input>(new mapped_input(std::move(*file), std::move(*m)));
 }
 
-bool covered_ranges::covers(std::uint64_t b, std::uint64_t e) const {
-  auto it = spans_.upper_bound(b);
-  if (it == spans_.begin()) return false;
-  --it;
-  return it->first <= b && it->second >= e;
-}
-
-void covered_ranges::add(std::uint64_t b, std::uint64_t e) {
-  auto it = spans_.upper_bound(b);
-  if (it != spans_.begin() && std::prev(it)->second >= b) {
-    --it;
-    b = it->first;
-    e = std::max(e, it->second);
-    it = spans_.erase(it);
-  }
-  while (it != spans_.end() && it->first <= e) {
-    e = std::max(e, it->second);
-    it = spans_.erase(it);
-  }
-  spans_.emplace(b, e);
-}
-
-mquire::result<bool> for_each_new_segment(input& in, const std::function<bool(const segment_view&)>& f,
-                                          std::size_t* skipped) {
-  covered_ranges seen;
-  const bool file_backed = !in.whole().empty(); // segments are byte ranges of one file
-  return in.for_each_segment([&](const segment_view& v) {
-    if (file_backed) {
-      if (seen.covers(v.seg.file_offset, v.seg.file_offset + v.bytes.size())) {
-        if (skipped) ++*skipped;
-        return true;
-      }
-      seen.add(v.seg.file_offset, v.seg.file_offset + v.bytes.size());
+mquire::result<bool> for_each_file_region(input& in, const std::function<bool(const segment_view&)>& f,
+                                          std::size_t* merged) {
+  const auto whole = in.whole();
+  const auto& segs = in.map().segments;
+  if (whole.empty()) return in.for_each_segment(f); // not one file's bytes: nothing can overlap
+  // Segments in file order, swept into groups whose file ranges overlap.
+  std::vector<std::size_t> order(segs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return segs[a].file_offset < segs[b].file_offset; });
+  std::vector<std::size_t> lead_of(segs.size());
+  std::vector<std::uint64_t> end_of(segs.size()); // a lead's group end
+  for (std::size_t k = 0; k < order.size();) {
+    const std::size_t lead = order[k];
+    std::uint64_t end = segs[lead].file_offset + segs[lead].size;
+    std::size_t j = k;
+    for (; j < order.size() && (j == k || segs[order[j]].file_offset < end); ++j) {
+      lead_of[order[j]] = lead;
+      end = std::max(end, segs[order[j]].file_offset + segs[order[j]].size);
     }
-    return f(v);
-  });
+    end_of[lead] = end;
+    k = j;
+  }
+  // In the map's order, each group once, as its lead's mapping over the
+  // group's whole file range.
+  std::vector<bool> done(segs.size(), false);
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const std::size_t lead = lead_of[i];
+    if (done[lead]) {
+      if (merged) ++*merged;
+      continue;
+    }
+    done[lead] = true;
+    memory_segment s = segs[lead];
+    if (end_of[lead] > whole.size() || s.file_offset > end_of[lead]) continue; // the map checked this already
+    s.size = end_of[lead] - s.file_offset;
+    if (!f(segment_view{lead, s, whole.subspan(static_cast<std::size_t>(s.file_offset), static_cast<std::size_t>(s.size))}))
+      return false;
+  }
+  return true;
 }
 
 } // namespace tool

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,22 +50,15 @@ public:
   virtual bool read_address(std::uint64_t at, std::uint8_t* out, std::size_t n) { return read_physical(at, out, n); }
 };
 
-// File bytes already visited, as disjoint [begin, end) intervals.
-class covered_ranges {
-public:
-  bool covers(std::uint64_t b, std::uint64_t e) const;
-  void add(std::uint64_t b, std::uint64_t e);
-
-private:
-  std::map<std::uint64_t, std::uint64_t> spans_;
-};
-
-// Visits the segments of `in` whose file bytes no earlier segment covered
-// (every segment when the input is not one file's bytes): a hostile core
-// whose thousands of PT_LOADs map the same bytes costs one visit per pass
-// over it, not one per segment. `skipped` counts the others.
-mquire::result<bool> for_each_new_segment(input& in, const std::function<bool(const segment_view&)>& f,
-                                          std::size_t* skipped = nullptr);
+// Visits the input's bytes once however many segments map them. Segments
+// of one file whose file ranges overlap (a hostile core whose thousands of
+// PT_LOADs map the same bytes, each shifted a little) form one region: the
+// union of their file ranges, visited once with the mapping of the segment
+// that starts it; `merged` counts the segments folded into another's
+// region. Segments that do not overlap are visited as they are, in the
+// map's order; inputs that are not one file's bytes (kdump) too.
+mquire::result<bool> for_each_file_region(input& in, const std::function<bool(const segment_view&)>& f,
+                                          std::size_t* merged = nullptr);
 
 struct open_failure {
   int exit_code; // 2 usage, 3 unreadable

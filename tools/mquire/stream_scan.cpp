@@ -47,6 +47,18 @@ chunk_span chunk_at(std::uint64_t k, std::uint64_t size) {
   return {from, static_cast<std::size_t>(std::min<std::uint64_t>(size, pos + stream_chunk_bytes) - from)};
 }
 
+// Adds the landmarks of `bytes`, which start at `from` in the region.
+void record_landmarks(std::span<const std::uint8_t> bytes, std::uint64_t from, landmark_positions& out) {
+  mquire::scan_all_landmarks(
+      bytes, [&](std::size_t at) { out.digit_runs.push_back(from + at); },
+      [&](std::size_t at) { out.vmcoreinfo.push_back(from + at); },
+      [&](std::size_t at) {
+        if (!out.btf_headers || (from + at) % 4 != 0) return;
+        if (out.btf_headers->size() == max_btf_headers) out.btf_headers.reset();
+        else out.btf_headers->push_back(from + at);
+      });
+}
+
 // Reads and scans chunks first, first + step, ... of the region into `out`
 // (one buffer, reused); progress only from the caller's thread.
 std::optional<mquire::error> scan_chunks(int fd, std::uint64_t offset, std::uint64_t size, std::uint64_t first,
@@ -57,14 +69,7 @@ std::optional<mquire::error> scan_chunks(int fd, std::uint64_t offset, std::uint
   for (std::uint64_t k = first; k < chunks; k += step) {
     const chunk_span c = chunk_at(k, size);
     if (auto err = read_fully(fd, offset, c.from, buf.data(), c.size)) return err;
-    mquire::scan_all_landmarks(
-        std::span<const std::uint8_t>(buf.data(), c.size), [&](std::size_t at) { out.digit_runs.push_back(c.from + at); },
-        [&](std::size_t at) { out.vmcoreinfo.push_back(c.from + at); },
-        [&](std::size_t at) {
-          if (!out.btf_headers || (c.from + at) % 4 != 0) return;
-          if (out.btf_headers->size() == max_btf_headers) out.btf_headers.reset();
-          else out.btf_headers->push_back(c.from + at);
-        });
+    record_landmarks(std::span<const std::uint8_t>(buf.data(), c.size), c.from, out);
     if (progress && *progress) (*progress)(c.from + c.size, size);
   }
   return std::nullopt;
@@ -104,6 +109,12 @@ mquire::result<landmark_positions> stream_landmarks(int fd, std::uint64_t offset
     std::sort(v->begin(), v->end());
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }
+  return out;
+}
+
+landmark_positions landmarks_in_memory(std::span<const std::uint8_t> bytes) {
+  landmark_positions out;
+  record_landmarks(bytes, 0, out);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include <mquire/error.hpp>
@@ -37,6 +38,9 @@ inline constexpr std::uint64_t parallel_from_chunks = 8;
 // whole page-cache folio into the process's resident set).
 std::vector<std::size_t> confirm_token_tables(int fd, std::uint64_t offset, std::uint64_t size,
                                               const std::vector<std::size_t>& digit_runs);
+
+// The same pass over bytes already in memory (in increasing order).
+landmark_positions landmarks_in_memory(std::span<const std::uint8_t> bytes);
 
 mquire::result<landmark_positions> stream_landmarks(int fd, std::uint64_t offset, std::uint64_t size,
                                                     const std::function<void(std::uint64_t, std::uint64_t)>& progress);

@@ -43,10 +43,12 @@ public:
   output_buffer(compression c, std::size_t input, std::size_t limit, decompress_budget* budget,
                 std::size_t expected = 0)
       : c_(c), input_(input), limit_(limit), budget_(budget) {
-    const bool trusted = expected >= input && expected <= limit &&
-                         (expected <= bomb_ratio_floor || expected / bomb_ratio <= input);
-    bytes_.resize(trusted ? expected : std::min(limit, std::max<std::size_t>(64u << 10, input * 4)));
+    trusted_ = expected >= input && expected <= limit &&
+               (expected <= bomb_ratio_floor || expected / bomb_ratio <= input);
+    bytes_.resize(trusted_ ? expected : std::min(limit, std::max<std::size_t>(64u << 10, input * 4)));
   }
+  // Whether the output was sized once from a size a kernel could have.
+  bool trusted() const { return trusted_; }
   // Room for at least `n` more bytes after `produced`; false past the limit.
   bool reserve(std::size_t produced, std::size_t n) {
     if (n > limit_ || produced > limit_ - n) return false;
@@ -93,6 +95,7 @@ private:
   decompress_budget* budget_;
   std::uint8_t run_value_ = 0;
   std::size_t run_ = 0;
+  bool trusted_ = false;
 };
 
 // One call of a streaming decoder: how many bytes it wrote, and whether the
@@ -190,8 +193,36 @@ mquire::result<decompressed> bzip2(std::span<const std::uint8_t> in, std::size_t
   return r;
 }
 
+// A zstd frame whose size the payload states (and a kernel could have) is
+// decompressed in one call straight into the output: the streaming decoder
+// would copy every byte once more out of its window. The output is checked
+// as the streaming path checks it, a megabyte at a time, once written (its
+// size is bounded by the stated one). Nothing when the frame does not end
+// at that size (the streaming path then decides).
+std::optional<mquire::result<decompressed>> zstd_at_stated_size(std::span<const std::uint8_t> in, std::size_t limit,
+                                                                 decompress_budget* budget, std::size_t expected) {
+  const std::size_t frame = ZSTD_findFrameCompressedSize(in.data(), in.size());
+  if (expected == 0 || ZSTD_isError(frame)) return std::nullopt;
+  output_buffer out(compression::zstd, in.size(), limit, nullptr, expected);
+  if (!out.trusted()) return std::nullopt;
+  // The attempt counts against the unpacking's budget whether it succeeds
+  // or not (it writes at most `expected` bytes); past the budget the
+  // streaming path reports it.
+  if (budget && (budget->spent > budget->limit || expected > budget->limit - budget->spent)) return std::nullopt;
+  ZSTD_DCtx* z = ZSTD_createDCtx();
+  if (!z) return std::nullopt;
+  const std::size_t n = ZSTD_decompressDCtx(z, out.at(0), out.room(0), in.data(), frame);
+  ZSTD_freeDCtx(z);
+  if (budget) budget->spent += expected;
+  if (ZSTD_isError(n) || n != expected) return std::nullopt;
+  for (std::size_t from = 0; from < n; from += 1u << 20)
+    if (auto bomb = out.wrote(from, std::min(n, from + (1u << 20)))) return *bomb;
+  return std::move(out).finish(n);
+}
+
 mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
                                   std::size_t expected) {
+  if (auto done = zstd_at_stated_size(in, limit, budget, expected)) return std::move(*done);
   ZSTD_DStream* z = ZSTD_createDStream();
   if (!z) return make_error(error_code::unsupported, "libzstd cannot start its decoder");
   ZSTD_initDStream(z);

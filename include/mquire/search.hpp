@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -330,19 +331,23 @@ struct engine {
       for (const marker_reader& m : readers)
         if (&pass_of(m) == &p) mine.push_back(&m);
       // Most runs are a lone zero far from the table: the farthest any
-      // reader could use a run of k markers, computed once per k, turns
-      // them away before each reader is asked.
-      std::vector<std::uint64_t> reach;
-      const auto reach_of = [&](std::size_t count) {
-        if (count >= reach.size()) reach.resize(count + 1, UINT64_MAX);
-        if (reach[count] == UINT64_MAX) {
-          reach[count] = 0;
-          for (const marker_reader* m : mine) {
-            const std::uint64_t n_hi = std::min<std::uint64_t>(count * 256, opt.max_symbols);
-            reach[count] = std::max(reach[count], run_size(*m->c.layout, m->i_markers + 1, m->i_tokens, n_hi,
-                                                           m->c.word, m->c.align) + m->c.align.a);
-          }
+      // reader could use a run of k markers, computed once per k (for the
+      // short runs that are nearly all of them), turns them away before
+      // each reader is asked.
+      const auto farthest = [&](std::size_t count) {
+        std::uint64_t far = 0;
+        for (const marker_reader* m : mine) {
+          const std::uint64_t n_hi = std::min<std::uint64_t>(count * 256, opt.max_symbols);
+          far = std::max(far, run_size(*m->c.layout, m->i_markers + 1, m->i_tokens, n_hi, m->c.word, m->c.align) +
+                                  m->c.align.a);
         }
+        return far;
+      };
+      std::array<std::uint64_t, 64> reach;
+      reach.fill(UINT64_MAX);
+      const auto reach_of = [&](std::size_t count) {
+        if (count >= reach.size()) return farthest(count);
+        if (reach[count] == UINT64_MAX) reach[count] = farthest(count);
         return reach[count];
       };
       p.runs = collect_marker_runs(r, p.lo, s, p.mw, p.phase, tt.order, !opt.strict, [&](const marker_run& run) {

@@ -361,11 +361,15 @@ TEST_CASE("tool: segment tables built to multiply the work are read in time line
     if (j.contains("kernel")) CHECK(j["kernel"]["btf"]["header_scan_bytes"].get<std::uint64_t>() <= file.size());
     return j;
   };
-  SECTION("2000 PT_LOADs over the same 4 MiB holding a kernel table: searched once, found once") {
-    const auto syms = gen::make_symbols({.count = 3000, .seed = 78, .text_base = 0xffffffff81000000ull});
+  // `total` bytes of memory with a 3000-symbol 6.4 table at 1 MiB.
+  const auto memory_with_table = [](std::uint64_t seed, std::size_t total) {
+    const auto syms = gen::make_symbols({.count = 3000, .seed = seed, .text_base = 0xffffffff81000000ull});
     gen::config c{.e = gen::era::v6_4, .word_size = 8, .order = mquire::byte_order::little,
                   .encoding = mquire::address_encoding::base_relative, .vaddr = 0xffffffff82000000ull};
-    const auto mem = gen::embed(gen::write_kallsyms(syms, c).bytes, {.total = 4u << 20, .at = 1u << 20});
+    return gen::embed(gen::write_kallsyms(syms, c).bytes, {.total = total, .at = 1u << 20});
+  };
+  SECTION("2000 PT_LOADs over the same 4 MiB holding a kernel table: searched once, found once") {
+    const auto mem = memory_with_table(78, 4u << 20);
     std::vector<gen::dump_segment> segs;
     for (std::uint64_t i = 0; i < 2000; ++i) segs.push_back({0, mem.size(), i << 32});
     const auto j = scanned("overlap2000.elf", gen::elf_core(mem, segs), 0);
@@ -376,10 +380,7 @@ TEST_CASE("tool: segment tables built to multiply the work are read in time line
     CHECK(j["kernel"]["btf"]["header_scan_bytes"].get<std::uint64_t>() <= 4u << 20); // one segment at most, not 2000
   }
   SECTION("2000 PT_LOADs over the same bytes, each shifted by a page: one region, each byte searched once") {
-    const auto syms = gen::make_symbols({.count = 3000, .seed = 79, .text_base = 0xffffffff81000000ull});
-    gen::config c{.e = gen::era::v6_4, .word_size = 8, .order = mquire::byte_order::little,
-                  .encoding = mquire::address_encoding::base_relative, .vaddr = 0xffffffff82000000ull};
-    const auto mem = gen::embed(gen::write_kallsyms(syms, c).bytes, {.total = 12u << 20, .at = 1u << 20});
+    const auto mem = memory_with_table(79, 12u << 20);
     std::vector<gen::dump_segment> segs;
     // Each covers 4 MiB starting a page after the one before: every one adds
     // bytes the others lack, and the table lies across many of them.

@@ -68,6 +68,26 @@ struct progress_mark {
   }
 };
 
+// The values computed for the last `Kept` keys, the oldest dropped first:
+// what several layouts and word sizes reading the same bytes share. A
+// returned reference holds until the next get().
+template <typename Key, typename Value, std::size_t Kept>
+class recent_results {
+public:
+  // The value for `key`, made by `make()` when it is not kept.
+  template <typename Make>
+  Value& get(const Key& key, Make&& make) {
+    for (auto& [k, v] : entries_)
+      if (k == key) return v;
+    if (entries_.size() == Kept) entries_.erase(entries_.begin());
+    entries_.emplace_back(key, make());
+    return entries_.back().second;
+  }
+
+private:
+  std::vector<std::pair<Key, Value>> entries_;
+};
+
 struct engine {
   const byte_range& range;
   byte_reader r;
@@ -162,12 +182,10 @@ struct engine {
     bool operator==(const names_key&) const = default;
   };
   struct decoded_names {
-    names_key key{};
     rejection why = rejection::none;
     kallsyms_table names{};
   };
-  std::vector<decoded_names> names_cache{};
-  static constexpr std::size_t names_cache_size = 4;
+  recent_results<names_key, decoded_names, 4> names_cache{};
 
   static names_key key_of(const candidate& c) {
     names_key k{c.tokens->table_offset, c.names_start, c.n};
@@ -182,22 +200,16 @@ struct engine {
   }
 
   void decode_and_accept(const candidate& c) {
-    const names_key key = key_of(c);
-    decoded_names* d = nullptr;
-    for (auto& e : names_cache)
-      if (e.key == key) d = &e;
-    if (!d) {
-      if (names_cache.size() == names_cache_size) names_cache.erase(names_cache.begin());
-      decoded_names e{key, rejection::none, {}};
+    decoded_names& d = names_cache.get(key_of(c), [&] {
+      decoded_names e;
       e.why = decode_names(r, c, e.names);
-      names_cache.push_back(std::move(e));
-      d = &names_cache.back();
-    }
-    if (d->why != rejection::none) {
-      mark.reach(search_stage::names, {c.layout->name, d->why, {}});
+      return e;
+    });
+    if (d.why != rejection::none) {
+      mark.reach(search_stage::names, {c.layout->name, d.why, {}});
       return;
     }
-    accept(c, d->names);
+    accept(c, d.names);
   }
 
   // Walks of the last few (names start, markers, N, length coding): the
@@ -210,19 +222,18 @@ struct engine {
     name_length coding = name_length::uleb128;
     bool operator==(const walk_key&) const = default;
   };
-  std::vector<std::pair<walk_key, names_walk>> walks{};
-  static constexpr std::size_t walks_kept = 8;
+  static walk_key walk_key_of(std::size_t names_start, const candidate& c, std::uint64_t n, unsigned marker_width) {
+    return {names_start, c.markers.start, c.markers.count, n, marker_width, c.order, c.layout->traits.names};
+  }
+  recent_results<walk_key, names_walk, 8> walks{};
 
   names_walk walk_shared(std::size_t names_start, const candidate& c, std::uint64_t n,
                          const std::vector<std::uint64_t>& markers, unsigned marker_width) {
-    const walk_key key{names_start, c.markers.start, c.markers.count, n, marker_width, c.order, c.layout->traits.names};
-    for (const auto& [k, w] : walks)
-      if (k == key) return w;
-    const names_walk w = walk_names(r, names_start, c.markers.start, n, markers, c.layout->traits.names);
-    report.stats.window_bytes += (w.ok ? w.end : w.failed_at) - names_start;
-    if (walks.size() == walks_kept) walks.erase(walks.begin());
-    walks.emplace_back(key, w);
-    return w;
+    return walks.get(walk_key_of(names_start, c, n, marker_width), [&] {
+      const names_walk w = walk_names(r, names_start, c.markers.start, n, markers, c.layout->traits.names);
+      report.stats.window_bytes += (w.ok ? w.end : w.failed_at) - names_start;
+      return w;
+    });
   }
 
   // Salvages likewise, which also depend on the alignment that decides
@@ -232,24 +243,16 @@ struct engine {
     std::size_t align = 0, phase = 0;
     bool operator==(const salvage_key&) const = default;
   };
-  std::vector<std::pair<salvage_key, salvaged_names>> salvages{};
-  static constexpr std::size_t salvages_kept = 2;
+  recent_results<salvage_key, salvaged_names, 2> salvages{};
 
   template <typename EndOk>
   const salvaged_names& salvage_shared(std::size_t names_start, const candidate& c, std::uint64_t n,
                                        const std::vector<std::uint64_t>& markers, unsigned marker_width,
                                        EndOk&& names_end_ok) {
-    const salvage_key key{{names_start, c.markers.start, c.markers.count, n, marker_width, c.order,
-                           c.layout->traits.names},
-                          c.align.a,
-                          c.align.phase};
-    for (const auto& [k, v] : salvages)
-      if (k == key) return v;
-    if (salvages.size() == salvages_kept) salvages.erase(salvages.begin());
-    salvages.emplace_back(key, salvage_names(r, names_start, c.markers.start, n, markers, c.layout->traits.names,
-                                             names_end_ok));
-    report.stats.window_bytes += c.markers.start - names_start;
-    return salvages.back().second;
+    return salvages.get({walk_key_of(names_start, c, n, marker_width), c.align.a, c.align.phase}, [&] {
+      report.stats.window_bytes += c.markers.start - names_start;
+      return salvage_names(r, names_start, c.markers.start, n, markers, c.layout->traits.names, names_end_ok);
+    });
   }
 
   // --- token-compressed names: from a token table backwards -------------
@@ -261,7 +264,13 @@ struct engine {
     std::size_t lo = 0;
     unsigned mw = 4;
     std::size_t i_markers = 0, i_tokens = 0;
+    // Bytes of the sections between markers and token table for N symbols.
+    std::uint64_t mid_size(std::uint64_t n) const {
+      return run_size(*c.layout, i_markers + 1, i_tokens, n, c.word, c.align);
+    }
   };
+  // The largest N a run of `count` markers allows.
+  std::uint64_t largest_n(std::size_t count) const { return std::min<std::uint64_t>(count * 256, opt.max_symbols); }
 
   std::optional<marker_reader> marker_reader_for(const token_table& tt, const layout_desc& L, unsigned word,
                                                  std::string_view word_why) const {
@@ -282,8 +291,7 @@ struct engine {
     const std::uint64_t nmax = opt.max_symbols;
     // The window: the largest sections between markers and token table,
     // and the markers of the largest N.
-    const std::uint64_t mid_max = run_size(L, m.i_markers + 1, m.i_tokens, nmax, word, c.align);
-    const std::uint64_t window = mid_max + a + m.mw * ((nmax + 255) / 256);
+    const std::uint64_t window = m.mid_size(nmax) + a + m.mw * ((nmax + 255) / 256);
     m.lo = std::max(s > window ? s - static_cast<std::size_t>(window) : 0, floor);
     return m;
   }
@@ -293,8 +301,7 @@ struct engine {
   // sections between markers and token table start.
   bool could_read(const marker_reader& m, const marker_run& run, std::size_t s) const {
     if (run.start < m.lo || !m.c.align.at(run.start) || run.end > s) return false;
-    const std::uint64_t n_hi = std::min<std::uint64_t>(run.count * 256, opt.max_symbols);
-    return s - run.end <= run_size(*m.c.layout, m.i_markers + 1, m.i_tokens, n_hi, m.c.word, m.c.align) + m.c.align.a;
+    return s - run.end <= m.mid_size(largest_n(run.count)) + m.c.align.a;
   }
 
   // Every layout and word size reads the marker runs in front of a token
@@ -336,11 +343,7 @@ struct engine {
       // each reader is asked.
       const auto farthest = [&](std::size_t count) {
         std::uint64_t far = 0;
-        for (const marker_reader* m : mine) {
-          const std::uint64_t n_hi = std::min<std::uint64_t>(count * 256, opt.max_symbols);
-          far = std::max(far, run_size(*m->c.layout, m->i_markers + 1, m->i_tokens, n_hi, m->c.word, m->c.align) +
-                                  m->c.align.a);
-        }
+        for (const marker_reader* m : mine) far = std::max(far, m->mid_size(largest_n(count)) + m->c.align.a);
         return far;
       };
       std::array<std::uint64_t, 64> reach;
@@ -367,18 +370,15 @@ struct engine {
     const candidate& c = m.c;
     const layout_desc& L = *c.layout;
     const std::size_t s = c.tokens->table_offset;
-    const std::uint64_t nmax = opt.max_symbols;
     if (!c.align.at(run.start)) return;
     const std::size_t mid_start = c.align.up(run.end);
     if (mid_start > s || !r.all_zero(run.end, mid_start - run.end)) return;
     const std::uint64_t gap = s - mid_start;
     const std::uint64_t n_lo = (run.count - 1) * 256 + 1;
-    const std::uint64_t n_hi = std::min<std::uint64_t>(run.count * 256, nmax);
+    const std::uint64_t n_hi = largest_n(run.count);
     if (n_lo > n_hi) return;
     // The sections between markers and token table must fill the gap exactly.
-    if (run_size(L, m.i_markers + 1, m.i_tokens, n_lo, c.word, c.align) > gap ||
-        run_size(L, m.i_markers + 1, m.i_tokens, n_hi, c.word, c.align) < gap)
-      return;
+    if (m.mid_size(n_lo) > gap || m.mid_size(n_hi) < gap) return;
     if (m.i_markers + 1 == m.i_tokens && gap != 0) return;
     ++report.stats.marker_candidates;
     mark.reach(search_stage::markers, {L.name, rejection::no_symbol_count, {}});

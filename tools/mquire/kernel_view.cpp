@@ -7,9 +7,9 @@ namespace {
 
 // BTF found by its header when the table has no __start_BTF / __stop_BTF:
 // the largest blob that parses on its own (a module's split BTF does not).
-// The largest BTF blob whose header is in the input: where the landmark
-// pass saw headers, only there; elsewhere (a region with more headers than
-// the pass keeps) by a scan of its bytes (counted in `scanned`).
+// Headers are looked for where the landmark pass saw them, only there;
+// elsewhere (a region with more headers than the pass keeps) by a scan of
+// its bytes, counted in `scanned`.
 std::optional<std::vector<std::uint8_t>> btf_by_header(input& in, const scan_result& r, std::string& where,
                                                        std::uint64_t& scanned) {
   std::vector<std::uint8_t> best;

@@ -213,7 +213,7 @@ mquire::result<bool> for_each_file_region(input& in, const std::function<bool(co
     }
     done[lead] = true;
     memory_segment s = segs[lead];
-    if (end_of[lead] > whole.size() || s.file_offset > end_of[lead]) continue; // the map checked this already
+    if (end_of[lead] > whole.size()) continue; // the map checked this already
     s.size = end_of[lead] - s.file_offset;
     if (!f(segment_view{lead, s, whole.subspan(static_cast<std::size_t>(s.file_offset), static_cast<std::size_t>(s.size))}))
       return false;

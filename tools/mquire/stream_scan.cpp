@@ -19,20 +19,33 @@ namespace {
 // landmark across a chunk boundary is whole in the next chunk.
 constexpr std::size_t overlap = 32;
 
-// Reads [from, from + want) of the file at `offset` into buf; what went wrong.
-std::optional<mquire::error> read_fully(int fd, std::uint64_t offset, std::uint64_t from, std::uint8_t* buf,
-                                        std::size_t want) {
+// Reads up to `want` bytes at file offset `at` into buf: how many were read
+// before the end of the file or an error (said in `err`, when given).
+std::size_t read_upto(int fd, std::uint64_t at, std::uint8_t* buf, std::size_t want,
+                      std::optional<mquire::error>* err = nullptr) {
   std::size_t got = 0;
   while (got < want) {
-    const ssize_t r = ::pread(fd, buf + got, want - got, static_cast<off_t>(offset + from + got));
+    const ssize_t r = ::pread(fd, buf + got, want - got, static_cast<off_t>(at + got));
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0)
-      return mquire::make_error(mquire::error_code::out_of_range,
-                                std::string("reading the input failed at offset ") + std::to_string(offset + from + got) +
-                                    ": " + (r < 0 ? std::strerror(errno) : "unexpected end of file"));
+    if (r <= 0) {
+      if (err)
+        *err = mquire::make_error(mquire::error_code::out_of_range,
+                                  std::string("reading the input failed at offset ") + std::to_string(at + got) + ": " +
+                                      (r < 0 ? std::strerror(errno) : "unexpected end of file"));
+      break;
+    }
     got += static_cast<std::size_t>(r);
   }
-  return std::nullopt;
+  return got;
+}
+
+// Reads [from, from + want) of the region at file offset `offset` whole, or
+// says what went wrong.
+std::optional<mquire::error> read_fully(int fd, std::uint64_t offset, std::uint64_t from, std::uint8_t* buf,
+                                        std::size_t want) {
+  std::optional<mquire::error> err;
+  read_upto(fd, offset + from, buf, want, &err);
+  return err;
 }
 
 // Chunk k covers [k * chunk - overlap, (k + 1) * chunk) of the region (from 0
@@ -128,14 +141,7 @@ std::vector<std::size_t> confirm_token_tables(int fd, std::uint64_t offset, std:
     const std::uint64_t from = at > before ? at - before : 0;
     const std::uint64_t to = std::min<std::uint64_t>(size, at + after);
     buf.resize(static_cast<std::size_t>(to - from));
-    std::size_t got = 0;
-    while (got < buf.size()) {
-      const ssize_t r = ::pread(fd, buf.data() + got, buf.size() - got, static_cast<off_t>(offset + from + got));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      got += static_cast<std::size_t>(r);
-    }
-    buf.resize(got);
+    buf.resize(read_upto(fd, offset + from, buf.data(), buf.size())); // what the file holds of the window
     if (!mquire::read_token_tables(mquire::byte_reader(buf), static_cast<std::size_t>(at - from)).empty())
       kept.push_back(at);
   }

@@ -1,6 +1,7 @@
 #include "kernel_view.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace tool {
 namespace {
@@ -57,7 +58,19 @@ kernel_view read_kernel_view(const found_table& best, const addressing& a, input
     v.memory = mquire::kernel_memory_for(t, p, read, physical, info ? &*info : nullptr);
     if (!v.memory) v.memory_problem = "no anchor ties the table's addresses to the input";
   }
-  if (want.btf) {
+  if (want.btf && !want.btf_file.empty()) {
+    if (std::FILE* f = std::fopen(want.btf_file.c_str(), "rb")) {
+      std::uint8_t buf[1 << 16];
+      std::size_t n;
+      // BTF of a whole kernel is a few MiB; a file past 1 GiB is not BTF.
+      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && v.btf.size() < (std::size_t{1} << 30))
+        v.btf.insert(v.btf.end(), buf, buf + n);
+      std::fclose(f);
+      v.btf_source = "the file " + want.btf_file + " (--btf)";
+    } else {
+      v.btf_problem = "cannot open " + want.btf_file;
+    }
+  } else if (want.btf) {
     if (v.memory) {
       auto blob = mquire::btf::read_kernel_btf(t, v.memory->memory);
       if (blob) {
@@ -79,11 +92,11 @@ kernel_view read_kernel_view(const found_table& best, const addressing& a, input
                         "a kernel built without CONFIG_DEBUG_INFO_BTF?";
       }
     }
-    if (!v.btf.empty()) {
-      auto parsed = mquire::btf::type_info::parse(v.btf);
-      if (parsed) v.types = std::make_unique<mquire::btf::type_info>(std::move(*parsed));
-      else v.btf_problem = parsed.err().message;
-    }
+  }
+  if (!v.btf.empty()) {
+    auto parsed = mquire::btf::type_info::parse(v.btf);
+    if (parsed) v.types = std::make_unique<mquire::btf::type_info>(std::move(*parsed));
+    else v.btf_problem = parsed.err().message;
   }
   if (!want.modules) {
     v.modules_problem = "the input is a kernel file, not a memory dump: no module is loaded in it";

@@ -34,6 +34,9 @@ struct kernel_view {
 struct view_request {
   bool btf = true;
   bool modules = true;
+  // A BTF blob of the same kernel to use instead of the dump's own (a
+  // kernel built without BTF: `pahole -J` of its debug vmlinux).
+  std::string btf_file;
 };
 
 // `a` is the addressing settled for `best`.

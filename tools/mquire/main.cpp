@@ -6,12 +6,16 @@
 //   mquire isf      [-o OUT.json[.xz]] [options] FILE  (a Volatility 3 symbol table)
 //   mquire elf      -o OUT.elf [options] FILE  (kernel and module bytes with every symbol)
 //   mquire inspect  [--format text|json] [options] FILE
+//   mquire ps       [--format text|json] [--btf FILE] [options] FILE   (every task)
+//   mquire maps     [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/maps)
+//   mquire files    [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/fd)
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
 // Exit status: 0 found; 1 no kallsyms found (or, for btf/modules, nothing of
 // that kind); 2 usage error; 3 unreadable input.
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <map>
@@ -21,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "output.hpp"
+#include "process_output.hpp"
 #include "output_file.hpp"
 #include "scan.hpp"
 #include "segments.hpp"
@@ -39,9 +44,11 @@ struct common_options {
   bool no_modules = false;
   std::string output; // btf: file to write instead of stdout
   std::string module; // btf: this module's split BTF instead of the kernel's
+  std::optional<std::int64_t> pid; // ps/maps/files: one process
+  std::string btf_file;            // ps/maps/files: types from this BTF file instead of the dump's
 };
 
-enum class command { kallsyms, inspect, modules, btf, isf, elf };
+enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -136,6 +143,30 @@ int write_elf(const common_options& o, const tool::found_table& best, const tool
   return found;
 }
 
+// What was running: tasks, memory maps, open files, read through the
+// kernel's page tables and types.
+int show_processes(const common_options& o, command cmd, const tool::found_table& best, const tool::kernel_view& v) {
+  if (!v.memory || !v.memory->space)
+    return fail(not_found, o.file + ": processes are read through the kernel's page tables, which were not found: " +
+                               (v.memory ? v.memory->page_tables_problem : v.memory_problem));
+  if (!v.types) return fail(not_found, o.file + ": processes are read through the kernel's types: " + v.btf_problem);
+  mquire::processes::process_view view(best.table, *v.types, v.memory->memory, *v.memory->space);
+  auto tasks = view.tasks();
+  if (!tasks) return fail(not_found, o.file + ": tasks not read: " + tasks.err().message);
+  for (const auto& n : tasks->notes) std::fprintf(stderr, "mquire: note: %s\n", n.c_str());
+  tool::process_request req{o.pid, o.format == "json"};
+  if (o.pid && std::none_of(tasks->tasks.begin(), tasks->tasks.end(),
+                            [&](const auto& t) { return t.pid == *o.pid && t.tgid == *o.pid; }))
+    return fail(not_found, o.file + ": no process with pid " + std::to_string(*o.pid));
+  std::vector<std::string> problems;
+  if (cmd == command::ps) tool::write_ps(stdout, view, *tasks, req, problems);
+  else if (cmd == command::maps) tool::write_maps(stdout, view, *tasks, req, best.table.word_size, problems);
+  else tool::write_files(stdout, view, *tasks, req, problems);
+  for (const auto& p : problems) std::fprintf(stderr, "mquire: warning: %s\n", p.c_str());
+  if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
+  return found;
+}
+
 int run(const common_options& o, command cmd) {
   const bool inspect = cmd == command::inspect;
   std::optional<tool::input_format> forced;
@@ -196,11 +227,13 @@ int run(const common_options& o, command cmd) {
   // (an image's module list is empty) and only when the command uses them.
   std::optional<tool::kernel_view> view;
   const bool is_dump = !r.tables.empty() && r.tables.front().where.address_is_physical;
+  const bool processes = cmd == command::ps || cmd == command::maps || cmd == command::files;
   if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
-                            (cmd == command::kallsyms && is_dump && !o.no_modules))) {
+                            processes || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
     want.btf = cmd != command::elf || is_dump; // modules are read through BTF
-    want.modules = is_dump && cmd != command::isf && (cmd != command::btf || !o.module.empty());
+    want.modules = is_dump && cmd != command::isf && !processes && (cmd != command::btf || !o.module.empty());
+    want.btf_file = o.btf_file;
     view = tool::read_kernel_view(r.tables.front(), *a, in, r, want);
   }
   const tool::kernel_view* v = view ? &*view : nullptr;
@@ -239,6 +272,10 @@ int run(const common_options& o, command cmd) {
     std::fprintf(stderr, "mquire: BTF: %zu bytes from %s\n", blob->size(), source.c_str());
     return found;
   }
+  if (processes) {
+    if (!is_dump) return fail(not_found, o.file + ": a kernel file ran no processes (give a memory dump)");
+    return show_processes(o, cmd, best, *v);
+  }
   if (cmd == command::isf) return write_isf(o, best, *v);
   if (cmd == command::elf) return write_elf(o, best, *v, in.map());
   if (cmd == command::modules) {
@@ -273,7 +310,7 @@ int run(const common_options& o, command cmd) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io, mo, bo, so, eo;
+  common_options ko, io, mo, bo, so, eo, po, mpo, fo;
   auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
                                                   "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
@@ -295,6 +332,19 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand("inspect", "show what was found and how: layout, sections, candidates, "
                                                 "page tables, BTF, modules");
   add_common(inspect, io, "text", {"text", "json"});
+  auto* ps = app.add_subcommand("ps", "list every task (processes and threads) with ids, credentials, capabilities, "
+                                      "command line and environment, from a memory dump");
+  add_common(ps, po, "text", {"text", "json"});
+  auto* maps = app.add_subcommand("maps", "print each process's memory maps exactly as /proc/PID/maps");
+  add_common(maps, mpo, "text", {"text", "json"});
+  auto* files = app.add_subcommand("files", "print each process's open files as ls -l /proc/PID/fd shows them "
+                                            "(json: with fdinfo's pos, flags, mnt_id, ino)");
+  add_common(files, fo, "text", {"text", "json"});
+  for (auto [cmd, opts] : {std::pair{ps, &po}, std::pair{maps, &mpo}, std::pair{files, &fo}}) {
+    cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the same kernel) "
+                                            "instead of the dump's own");
+    if (cmd != ps) cmd->add_option("--pid", opts->pid, "only this process (its lines without the == PID header)");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -306,5 +356,8 @@ int main(int argc, char** argv) {
   if (btf->parsed()) return run(bo, command::btf);
   if (isf->parsed()) return run(so, command::isf);
   if (elf->parsed()) return run(eo, command::elf);
+  if (ps->parsed()) return run(po, command::ps);
+  if (maps->parsed()) return run(mpo, command::maps);
+  if (files->parsed()) return run(fo, command::files);
   return run(io, command::inspect);
 }

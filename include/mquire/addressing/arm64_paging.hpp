@@ -53,11 +53,14 @@ constexpr std::uint64_t output_address(std::uint64_t desc, const paging_config& 
 
 // Where the kernel address `va` lies under the translation table at
 // physical `top` (swapper_pg_dir, or TTBR1's base), and the size of its page.
+// With `user`, `va` is a user address (TTBR0: a process's mm->pgd), whose
+// bits above the VA size are all clear.
 inline std::optional<x86_64::page_mapping> translate_page(const physical_reader& rd, std::uint64_t top, std::uint64_t va,
-                                                          const paging_config& c) {
+                                                          const paging_config& c, bool user = false) {
   if (!c.valid()) return std::nullopt;
-  // A kernel address has every bit above the VA size set.
-  if (c.va_bits < 64 && (va >> c.va_bits) != (~std::uint64_t{0} >> c.va_bits)) return std::nullopt;
+  // A kernel address has every bit above the VA size set, a user address none.
+  const std::uint64_t upper = va >> c.va_bits;
+  if (c.va_bits < 64 && upper != (user ? 0 : ~std::uint64_t{0} >> c.va_bits)) return std::nullopt;
   const unsigned levels = c.levels(), per = c.bits_per_level();
   std::uint64_t table = top & ~((std::uint64_t{1} << c.granule_shift) - 1);
   for (unsigned i = 0; i < levels; ++i) {

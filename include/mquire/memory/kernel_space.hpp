@@ -38,6 +38,10 @@ struct kernel_address_space {
   std::string anchor;          // what gave the delta
   std::vector<std::string> checks; // the translations that were checked
   page_translator translate;
+  unsigned page_shift = 12;        // the base page size, as /proc prints offsets in it
+  // The same walk under another top-level table: a process's own page
+  // tables (mm->pgd's physical address), for its user addresses.
+  std::function<std::optional<page_mapping>(std::uint64_t root_pa, std::uint64_t va)> walk_user;
 };
 
 namespace detail {
@@ -145,6 +149,7 @@ inline result<kernel_address_space> find_kernel_address_space(const kallsyms_tab
       page_translator tr = [rd, root_pa, l](std::uint64_t va) { return x86_64::translate_page(rd, root_pa, va, l); };
       if (detail::anchors_translate(tr, anchors, *delta, t, ks.checks)) {
         ks.paging = "x86_64 " + std::to_string(l) + "-level";
+        ks.walk_user = [rd, l](std::uint64_t root, std::uint64_t va) { return x86_64::translate_page(rd, root, va, l); };
         ks.root_symbol = std::string(root);
         ks.root_pa = root_pa;
         ks.translate = std::move(tr);
@@ -162,6 +167,10 @@ inline result<kernel_address_space> find_kernel_address_space(const kallsyms_tab
       page_translator tr = [rd, root_pa, c](std::uint64_t va) { return arm64::translate_page(rd, root_pa, va, c); };
       if (detail::anchors_translate(tr, anchors, *delta, t, ks.checks)) {
         ks.paging = "arm64 " + c.describe();
+        ks.page_shift = c.granule_shift;
+        ks.walk_user = [rd, c](std::uint64_t root, std::uint64_t va) {
+          return arm64::translate_page(rd, root, va, c, true);
+        };
         ks.root_symbol = "swapper_pg_dir";
         ks.root_pa = root_pa;
         ks.translate = std::move(tr);

@@ -28,6 +28,9 @@ public:
   byte_order order() const noexcept { return order_; }
   unsigned pointer_size() const noexcept { return pointer_size_; }
   bool valid() const noexcept { return static_cast<bool>(translate_) && static_cast<bool>(read_); }
+  // The physical reader under the translation (a process's own page tables
+  // read the same physical memory).
+  const physical_reader& reader() const noexcept { return read_; }
 
   std::optional<std::uint64_t> physical(std::uint64_t va) const {
     if (!translate_) return std::nullopt;

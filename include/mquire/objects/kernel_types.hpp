@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kernel's types as a reader of kernel objects asks for them: a struct's
+// size by name, where a member lies ("d_name.len", through anonymous
+// members), how wide it is, and an enumerator's value. Backed by the
+// kernel's own BTF; every answer is cached, since a walk over thousands of
+// objects asks the same few questions again and again.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "../btf/lookup.hpp"
+#include "../error.hpp"
+
+namespace mquire::objects {
+
+// Sizes a struct read from a dump may claim: the largest real kernel struct
+// read here (task_struct) is about 13 KiB.
+inline constexpr std::uint64_t max_struct_size = 64u << 10;
+
+// A member, placed: byte offset from the start of its struct, width in
+// bytes, and for a bitfield its bit position and width. An array member
+// also says its element width and count.
+struct field_ref {
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+  std::uint32_t bit_offset = 0; // within the byte at `offset`, for bitfields
+  std::uint32_t bit_size = 0;   // 0: not a bitfield
+  std::uint64_t element_size = 0;
+  std::uint64_t count = 0;      // array members: element count (0 otherwise)
+  bool is_pointer = false;
+};
+
+class kernel_types {
+public:
+  kernel_types(const btf::type_info& t, unsigned pointer_size) : t_(&t), pointer_size_(pointer_size) {
+    // One pass over the records: the first struct (or union) of each name.
+    for (const btf::type_info* part = &t; part; part = part->base())
+      for (std::uint32_t id = part->first_id(); id <= part->last_id() && part->size() != 0; ++id) {
+        const auto v = part->type(id);
+        if (!v || v->name.empty()) continue;
+        if (v->kind == btf::kind::struct_ || v->kind == btf::kind::union_) {
+          auto [it, fresh] = structs_.try_emplace(std::string(v->name), id);
+          if (!fresh && part != &t) it->second = id; // the base's definition first
+        }
+      }
+  }
+
+  unsigned pointer_size() const noexcept { return pointer_size_; }
+  const btf::type_info& btf() const noexcept { return *t_; }
+
+  bool has_struct(std::string_view name) const { return structs_.count(std::string(name)) != 0; }
+
+  std::optional<std::uint64_t> struct_size(std::string_view name) const {
+    const auto it = structs_.find(std::string(name));
+    if (it == structs_.end()) return std::nullopt;
+    const auto s = btf::size_of(*t_, it->second, pointer_size_);
+    if (!s || *s == 0 || *s > max_struct_size) return std::nullopt;
+    return s;
+  }
+
+  // `path` inside struct `name`; nullopt when the kernel's struct has no
+  // such member (an older or differently configured kernel).
+  std::optional<field_ref> field(std::string_view name, std::string_view path) const {
+    std::string key;
+    key.reserve(name.size() + path.size() + 1);
+    key.append(name).push_back(':');
+    key.append(path);
+    if (auto it = fields_.find(key); it != fields_.end()) return it->second;
+    auto f = resolve(name, path);
+    fields_.emplace(std::move(key), f);
+    return f;
+  }
+
+  // A member that the reader cannot do without: an error naming it.
+  result<field_ref> need(std::string_view name, std::string_view path) const {
+    if (auto f = field(name, path)) return *f;
+    return make_error(error_code::not_found, "the kernel's types have no " + std::string(name) + "." +
+                                                 std::string(path));
+  }
+
+  std::optional<std::int64_t> enumerator(std::string_view name) const {
+    const std::string key(name);
+    if (auto it = enums_.find(key); it != enums_.end()) return it->second;
+    auto v = btf::enum_value(*t_, name);
+    enums_.emplace(key, v);
+    return v;
+  }
+
+private:
+  std::optional<field_ref> resolve(std::string_view name, std::string_view path) const {
+    const auto it = structs_.find(std::string(name));
+    if (it == structs_.end()) return std::nullopt;
+    const auto f = btf::field_of(*t_, it->second, path);
+    if (!f) return std::nullopt;
+    field_ref r;
+    r.offset = f->bit_offset / 8;
+    r.bit_size = f->bitfield_size;
+    if (f->bitfield_size != 0) {
+      r.bit_offset = static_cast<std::uint32_t>(f->bit_offset % 8);
+      r.size = (r.bit_offset + f->bitfield_size + 7) / 8;
+      return r;
+    }
+    if (f->bit_offset % 8 != 0) return std::nullopt;
+    const auto size = btf::size_of(*t_, f->type, pointer_size_);
+    if (!size || *size > max_struct_size) return std::nullopt;
+    r.size = *size;
+    if (const auto v = btf::strip(*t_, f->type)) {
+      r.is_pointer = v->kind == btf::kind::ptr;
+      if (v->kind == btf::kind::array)
+        if (const auto a = t_->array(*v)) {
+          r.count = a->count;
+          r.element_size = btf::size_of(*t_, a->element, pointer_size_).value_or(0);
+        }
+    }
+    return r;
+  }
+
+  const btf::type_info* t_;
+  unsigned pointer_size_;
+  std::unordered_map<std::string, std::uint32_t> structs_;
+  mutable std::unordered_map<std::string, std::optional<field_ref>> fields_;
+  mutable std::unordered_map<std::string, std::optional<std::int64_t>> enums_;
+};
+
+} // namespace mquire::objects

@@ -48,3 +48,8 @@
 #include "output/symbol_entry.hpp"
 #include "memory/readable_runs.hpp"
 #include "output/elf_inputs.hpp"
+#include "objects/kernel_types.hpp"
+#include "objects/object_reader.hpp"
+#include "objects/symbol_index.hpp"
+#include "objects/walkers.hpp"
+#include "processes/process_view.hpp"

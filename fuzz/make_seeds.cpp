@@ -147,6 +147,42 @@ int main(int argc, char** argv) {
     }
     put("paging_fuzzer", arm ? "arm64-4k-48" : "x86_64-4level", p);
   }
+  // Kernel-object walkers: a circular list of three nodes and a two-level
+  // maple tree and xarray, in memory mapped at 0xffff888000000000.
+  {
+    constexpr std::uint64_t kbase = 0xffff888000000000ull;
+    const auto seed = [&](std::uint8_t sel, const std::string& name, auto&& fill) {
+      bytes m(9 + 4096, 0);
+      m[0] = sel;
+      const auto word = [&](std::uint64_t at, std::uint64_t v) {
+        for (int i = 0; i < 8; ++i) m[9 + at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+      };
+      fill(word);
+      put("objects_fuzzer", name, m);
+    };
+    seed(0, "list", [&](auto&& word) { // head at 0, nodes at 0x100, 0x200, 0x300
+      const std::uint64_t n[] = {0, 0x100, 0x200, 0x300};
+      for (int i = 0; i < 4; ++i) {
+        word(n[i], kbase + n[(i + 1) % 4]);
+        word(n[i] + 8, kbase + n[(i + 3) % 4]);
+      }
+    });
+    seed(3, "xarray", [&](auto&& word) { // xa_head -> node at 0x400 (shift 0), slots 1 and 5
+      word(8, kbase + 0x400 + 2);
+      word(0x400 + 40 + 8, kbase + 0x900);
+      word(0x400 + 40 + 40, kbase + 0xa00);
+    });
+    seed(4, "maple", [&](auto&& word) { // ma_root -> range node at 0x100 -> leaves at 0x200, 0x300
+      word(8, (kbase + 0x100) | (2 << 3) | 2);
+      word(0x100 + 8, 0x7fff);
+      word(0x100 + 128, (kbase + 0x200) | (1 << 3));
+      word(0x100 + 136, (kbase + 0x300) | (1 << 3));
+      m[9 + 0x100 + 248] = 1; // meta.end: two slots in use
+      word(0x200 + 8, 0x0fff);
+      word(0x200 + 128, 0xffff888000abc000ull);
+      word(0x300 + 128, 0xffff888000def000ull);
+    });
+  }
   bytes with_nul{0};
   with_nul.insert(with_nul.end(), info.begin(), info.end());
   with_nul.push_back(0);

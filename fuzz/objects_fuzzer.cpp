@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kernel-object walkers over fuzzed kernel memory: circular lists,
+// hlists, rb-trees, xarrays and maple trees, with the kernel's own layouts
+// of the xarray and maple-tree nodes (BTF built word by word below).
+// Input: a selector byte and a start address offset (8 bytes,
+// little-endian), then the memory, mapped at a kernel address. Invariants:
+// every node returned is a kernel address inside the memory (or an entry
+// value), none twice, and no walk returns more than its budget.
+#include "fuzz_common.hpp"
+
+#include <set>
+
+#include "generator/btf_writer.hpp"
+
+namespace {
+
+constexpr std::uint64_t base = 0xffff888000000000ull;
+constexpr std::size_t budget = 4096;
+
+// Types the walkers look up, at the kernel's 64-bit offsets.
+std::vector<std::uint8_t> walker_btf() {
+  using mquire::btf::kind;
+  using gen::btf_info;
+  std::string s(1, '\0');
+  const auto name = [&](const char* n) {
+    const auto at = static_cast<std::uint32_t>(s.size());
+    s += n;
+    s.push_back('\0');
+    return at;
+  };
+  const std::uint32_t n_u64 = name("u64"), n_u8 = name("u8"), n_xarray = name("xarray"), n_flags = name("xa_flags"),
+                      n_head = name("xa_head"), n_node = name("xa_node"), n_shift = name("shift"),
+                      n_slots = name("slots"), n_tree = name("maple_tree"), n_root = name("ma_root"),
+                      n_r64 = name("maple_range_64"), n_a64 = name("maple_arange_64"), n_parent = name("parent"),
+                      n_pivot = name("pivot"), n_slot = name("slot"), n_gap = name("gap"), n_meta = name("meta"),
+                      n_md = name("maple_metadata"), n_end = name("end"), n_mnode = name("maple_node"),
+                      n_mt = name("maple_type"), n_leaf = name("maple_leaf_64"), n_range = name("maple_range_64"),
+                      n_arange = name("maple_arange_64");
+  std::vector<std::uint32_t> t = {
+      n_u64, btf_info(kind::int_), 8, 64,                               // 1: u64
+      n_u8, btf_info(kind::int_), 1, 8,                                 // 2: u8
+      0, btf_info(kind::ptr), 0,                                        // 3: void *
+      0, btf_info(kind::array), 0, 3, 1, 64,                            // 4: void *[64]
+      0, btf_info(kind::array), 0, 1, 1, 15,                            // 5: u64[15]
+      0, btf_info(kind::array), 0, 3, 1, 16,                            // 6: void *[16]
+      0, btf_info(kind::array), 0, 1, 1, 9,                             // 7: u64[9]
+      0, btf_info(kind::array), 0, 3, 1, 10,                            // 8: void *[10]
+      0, btf_info(kind::array), 0, 1, 1, 10,                            // 9: u64[10]
+      n_md, btf_info(kind::struct_, 2), 2,                              // 10: maple_metadata
+      n_end, 2, 0, n_gap, 2, 8,
+      n_xarray, btf_info(kind::struct_, 2), 16,                         // 11: xarray
+      n_flags, 1, 0, n_head, 3, 64,
+      n_node, btf_info(kind::struct_, 2), 576,                          // 12: xa_node
+      n_shift, 2, 0, n_slots, 4, 40 * 8,
+      n_tree, btf_info(kind::struct_, 1), 16,                           // 13: maple_tree
+      n_root, 3, 64,
+      n_r64, btf_info(kind::struct_, 4), 256,                           // 14: maple_range_64
+      n_parent, 3, 0, n_pivot, 5, 64, n_slot, 6, 128 * 8, n_meta, 10, 248 * 8,
+      n_a64, btf_info(kind::struct_, 5), 256,                           // 15: maple_arange_64
+      n_parent, 3, 0, n_pivot, 7, 64, n_slot, 8, 80 * 8, n_gap, 9, 160 * 8, n_meta, 10, 240 * 8,
+      n_mnode, btf_info(kind::union_, 2), 256,                          // 16: maple_node
+      0, 14, 0, 0, 15, 0,
+      n_mt, btf_info(kind::enum_, 3), 4,                                // 17: enum maple_type
+      n_leaf, 1, n_range, 2, n_arange, 3,
+  };
+  return gen::btf_blob(t, s);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const std::vector<std::uint8_t> blob = walker_btf();
+  static const auto parsed = mquire::btf::type_info::parse(blob);
+  MQUIRE_FUZZ_CHECK(parsed.ok());
+  static const mquire::objects::kernel_types types(*parsed, 8);
+  if (size < 9) return 0;
+  const std::uint8_t sel = data[0];
+  std::uint64_t off = 0;
+  for (int i = 0; i < 8; ++i) off |= std::uint64_t{data[1 + i]} << (8 * i);
+  const std::span<const std::uint8_t> mem(data + 9, size - 9);
+  const mquire::physical_reader rd = [mem](std::uint64_t pa, std::uint8_t* out, std::size_t n) {
+    if (pa > mem.size() || n > mem.size() - pa) return false;
+    std::memcpy(out, mem.data() + pa, n);
+    return true;
+  };
+  const mquire::page_translator tr = [](std::uint64_t va) -> std::optional<mquire::page_mapping> {
+    if (va < base) return std::nullopt;
+    return mquire::page_mapping{va - base, 4096};
+  };
+  const mquire::virtual_memory vm(tr, rd, mquire::byte_order::little, 8);
+  const mquire::objects::object_reader r(vm, types);
+  const std::uint64_t start = base + off % (mem.size() + 64);
+  const auto inside = [&](std::uint64_t a) { return a >= base && a - base < mem.size(); };
+  const auto check_nodes = [&](const std::vector<std::uint64_t>& nodes, bool addresses) {
+    MQUIRE_FUZZ_CHECK(nodes.size() <= budget + 1);
+    if (!addresses) return;
+    std::set<std::uint64_t> seen;
+    for (auto n : nodes) {
+      MQUIRE_FUZZ_CHECK(inside(n));
+      MQUIRE_FUZZ_CHECK(seen.insert(n).second);
+    }
+  };
+  switch (sel % 5) {
+  case 0: check_nodes(mquire::objects::walk_list(r, start, budget).nodes, true); break;
+  case 1: check_nodes(mquire::objects::walk_hlist(r, start, budget).nodes, true); break;
+  case 2: check_nodes(mquire::objects::walk_rbtree(r, start, budget).nodes, true); break;
+  case 3: {
+    const auto w = mquire::objects::walk_xarray(r, start, budget);
+    MQUIRE_FUZZ_CHECK(w.entries.size() <= budget + 1);
+    for (std::size_t i = 1; i < w.entries.size(); ++i) MQUIRE_FUZZ_CHECK(w.entries[i - 1].index <= w.entries[i].index);
+    break;
+  }
+  default: check_nodes(mquire::objects::walk_maple_tree(r, start, budget).nodes, false); break;
+  }
+  return 0;
+}

@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
       word(0x100 + 8, 0x7fff);
       word(0x100 + 128, (kbase + 0x200) | (1 << 3));
       word(0x100 + 136, (kbase + 0x300) | (1 << 3));
-      m[9 + 0x100 + 248] = 1; // meta.end: two slots in use
+      word(0x100 + 248, 1); // meta.end: two slots in use
       word(0x200 + 8, 0x0fff);
       word(0x200 + 128, 0xffff888000abc000ull);
       word(0x300 + 128, 0xffff888000def000ull);

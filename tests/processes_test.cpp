@@ -297,3 +297,33 @@ TEST_CASE("ps: a damaged task list gives only real rows and says what it lost", 
     }
   }
 }
+
+TEST_CASE("ps/maps/files: types from a BTF file or a Volatility symbol table give the same views",
+          "[processes][fixture][types]") {
+  const auto core = support::require_fixture(x86 + "/dump.elf.zst");
+  const auto isf = support::fixtures_dir() / x86 / "reference.isf.json.xz";
+  if (!support::fs::exists(isf)) support::skip("fixture " + x86 + "/reference.isf.json.xz not found");
+  const auto btf = support::cache_dir() / "x86-7.2.btf";
+  REQUIRE(run_tool("btf -o " + quote(btf.string()) + " " + quote(core.string()), "btf-x86").status == 0);
+  for (const std::string cmd : {"ps --format json", "maps", "files --format json"}) {
+    DYNAMIC_SECTION(cmd) {
+      const auto own = run_tool(cmd + " " + quote(core.string()), "types-own");
+      REQUIRE(own.status == 0);
+      REQUIRE(!own.out.empty());
+      // The ISF was made by dwarf2json from the build's DWARF, not from BTF:
+      // every offset the readers use comes from elsewhere, and the views
+      // must not change.
+      const auto from_isf = run_tool(cmd + " --isf " + quote(isf.string()) + " " + quote(core.string()), "types-isf");
+      CHECK(from_isf.status == 0);
+      CHECK(from_isf.err.empty());
+      CHECK(from_isf.out == own.out);
+      const auto from_btf = run_tool(cmd + " --btf " + quote(btf.string()) + " " + quote(core.string()), "types-btf");
+      CHECK(from_btf.status == 0);
+      CHECK(from_btf.out == own.out);
+    }
+  }
+  // A file that is not a symbol table is refused with a reason.
+  const auto bad = run_tool("ps --isf " + quote(btf.string()) + " " + quote(core.string()), "types-bad");
+  CHECK(bad.status == 3);
+  CHECK(bad.err.find("not a Volatility symbol table") != std::string::npos);
+}

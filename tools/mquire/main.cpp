@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "output.hpp"
+#include "isf_input.hpp"
 #include "process_output.hpp"
 #include "output_file.hpp"
 #include "scan.hpp"
@@ -46,6 +47,7 @@ struct common_options {
   std::string module; // btf: this module's split BTF instead of the kernel's
   std::optional<std::int64_t> pid; // ps/maps/files: one process
   std::string btf_file;            // ps/maps/files: types from this BTF file instead of the dump's
+  std::string isf_file;            // ps/maps/files: types from this Volatility symbol table instead
 };
 
 enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files };
@@ -149,8 +151,19 @@ int show_processes(const common_options& o, command cmd, const tool::found_table
   if (!v.memory || !v.memory->space)
     return fail(not_found, o.file + ": processes are read through the kernel's page tables, which were not found: " +
                                (v.memory ? v.memory->page_tables_problem : v.memory_problem));
-  if (!v.types) return fail(not_found, o.file + ": processes are read through the kernel's types: " + v.btf_problem);
-  mquire::processes::process_view view(best.table, *v.types, v.memory->memory, *v.memory->space);
+  std::optional<mquire::objects::type_table> isf;
+  if (!o.isf_file.empty()) {
+    auto t = tool::read_isf_types(o.isf_file);
+    if (!t) return fail(unreadable, t.err().message);
+    isf = std::move(*t);
+  } else if (!v.types) {
+    return fail(not_found, o.file + ": processes are read through the kernel's types: " + v.btf_problem +
+                               " (give them with --btf or --isf)");
+  }
+  mquire::processes::process_view view(best.table,
+                                       isf ? mquire::objects::kernel_types(*isf)
+                                           : mquire::objects::kernel_types(*v.types, best.table.word_size),
+                                       v.memory->memory, *v.memory->space);
   auto tasks = view.tasks();
   if (!tasks) return fail(not_found, o.file + ": tasks not read: " + tasks.err().message);
   for (const auto& n : tasks->notes) std::fprintf(stderr, "mquire: note: %s\n", n.c_str());
@@ -234,6 +247,7 @@ int run(const common_options& o, command cmd) {
     want.btf = cmd != command::elf || is_dump; // modules are read through BTF
     want.modules = is_dump && cmd != command::isf && !processes && (cmd != command::btf || !o.module.empty());
     want.btf_file = o.btf_file;
+    if (processes && !o.isf_file.empty()) want.btf = false; // the types come from the symbol table
     view = tool::read_kernel_view(r.tables.front(), *a, in, r, want);
   }
   const tool::kernel_view* v = view ? &*view : nullptr;
@@ -341,8 +355,11 @@ int main(int argc, char** argv) {
                                             "(json: with fdinfo's pos, flags, mnt_id, ino)");
   add_common(files, fo, "text", {"text", "json"});
   for (auto [cmd, opts] : {std::pair{ps, &po}, std::pair{maps, &mpo}, std::pair{files, &fo}}) {
-    cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the same kernel) "
-                                            "instead of the dump's own");
+    auto* btf_opt = cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the "
+                                                             "same kernel) instead of the dump's own");
+    cmd->add_option("--isf", opts->isf_file, "the kernel's types from this Volatility 3 symbol table (ISF JSON, "
+                                             "or .json.xz; dwarf2json makes one from the kernel's DWARF)")
+        ->excludes(btf_opt);
     if (cmd != ps) cmd->add_option("--pid", opts->pid, "only this process (its lines without the == PID header)");
   }
   try {

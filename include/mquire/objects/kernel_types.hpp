@@ -2,12 +2,12 @@
 // The kernel's types as a reader of kernel objects asks for them: a struct's
 // size by name, where a member lies ("d_name.len", through anonymous
 // members), how wide it is, and an enumerator's value. Backed by the
-// kernel's own BTF; every answer is cached, since a walk over thousands of
-// objects asks the same few questions again and again.
+// kernel's own BTF, or by a type_table (a Volatility symbol table made from
+// DWARF, for a kernel without BTF); every answer is cached, since a walk
+// over thousands of objects asks the same few questions again and again.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +16,7 @@
 
 #include "../btf/lookup.hpp"
 #include "../error.hpp"
+#include "type_table.hpp"
 
 namespace mquire::objects {
 
@@ -51,12 +52,24 @@ public:
       }
   }
 
-  unsigned pointer_size() const noexcept { return pointer_size_; }
-  const btf::type_info& btf() const noexcept { return *t_; }
+  // Types from a table (which must outlive this object).
+  explicit kernel_types(const type_table& table) : table_(&table), pointer_size_(table.pointer_size) {}
 
-  bool has_struct(std::string_view name) const { return structs_.count(std::string(name)) != 0; }
+  unsigned pointer_size() const noexcept { return pointer_size_; }
+  // What the types come from, for reports.
+  const char* source() const noexcept { return t_ ? "BTF" : "a type table"; }
+
+  bool has_struct(std::string_view name) const {
+    return table_ ? table_->composites.count(std::string(name)) != 0 : structs_.count(std::string(name)) != 0;
+  }
 
   std::optional<std::uint64_t> struct_size(std::string_view name) const {
+    if (table_) {
+      const auto it = table_->composites.find(std::string(name));
+      if (it == table_->composites.end() || it->second.size == 0 || it->second.size > max_struct_size)
+        return std::nullopt;
+      return it->second.size;
+    }
     const auto it = structs_.find(std::string(name));
     if (it == structs_.end()) return std::nullopt;
     const auto s = btf::size_of(*t_, it->second, pointer_size_);
@@ -87,13 +100,79 @@ public:
   std::optional<std::int64_t> enumerator(std::string_view name) const {
     const std::string key(name);
     if (auto it = enums_.find(key); it != enums_.end()) return it->second;
-    auto v = btf::enum_value(*t_, name);
+    std::optional<std::int64_t> v;
+    if (table_) {
+      if (const auto e = table_->enumerators.find(key); e != table_->enumerators.end()) v = e->second;
+    } else {
+      v = btf::enum_value(*t_, name);
+    }
     enums_.emplace(key, v);
     return v;
   }
 
 private:
+  // A member of a table's composite, by name or inside its anonymous
+  // members, with its offset from the start of `c`.
+  std::optional<member_def> table_member(const composite_def& c, std::string_view name, unsigned depth,
+                                         std::size_t& budget) const {
+    if (depth > btf::max_depth) return std::nullopt;
+    for (const auto& m : c.members) {
+      if (budget == 0) return std::nullopt;
+      --budget;
+      if (m.name == name && !m.anonymous) return m;
+      if (!m.anonymous) continue;
+      const auto inner = table_->composites.find(m.type.name);
+      if (inner == table_->composites.end()) continue;
+      if (auto found = table_member(inner->second, name, depth + 1, budget)) {
+        found->offset += m.offset;
+        return found;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<field_ref> resolve_in_table(std::string_view name, std::string_view path) const {
+    auto it = table_->composites.find(std::string(name));
+    if (it == table_->composites.end()) return std::nullopt;
+    std::uint64_t offset = 0;
+    unsigned steps = 0;
+    for (;;) {
+      if (++steps > btf::max_depth) return std::nullopt;
+      const auto dot = path.find('.');
+      std::size_t budget = 1u << 16;
+      auto m = table_member(it->second, path.substr(0, dot), 0, budget);
+      if (!m) return std::nullopt;
+      offset += m->offset;
+      if (dot == std::string_view::npos) {
+        field_ref r;
+        r.offset = offset;
+        const type_ref& t = m->type;
+        if (t.k == type_ref::kind::bitfield) {
+          r.offset += t.bit_position / 8;
+          r.bit_offset = t.bit_position % 8;
+          r.bit_size = t.bit_length;
+          r.size = (r.bit_offset + r.bit_size + 7) / 8;
+          return r;
+        }
+        const auto size = table_->size_of(t);
+        if (!size || *size > max_struct_size) return std::nullopt;
+        r.size = *size;
+        r.is_pointer = t.k == type_ref::kind::pointer;
+        if (t.k == type_ref::kind::array && t.subtype) {
+          r.count = t.count;
+          r.element_size = table_->size_of(*t.subtype).value_or(0);
+        }
+        return r;
+      }
+      if (m->type.k != type_ref::kind::struct_ && m->type.k != type_ref::kind::union_) return std::nullopt;
+      it = table_->composites.find(m->type.name);
+      if (it == table_->composites.end()) return std::nullopt;
+      path = path.substr(dot + 1);
+    }
+  }
+
   std::optional<field_ref> resolve(std::string_view name, std::string_view path) const {
+    if (table_) return resolve_in_table(name, path);
     const auto it = structs_.find(std::string(name));
     if (it == structs_.end()) return std::nullopt;
     const auto f = btf::field_of(*t_, it->second, path);
@@ -121,7 +200,8 @@ private:
     return r;
   }
 
-  const btf::type_info* t_;
+  const btf::type_info* t_ = nullptr;
+  const type_table* table_ = nullptr;
   unsigned pointer_size_;
   std::unordered_map<std::string, std::uint32_t> structs_;
   mutable std::unordered_map<std::string, std::optional<field_ref>> fields_;

@@ -39,8 +39,11 @@ public:
   // walked the same way); all arguments must outlive the view.
   process_view(const kallsyms_table& t, const btf::type_info& btf, const virtual_memory& kernel,
                const kernel_address_space& space)
-      : types_(btf, kernel.pointer_size()), reader_(kernel, types_), syms_(t), space_(&space),
-        kernel_(&kernel) {
+      : process_view(t, objects::kernel_types(btf, kernel.pointer_size()), kernel, space) {}
+  // Types from elsewhere (a Volatility symbol table's, say).
+  process_view(const kallsyms_table& t, objects::kernel_types types, const virtual_memory& kernel,
+               const kernel_address_space& space)
+      : types_(std::move(types)), reader_(kernel, types_), syms_(t), space_(&space), kernel_(&kernel) {
     std::unordered_map<std::uint64_t, dname_style> dnames;
     const std::pair<const char*, dname_style> known[] = {
         {"sockfs_dname", dname_style::socket},      {"pipefs_dname", dname_style::pipe},
@@ -50,6 +53,10 @@ public:
       if (auto a = syms_.address(name)) dnames.emplace(*a, style);
     dnames_ = std::move(dnames);
   }
+
+  // The readers point into this object.
+  process_view(const process_view&) = delete;
+  process_view& operator=(const process_view&) = delete;
 
   const objects::object_reader& reader() const noexcept { return reader_; }
   const objects::symbol_index& symbols() const noexcept { return syms_; }

@@ -106,3 +106,30 @@ for vmlinux in "$dir"/*.vmlinux; do
   read -r tl _ <<<"$(measure $b/tools/mquire kallsyms --layout "$layout" "$vmlinux")"
   python3 -c "print(f'  {\"$(basename "$vmlinux")\":40s} cat {$tc:5.2f} s, mquire {$tm:5.2f} s, --layout $layout {$tl:5.2f} s: {$tm/max($tc+$tl,0.01):4.2f}x cat + decoding, all layouts {$tm/max($tl,0.01):4.2f}x one; peak RSS {$rss/1024:6.1f} MiB')"
 done
+
+echo "== (6) what was running, on the x86_64 7.2 fixture dump: mquire ps/maps/files vs mquire kallsyms, and vs Volatility 3's pslist"
+fixture=${MQUIRE_SHARED_DIR:-../shared}/fixtures/x86_64-7.2-modules/dump.elf.zst
+vol_tar=${MQUIRE_SHARED_DIR:-../shared}/tools/volatility3-2.11.0.tar.xz
+if [ -e "$fixture" ]; then
+  dump=$dir/x86_64-7.2.elf
+  [ -e "$dump" ] || zstd -dc "$fixture" >"$dump"
+  cat "$dump" >/dev/null
+  read -r tk _ <<<"$(measure $b/tools/mquire kallsyms "$dump")"
+  for view in "ps --format json" maps "files --format json"; do
+    read -r tv rss <<<"$(measure $b/tools/mquire $view "$dump")"
+    python3 -c "print(f'  mquire {\"$view\":22s} {$tv:5.2f} s ({$tv/max($tk,0.01):4.2f}x mquire kallsyms {$tk:5.2f} s), peak RSS {$rss/1024:6.1f} MiB')"
+  done
+  if [ -e "$vol_tar" ]; then
+    vol=$dir/volatility3
+    [ -e "$vol/vol.py" ] || { mkdir -p "$vol" && tar -xJf "$vol_tar" -C "$vol" --strip-components=1; }
+    mkdir -p "$dir/symbols/linux"
+    $b/tools/mquire isf "$dump" -o "$dir/symbols/linux/x86_64-7.2.json.xz" 2>/dev/null
+    # One run first: Volatility caches what it learns of a symbol table.
+    python3 "$vol/vol.py" -q -s "$dir/symbols" -f "$dump" linux.pslist >/dev/null 2>&1 || true
+    read -r tvol _ <<<"$(measure python3 "$vol/vol.py" -q -s "$dir/symbols" -f "$dump" linux.pslist)"
+    read -r tps _ <<<"$(measure $b/tools/mquire ps --format json "$dump")"
+    python3 -c "print(f'  Volatility 3 linux.pslist (mquire ISF) {$tvol:6.2f} s; mquire ps with command lines {$tps:5.2f} s: {$tvol/max($tps,0.01):6.1f}x faster')"
+  fi
+else
+  echo "  (no $fixture)"
+fi

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "../btf/lookup.hpp"
 #include "../error.hpp"
@@ -40,15 +41,18 @@ struct field_ref {
 class kernel_types {
 public:
   kernel_types(const btf::type_info& t, unsigned pointer_size) : t_(&t), pointer_size_(pointer_size) {
-    // One pass over the records: the first struct (or union) of each name.
-    for (const btf::type_info* part = &t; part; part = part->base())
+    // One pass over the records: the first struct (or union) of each name,
+    // the base's first. Names are views into the BTF's own strings.
+    std::size_t n = 0;
+    for (const btf::type_info* part = &t; part; part = part->base()) n += part->size();
+    structs_.reserve(n / 4);
+    std::vector<const btf::type_info*> parts;
+    for (const btf::type_info* part = &t; part; part = part->base()) parts.insert(parts.begin(), part);
+    for (const btf::type_info* part : parts)
       for (std::uint32_t id = part->first_id(); id <= part->last_id() && part->size() != 0; ++id) {
         const auto v = part->type(id);
-        if (!v || v->name.empty()) continue;
-        if (v->kind == btf::kind::struct_ || v->kind == btf::kind::union_) {
-          auto [it, fresh] = structs_.try_emplace(std::string(v->name), id);
-          if (!fresh && part != &t) it->second = id; // the base's definition first
-        }
+        if (v && !v->name.empty() && (v->kind == btf::kind::struct_ || v->kind == btf::kind::union_))
+          structs_.try_emplace(v->name, id);
       }
   }
 
@@ -60,7 +64,7 @@ public:
   const char* source() const noexcept { return t_ ? "BTF" : "a type table"; }
 
   bool has_struct(std::string_view name) const {
-    return table_ ? table_->composites.count(std::string(name)) != 0 : structs_.count(std::string(name)) != 0;
+    return table_ ? table_->composites.count(std::string(name)) != 0 : structs_.count(name) != 0;
   }
 
   std::optional<std::uint64_t> struct_size(std::string_view name) const {
@@ -70,7 +74,7 @@ public:
         return std::nullopt;
       return it->second.size;
     }
-    const auto it = structs_.find(std::string(name));
+    const auto it = structs_.find(name);
     if (it == structs_.end()) return std::nullopt;
     const auto s = btf::size_of(*t_, it->second, pointer_size_);
     if (!s || *s == 0 || *s > max_struct_size) return std::nullopt;
@@ -173,7 +177,7 @@ private:
 
   std::optional<field_ref> resolve(std::string_view name, std::string_view path) const {
     if (table_) return resolve_in_table(name, path);
-    const auto it = structs_.find(std::string(name));
+    const auto it = structs_.find(name);
     if (it == structs_.end()) return std::nullopt;
     const auto f = btf::field_of(*t_, it->second, path);
     if (!f) return std::nullopt;
@@ -203,7 +207,7 @@ private:
   const btf::type_info* t_ = nullptr;
   const type_table* table_ = nullptr;
   unsigned pointer_size_;
-  std::unordered_map<std::string, std::uint32_t> structs_;
+  std::unordered_map<std::string_view, std::uint32_t> structs_; // views into the BTF's strings
   mutable std::unordered_map<std::string, std::optional<field_ref>> fields_;
   mutable std::unordered_map<std::string, std::optional<std::int64_t>> enums_;
 };

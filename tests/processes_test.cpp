@@ -121,7 +121,7 @@ TEST_CASE("ps: every task of the arm64 7.2 dump, as its /proc showed it", "[proc
   CHECK(std::find(env128.begin(), env128.end(), "LD_PRELOAD=/lib/libfake.so") != env128.end());
 }
 
-TEST_CASE("ps: every task of the x86_64 7.2 dump, in every input form", "[processes][fixture]") {
+TEST_CASE("ps: every task of the x86_64 7.2 dump, in every input form (ELF, raw, LiME, kdump)", "[processes][fixture]") {
   const auto core = support::require_fixture(x86 + "/dump.elf.zst");
   const auto tasks = truth_json(x86, "tasks.json");
   std::map<std::int64_t, std::string> cmdlines;
@@ -131,7 +131,7 @@ TEST_CASE("ps: every task of the x86_64 7.2 dump, in every input form", "[proces
     cmdlines[std::stoll(line.substr(0, tab))] = line.substr(tab + 1);
   }
   REQUIRE(cmdlines.size() > 5);
-  for (const std::string kind : {"elf", "raw", "lime"}) {
+  for (const std::string kind : {"elf", "raw", "lime", "kdump"}) {
     DYNAMIC_SECTION(kind) {
       const auto file = kind == "elf" ? core : support::derived_from_core(core, kind);
       const auto r = run_tool("ps --format json " + quote(file.string()), "ps-x86-" + kind);

@@ -50,6 +50,7 @@
 #include "output/elf_inputs.hpp"
 #include "objects/kernel_types.hpp"
 #include "objects/object_reader.hpp"
+#include "objects/per_cpu.hpp"
 #include "objects/symbol_index.hpp"
 #include "objects/walkers.hpp"
 #include "processes/process_view.hpp"

@@ -20,6 +20,7 @@
 #include "../detail/hex.hpp"
 #include "../error.hpp"
 #include "../objects/object_reader.hpp"
+#include "../objects/per_cpu.hpp"
 #include "../objects/symbol_index.hpp"
 #include "../objects/walkers.hpp"
 
@@ -31,7 +32,6 @@ inline constexpr std::size_t max_tasks = 1u << 20;
 inline constexpr std::uint64_t max_pid = 1u << 22;
 inline constexpr std::size_t max_groups = 65536; // NGROUPS_MAX
 inline constexpr std::uint64_t pf_kthread = 0x00200000;
-inline constexpr std::size_t max_cpus = 8192;
 
 // The ways a task is found, as the `sources` of a row name them.
 inline constexpr const char* source_task_list = "task_list";
@@ -320,12 +320,10 @@ private:
   std::vector<std::uint64_t> from_runqueues(std::vector<std::string>& notes) const {
     std::vector<std::uint64_t> out;
     const auto& ty = r_->types();
-    const auto rq = syms_->address("runqueues");
-    const auto offsets = syms_->address("__per_cpu_offset");
-    const auto online = syms_->address("__cpu_online_mask");
     const auto curr = ty.field("rq", "curr");
-    if (!rq || !offsets || !curr) {
-      notes.push_back("runqueues not read: no runqueues or __per_cpu_offset symbol, or no rq.curr in the types");
+    const auto rqs = objects::per_cpu_addresses(*r_, *syms_, "runqueues");
+    if (!curr || (rqs.copies.empty() && !rqs.problem.empty())) {
+      notes.push_back("runqueues not read: " + (curr ? rqs.problem : std::string("no rq.curr in the types")));
       return out;
     }
     const auto timeline = ty.field("rq", "cfs.tasks_timeline.rb_root.rb_node");
@@ -333,21 +331,7 @@ private:
     const auto my_q = ty.field("sched_entity", "my_q");
     const auto on_rq = ty.field("task_struct", "on_rq");
     const auto se_field = ty.field("task_struct", "se");
-    const unsigned ps = r_->pointer_size();
-    for (std::size_t cpu = 0; cpu < max_cpus; ++cpu) {
-      if (online) {
-        const auto word = r_->memory().uint(*online + (cpu / 64) * 8, 8);
-        if (!word) break;
-        if (!((*word >> (cpu % 64)) & 1)) {
-          if (cpu % 64 == 0 && *word == 0) break;
-          continue;
-        }
-      } else if (cpu > 0) {
-        break;
-      }
-      const auto off = r_->pointer(*offsets + cpu * ps);
-      if (!off) break;
-      const std::uint64_t this_rq = *rq + *off;
+    for (const auto& [cpu, this_rq] : rqs.copies) {
       if (const auto c = r_->pointer(this_rq + curr->offset); c && r_->kernel_pointer(*c)) out.push_back(*c);
       if (!timeline || !run_node || !on_rq || !se_field) continue;
       const auto root = r_->pointer(this_rq + timeline->offset);

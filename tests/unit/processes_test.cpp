@@ -844,6 +844,20 @@ void check_views(arch a) {
   CHECK(files->files[2].pos == 5);
   CHECK(files->files[2].flags == (01 | mquire::processes::o_cloexec));
   CHECK(files->files[2].mnt_id == 2);
+  // The work over all processes is bounded: a budget of three mappings
+  // gives three, then an error, never more.
+  view.set_budget({3, 1u << 20, 1u << 20});
+  auto some = view.maps(p10);
+  REQUIRE(some);
+  CHECK(some->maps.size() == 3);
+  CHECK(!some->notes.empty());
+  auto none = view.maps(p10);
+  REQUIRE(!none);
+  CHECK(none.err().message.find("budget") != std::string::npos);
+  view.set_budget({1u << 20, 1u << 20, 4});
+  const auto cut = view.details(p10);
+  CHECK(cut.cmdline.size() == 4);
+  CHECK(cut.environ.empty());
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 // name ([vdso], [vvar], ...), or an anonymous mapping's [anon:NAME].
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -68,19 +69,22 @@ public:
     special_name_ = syms.address("special_mapping_name");
   }
 
-  result<mapping_list> read(std::uint64_t mm_address) const {
+  // At most `limit` VMAs (the caller's share of a budget over all processes).
+  result<mapping_list> read(std::uint64_t mm_address, std::size_t limit = max_vmas) const {
+    limit = std::min(limit, max_vmas);
     auto mm = r_->read(mm_address, "mm_struct");
     if (!mm) return mm.err();
     mapping_list out;
     std::vector<std::uint64_t> vmas;
     const auto& ty = r_->types();
     if (const auto mt = ty.field("mm_struct", "mm_mt")) {
-      auto w = objects::walk_maple_tree(*r_, mm_address + mt->offset, max_vmas);
+      auto w = objects::walk_maple_tree(*r_, mm_address + mt->offset, limit);
       if (!w.problem.empty()) out.notes.push_back("VMAs: " + w.problem);
       vmas = std::move(w.nodes);
+      if (vmas.size() > limit) vmas.resize(limit);
     } else if (ty.field("mm_struct", "mmap") && ty.field("vm_area_struct", "vm_next")) {
       std::uint64_t at = mm->u("mmap").value_or(0);
-      while (at != 0 && vmas.size() < max_vmas) {
+      while (at != 0 && vmas.size() < limit) {
         if (!r_->kernel_pointer(at)) {
           out.notes.push_back("VMAs: list link " + mquire::detail::hex(at) + " is not a kernel pointer");
           break;
@@ -90,6 +94,8 @@ public:
         if (!v) break;
         at = v->u("vm_next").value_or(0);
       }
+      if (at != 0 && vmas.size() >= limit)
+        out.notes.push_back("VMAs: more than " + std::to_string(limit) + " on the mmap list; the rest left out");
     } else {
       return make_error(error_code::not_found, "the kernel's types have neither mm_struct.mm_mt nor mm_struct.mmap");
     }

@@ -5,6 +5,7 @@
 // fdinfo adds it), mount id and inode; plus the process's cwd and root.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@ struct open_file_list {
   std::vector<open_file> files;
   std::string cwd, root;
   std::vector<std::string> notes;
+  std::uint64_t slots_read = 0; // fdtable slots looked at: the work done
 };
 
 class files_reader {
@@ -64,7 +66,9 @@ public:
     return f;
   }
 
-  result<open_file_list> read(std::uint64_t files_struct, std::uint64_t fs_struct) const {
+  // At most `limit` fdtable slots (the caller's share of a budget over all processes).
+  result<open_file_list> read(std::uint64_t files_struct, std::uint64_t fs_struct,
+                              std::uint64_t limit = max_fds) const {
     open_file_list out;
     if (fs_struct != 0) {
       if (auto fs = r_->read(fs_struct, "fs_struct")) {
@@ -89,9 +93,10 @@ public:
     const std::uint64_t max = fdt->u("max_fds").value_or(0);
     const std::uint64_t array = fdt->u("fd").value_or(0);
     const std::uint64_t cloexec = fdt->u("close_on_exec").value_or(0);
-    if (max > max_fds) out.notes.push_back("fdtable claims " + std::to_string(max) + " slots; the first " +
-                                           std::to_string(max_fds) + " read");
-    const std::uint64_t n = std::min<std::uint64_t>(max, max_fds);
+    const std::uint64_t n = std::min({max, max_fds, limit});
+    if (max > n)
+      out.notes.push_back("fdtable claims " + std::to_string(max) + " slots; the first " + std::to_string(n) + " read");
+    out.slots_read = n;
     const unsigned ps = r_->pointer_size();
     constexpr std::uint64_t chunk = 512;
     std::vector<std::uint8_t> raw;

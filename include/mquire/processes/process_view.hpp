@@ -33,6 +33,15 @@ struct process_details {
   std::vector<std::string> problems;
 };
 
+// Work over every process together: a hostile dump of a million processes,
+// each claiming the most one process may have, still ends. Real machines
+// stay far below (a busy server: ~10^5 mappings, ~10^5 descriptors).
+struct view_budget {
+  std::uint64_t vmas = 1u << 24;
+  std::uint64_t fd_slots = 1u << 26;
+  std::uint64_t user_bytes = std::uint64_t{1} << 30;
+};
+
 class process_view {
 public:
   // `space` is the kernel's checked page tables (user address spaces are
@@ -73,6 +82,10 @@ public:
 
   unsigned page_size() const noexcept { return 1u << space_->page_shift; }
 
+  // The work left for maps(), files() and details() over all processes.
+  const view_budget& budget() const noexcept { return budget_; }
+  void set_budget(const view_budget& b) noexcept { budget_ = b; }
+
   process_details details(const task& t) const {
     process_details d;
     if (t.mm == 0) return d; // a kernel thread: /proc shows empty files
@@ -90,26 +103,39 @@ public:
       d.problems.push_back("user memory: " + user.err().message);
       return d;
     }
-    auto c = read_cmdline(*mm, *user, page_size());
+    if (budget_.user_bytes == 0) {
+      d.problems.push_back("command line and environment not read: " + spent("bytes of user memory"));
+      return d;
+    }
+    auto c = read_cmdline(*mm, *user, page_size(), budget_.user_bytes);
+    budget_.user_bytes -= c.bytes.size();
     d.cmdline = std::move(c.bytes);
     d.cmdline_complete = c.complete;
-    if (!c.complete) d.problems.push_back("command line: a page of it is not in the dump");
-    auto e = read_environ(*mm, *user);
+    if (!c.complete) d.problems.push_back("command line: not all of it is in the dump");
+    auto e = read_environ(*mm, *user, budget_.user_bytes);
+    budget_.user_bytes -= e.bytes.size();
     d.environ = std::move(e.bytes);
     d.environ_complete = e.complete;
-    if (!e.complete) d.problems.push_back("environment: a page of it is not in the dump");
+    if (!e.complete) d.problems.push_back("environment: not all of it is in the dump");
     return d;
   }
 
   result<mapping_list> maps(const task& t) const {
     if (t.mm == 0) return mapping_list{};
+    if (budget_.vmas == 0) return make_error(error_code::out_of_range, spent("mappings"));
     maps_reader mr(reader_, syms_, paths(), space_->page_shift);
-    return mr.read(t.mm);
+    auto out = mr.read(t.mm, static_cast<std::size_t>(budget_.vmas));
+    if (out) budget_.vmas -= std::min<std::uint64_t>(budget_.vmas, out->maps.size() + 1);
+    return out;
   }
 
   result<open_file_list> files(const task& t) const {
+    if (budget_.fd_slots == 0)
+      return make_error(error_code::out_of_range, spent("descriptor slots"));
     files_reader fr(reader_, paths());
-    return fr.read(t.files, t.fs);
+    auto out = fr.read(t.files, t.fs, budget_.fd_slots);
+    if (out) budget_.fd_slots -= std::min<std::uint64_t>(budget_.fd_slots, out->slots_read + 1);
+    return out;
   }
 
   const path_reader& paths() const {
@@ -118,6 +144,10 @@ public:
   }
 
 private:
+  static std::string spent(const char* what) {
+    return std::string("the budget of ") + what + " over all processes is spent";
+  }
+
   void root_for_paths(const task_list& list) {
     std::uint64_t fs = 0;
     for (const auto& t : list.tasks)
@@ -140,6 +170,7 @@ private:
   std::unordered_map<std::uint64_t, dname_style> dnames_;
   vfs_root root_;
   mutable std::unique_ptr<path_reader> paths_;
+  mutable view_budget budget_;
 };
 
 } // namespace mquire::processes

@@ -6,6 +6,7 @@
 // dump does not hold (swapped out, never touched) ends the read there.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,11 +44,13 @@ struct user_bytes {
   bool complete = true; // false: a page was missing, and `bytes` is what came before it
 };
 
-// [start, end) of user memory, up to the first missing page.
-inline user_bytes read_user_range(const virtual_memory& user, std::uint64_t start, std::uint64_t end) {
+// [start, end) of user memory, up to the first missing page and at most
+// `limit` bytes.
+inline user_bytes read_user_range(const virtual_memory& user, std::uint64_t start, std::uint64_t end,
+                                  std::uint64_t limit = max_user_read) {
   user_bytes out;
   if (end <= start) return out;
-  const std::uint64_t n = std::min<std::uint64_t>(end - start, max_user_read);
+  const std::uint64_t n = std::min({end - start, max_user_read, limit});
   out.bytes.resize(static_cast<std::size_t>(n));
   const std::size_t got = user.read_available(start, out.bytes.data(), out.bytes.size());
   out.complete = got == out.bytes.size() && n == end - start;
@@ -59,14 +62,15 @@ inline user_bytes read_user_range(const virtual_memory& user, std::uint64_t star
 // NUL (setproctitle() wrote past it into the environment), the string from
 // arg_start up to its first NUL within the environment's end, at most a
 // page.
-inline user_bytes read_cmdline(const objects::object& mm, const virtual_memory& user, unsigned page_size) {
+inline user_bytes read_cmdline(const objects::object& mm, const virtual_memory& user, unsigned page_size,
+                               std::uint64_t limit = max_user_read) {
   const std::uint64_t arg_start = mm.u("arg_start").value_or(0), arg_end = mm.u("arg_end").value_or(0);
   std::uint64_t env_start = mm.u("env_start").value_or(0), env_end = mm.u("env_end").value_or(0);
   if (arg_start == 0 || arg_end <= arg_start) return {};
   if (env_start != arg_end || env_end < env_start) env_start = env_end = arg_end;
   std::uint8_t last = 0;
   if (user.read(arg_end - 1, &last, 1) && last != 0) {
-    auto r = read_user_range(user, arg_start, std::min<std::uint64_t>(env_end, arg_start + page_size));
+    auto r = read_user_range(user, arg_start, std::min<std::uint64_t>(env_end, arg_start + page_size), limit);
     for (std::size_t i = 0; i < r.bytes.size(); ++i)
       if (r.bytes[i] == 0) {
         r.bytes.resize(i + 1);
@@ -75,11 +79,12 @@ inline user_bytes read_cmdline(const objects::object& mm, const virtual_memory& 
       }
     return r;
   }
-  return read_user_range(user, arg_start, arg_end);
+  return read_user_range(user, arg_start, arg_end, limit);
 }
 
-inline user_bytes read_environ(const objects::object& mm, const virtual_memory& user) {
-  return read_user_range(user, mm.u("env_start").value_or(0), mm.u("env_end").value_or(0));
+inline user_bytes read_environ(const objects::object& mm, const virtual_memory& user,
+                               std::uint64_t limit = max_user_read) {
+  return read_user_range(user, mm.u("env_start").value_or(0), mm.u("env_end").value_or(0), limit);
 }
 
 // NUL-separated strings (argv, envp) as a list; a last string without its

@@ -54,3 +54,4 @@
 #include "objects/symbol_index.hpp"
 #include "objects/walkers.hpp"
 #include "processes/process_view.hpp"
+#include "system/identity.hpp"

@@ -9,6 +9,7 @@
 //   mquire ps       [--format text|json] [--btf FILE] [options] FILE   (every task)
 //   mquire maps     [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/maps)
 //   mquire files    [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/fd)
+//   mquire sysinfo  [--format text|json] [--btf FILE] [options] FILE  (uname, hostname, boot time, uptime)
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
 // Exit status: 0 found; 1 no kallsyms found (or, for btf/modules, nothing of
@@ -27,6 +28,7 @@
 #include "output.hpp"
 #include "isf_input.hpp"
 #include "process_output.hpp"
+#include "system_output.hpp"
 #include "output_file.hpp"
 #include "scan.hpp"
 #include "segments.hpp"
@@ -50,7 +52,7 @@ struct common_options {
   std::string isf_file;            // ps/maps/files: types from this Volatility symbol table instead
 };
 
-enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files };
+enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -147,6 +149,21 @@ int write_elf(const common_options& o, const tool::found_table& best, const tool
 
 // What was running: tasks, memory maps, open files, read through the
 // kernel's page tables and types.
+// The machine's identity: uname's fields, boot time and uptime.
+int show_sysinfo(const common_options& o, const tool::found_table& best, const tool::kernel_view& v) {
+  if (!v.memory) return fail(not_found, o.file + ": the kernel's memory is not readable: " + v.memory_problem);
+  if (!v.types) return fail(not_found, o.file + ": the identity is read through the kernel's types: " + v.btf_problem);
+  const mquire::objects::kernel_types types(*v.types, best.table.word_size);
+  const mquire::objects::object_reader reader(v.memory->memory, types);
+  const mquire::objects::symbol_index syms(best.table);
+  auto id = mquire::system::read_identity(reader, syms);
+  if (!id) return fail(not_found, o.file + ": identity not read: " + id.err().message);
+  for (const auto& n : id->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+  tool::write_sysinfo(stdout, *id, o.format == "json");
+  if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
+  return found;
+}
+
 int show_processes(const common_options& o, command cmd, const tool::found_table& best, const tool::kernel_view& v) {
   if (!v.memory || !v.memory->space)
     return fail(not_found, o.file + ": processes are read through the kernel's page tables, which were not found: " +
@@ -241,11 +258,12 @@ int run(const common_options& o, command cmd) {
   std::optional<tool::kernel_view> view;
   const bool is_dump = !r.tables.empty() && r.tables.front().where.address_is_physical;
   const bool processes = cmd == command::ps || cmd == command::maps || cmd == command::files;
+  const bool system = cmd == command::sysinfo;
   if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
-                            processes || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
+                            processes || system || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
     want.btf = cmd != command::elf || is_dump; // modules are read through BTF
-    want.modules = is_dump && cmd != command::isf && !processes && (cmd != command::btf || !o.module.empty());
+    want.modules = is_dump && cmd != command::isf && !processes && !system && (cmd != command::btf || !o.module.empty());
     want.btf_file = o.btf_file;
     if (processes && !o.isf_file.empty()) want.btf = false; // the types come from the symbol table
     view = tool::read_kernel_view(r.tables.front(), *a, in, r, want);
@@ -290,6 +308,10 @@ int run(const common_options& o, command cmd) {
     if (!is_dump) return fail(not_found, o.file + ": a kernel file ran no processes (give a memory dump)");
     return show_processes(o, cmd, best, *v);
   }
+  if (system) {
+    if (!is_dump) return fail(not_found, o.file + ": a kernel file never ran (give a memory dump)");
+    return show_sysinfo(o, best, *v);
+  }
   if (cmd == command::isf) return write_isf(o, best, *v);
   if (cmd == command::elf) return write_elf(o, best, *v, in.map());
   if (cmd == command::modules) {
@@ -324,7 +346,7 @@ int run(const common_options& o, command cmd) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io, mo, bo, so, eo, po, mpo, fo;
+  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo;
   auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
                                                   "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
@@ -354,6 +376,10 @@ int main(int argc, char** argv) {
   auto* files = app.add_subcommand("files", "print each process's open files as ls -l /proc/PID/fd shows them "
                                             "(json: with fdinfo's pos, flags, mnt_id, ino)");
   add_common(files, fo, "text", {"text", "json"});
+  auto* sysinfo = app.add_subcommand("sysinfo", "print which machine this is and since when it ran: uname's fields, "
+                                                "hostname, domainname, boot time (/proc/stat btime) and uptime");
+  add_common(sysinfo, yo, "text", {"text", "json"});
+  sysinfo->add_option("--btf", yo.btf_file, "the kernel's types from this BTF file instead of the dump's own");
   for (auto [cmd, opts] : {std::pair{ps, &po}, std::pair{maps, &mpo}, std::pair{files, &fo}}) {
     auto* btf_opt = cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the "
                                                              "same kernel) instead of the dump's own");
@@ -376,5 +402,6 @@ int main(int argc, char** argv) {
   if (ps->parsed()) return run(po, command::ps);
   if (maps->parsed()) return run(mpo, command::maps);
   if (files->parsed()) return run(fo, command::files);
+  if (sysinfo->parsed()) return run(yo, command::sysinfo);
   return run(io, command::inspect);
 }

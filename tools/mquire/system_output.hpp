@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// Rendering of the machine's identity (`sysinfo`): uname's fields, boot
+// time and uptime, as text lines or one JSON object.
+#pragma once
+
+#include <cstdio>
+
+#include <mquire/system/identity.hpp>
+
+namespace tool {
+
+void write_sysinfo(std::FILE* out, const mquire::system::identity& id, bool json);
+
+} // namespace tool

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "process_output.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include <mquire/output/json_writer.hpp>
@@ -13,6 +15,35 @@ namespace mp = mquire::processes;
 struct file_sink {
   std::FILE* out;
   void operator()(std::string_view s) const { std::fwrite(s.data(), 1, s.size(), out); }
+};
+
+// The JSON document of a view when JSON was asked for: an array or an
+// object, closed (with a newline after it) when the view is done.
+class json_document {
+public:
+  json_document(std::FILE* out, bool wanted, bool array) : sink_{out}, array_(array) {
+    if (!wanted) return;
+    writer_.emplace(sink_);
+    if (array_) writer_->begin_array();
+    else writer_->begin_object();
+  }
+  ~json_document() {
+    if (!writer_) return;
+    if (array_) writer_->end_array();
+    else writer_->end_object();
+    writer_->flush();
+    std::fputc('\n', sink_.out);
+  }
+  json_document(const json_document&) = delete;
+  json_document& operator=(const json_document&) = delete;
+  explicit operator bool() const noexcept { return writer_.has_value(); }
+  mquire::output::json_writer<file_sink>& operator*() { return *writer_; }
+  mquire::output::json_writer<file_sink>* operator->() { return &*writer_; }
+
+private:
+  file_sink sink_;
+  bool array_;
+  std::optional<mquire::output::json_writer<file_sink>> writer_;
 };
 
 std::string hex_bytes(const std::vector<std::uint8_t>& b) {
@@ -53,20 +84,19 @@ std::string command_of(const mp::task& t, const mp::process_details& d) {
 
 void write_ps(std::FILE* out, mp::process_view& view, const mp::task_list& tasks, const process_request& req,
               std::vector<std::string>& problems) {
-  file_sink sink{out};
-  std::optional<mquire::output::json_writer<file_sink>> json;
-  if (req.json) {
-    json.emplace(sink);
-    json->begin_array();
-  } else {
+  json_document json(out, req.json, true);
+  if (!json) {
     std::fprintf(out, "%7s %7s %7s %s %5s %5s %4s %-16s %s\n", "PID", "TGID", "PPID", "S", "UID", "GID", "THR",
                  "COMM", "COMMAND");
   }
+  // Threads share their group's mm: the details are read once per mm.
+  std::map<std::uint64_t, mp::process_details> by_mm;
   for (const auto& t : tasks.tasks) {
     if (req.pid && t.tgid != *req.pid) continue;
-    // Threads share their group's mm: the leader's details serve them all.
-    const auto d = view.details(t);
-    task_problems(t, t.pid == t.tgid ? d.problems : std::vector<std::string>{}, problems);
+    auto [at, fresh] = by_mm.try_emplace(t.mm);
+    if (fresh) at->second = view.details(t);
+    const auto& d = at->second;
+    task_problems(t, fresh ? d.problems : std::vector<std::string>{}, problems);
     if (!req.json) {
       const auto uid = t.creds ? std::to_string(t.creds->uid) : std::string("?");
       const auto gid = t.creds ? std::to_string(t.creds->gid) : std::string("?");
@@ -126,21 +156,11 @@ void write_ps(std::FILE* out, mp::process_view& view, const mp::task_list& tasks
     j.end_array();
     j.end_object();
   }
-  if (json) {
-    json->end_array();
-    json->flush();
-    std::fputc('\n', out);
-  }
 }
 
 void write_maps(std::FILE* out, mp::process_view& view, const mp::task_list& tasks, const process_request& req,
                 unsigned pointer_size, std::vector<std::string>& problems) {
-  file_sink sink{out};
-  std::optional<mquire::output::json_writer<file_sink>> json;
-  if (req.json) {
-    json.emplace(sink);
-    json->begin_object();
-  }
+  json_document json(out, req.json, false);
   for (const auto* t : processes(tasks, req)) {
     if (t->mm == 0) continue; // kernel threads have no maps
     auto maps = view.maps(*t);
@@ -178,21 +198,11 @@ void write_maps(std::FILE* out, mp::process_view& view, const mp::task_list& tas
     }
     if (json) json->end_array();
   }
-  if (json) {
-    json->end_object();
-    json->flush();
-    std::fputc('\n', out);
-  }
 }
 
 void write_files(std::FILE* out, mp::process_view& view, const mp::task_list& tasks, const process_request& req,
                  std::vector<std::string>& problems) {
-  file_sink sink{out};
-  std::optional<mquire::output::json_writer<file_sink>> json;
-  if (req.json) {
-    json.emplace(sink);
-    json->begin_object();
-  }
+  json_document json(out, req.json, false);
   for (const auto* t : processes(tasks, req)) {
     auto files = view.files(*t);
     if (!files) {
@@ -229,11 +239,6 @@ void write_files(std::FILE* out, mp::process_view& view, const mp::task_list& ta
     }
     j.end_array();
     j.end_object();
-  }
-  if (json) {
-    json->end_object();
-    json->flush();
-    std::fputc('\n', out);
   }
 }
 

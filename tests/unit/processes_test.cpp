@@ -414,29 +414,19 @@ mquire::kallsyms_table symbols(const std::map<std::string, std::uint64_t>& syms)
 }
 
 // The era's types, and what differs between them.
+#define ERA_TYPES(ns) \
+  using task_struct = ns::task_struct; using cred = ns::cred; using group_info = ns::group_info; \
+  using signal_struct = ns::signal_struct; using dentry = ns::dentry; \
+  using dentry_operations = ns::dentry_operations; using inode = ns::inode; \
+  using super_block = ns::super_block; using mount = ns::mount; using file = ns::file; \
+  using fdtable = ns::fdtable; using files_struct = ns::files_struct; \
+  using fs_struct = ns::fs_struct; using maple_node = ns::maple_node; \
+  using vm_area_struct = ns::vm_area_struct; using vm_operations_struct = ns::vm_operations_struct; \
+  using vm_special_mapping = ns::vm_special_mapping; using mm_struct = ns::mm_struct; \
+  using rq = ns::rq; using xa_node = ns::xa_node; using pid = ns::pid; \
+  using pid_namespace = ns::pid_namespace;
 struct era7 {
-  using task_struct = v7::task_struct;
-  using cred = v7::cred;
-  using group_info = v7::group_info;
-  using signal_struct = v7::signal_struct;
-  using dentry = v7::dentry;
-  using dentry_operations = v7::dentry_operations;
-  using inode = v7::inode;
-  using super_block = v7::super_block;
-  using mount = v7::mount;
-  using file = v7::file;
-  using fdtable = v7::fdtable;
-  using files_struct = v7::files_struct;
-  using fs_struct = v7::fs_struct;
-  using maple_node = v7::maple_node;
-  using vm_area_struct = v7::vm_area_struct;
-  using vm_operations_struct = v7::vm_operations_struct;
-  using vm_special_mapping = v7::vm_special_mapping;
-  using mm_struct = v7::mm_struct;
-  using rq = v7::rq;
-  using xa_node = v7::xa_node;
-  using pid = v7::pid;
-  using pid_namespace = v7::pid_namespace;
+  ERA_TYPES(v7)
   static constexpr bool modern = true;
   static std::string source() { return MQUIRE_AS_TEXT(V7_DECLS); }
   static void set_state(task_struct& t, unsigned v) { t.__state = v; }
@@ -450,28 +440,7 @@ struct era7 {
   }
 };
 struct era5 {
-  using task_struct = v5::task_struct;
-  using cred = v5::cred;
-  using group_info = v5::group_info;
-  using signal_struct = v5::signal_struct;
-  using dentry = v5::dentry;
-  using dentry_operations = v5::dentry_operations;
-  using inode = v5::inode;
-  using super_block = v5::super_block;
-  using mount = v5::mount;
-  using file = v5::file;
-  using fdtable = v5::fdtable;
-  using files_struct = v5::files_struct;
-  using fs_struct = v5::fs_struct;
-  using maple_node = v5::maple_node;
-  using vm_area_struct = v5::vm_area_struct;
-  using vm_operations_struct = v5::vm_operations_struct;
-  using vm_special_mapping = v5::vm_special_mapping;
-  using mm_struct = v5::mm_struct;
-  using rq = v5::rq;
-  using xa_node = v5::xa_node;
-  using pid = v5::pid;
-  using pid_namespace = v5::pid_namespace;
+  ERA_TYPES(v5)
   static constexpr bool modern = false;
   static std::string source() { return MQUIRE_AS_TEXT(V5_DECLS); }
   static void set_state(task_struct& t, unsigned v) { t.state = v; }

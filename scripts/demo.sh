@@ -36,4 +36,10 @@ if [ -e "$dump" ]; then
     echo "DIFFERS from the running kernel's /proc/kallsyms" >&2
     exit 1
   fi
+  echo "== $tool ps .cache/dump.elf (what was running: every task, through the kernel's page tables and BTF)"
+  "$tool" ps .cache/dump.elf
+  echo "== $tool maps --pid 1 .cache/dump.elf (its /proc/1/maps)"
+  "$tool" maps --pid 1 .cache/dump.elf
+  echo "== $tool sysinfo .cache/dump.elf"
+  "$tool" sysinfo .cache/dump.elf
 fi

@@ -336,3 +336,43 @@ TEST_CASE("ps/maps/files: types from a BTF file or a Volatility symbol table giv
   CHECK(bad.status == 3);
   CHECK(bad.err.find("not a Volatility symbol table") != std::string::npos);
 }
+
+TEST_CASE("ps/maps/files on the 6.1 dumps: every source agrees, every parent is a task, nothing to warn of",
+          "[processes][fixture]") {
+  // Debian's 6.1 (thread_group lists, two-word capabilities, the first
+  // maple-tree kernels): no task listing was recorded, so the views are
+  // held to what must be true of any real machine's.
+  for (const std::string fx : {"x86_64-6.1-boot1", "x86_64-6.1-vmcoreinfo"}) {
+    DYNAMIC_SECTION(fx) {
+      const auto dump = support::require_fixture(fx + "/dump.elf.zst");
+      const auto r = run_tool("ps --format json " + quote(dump.string()), "ps-61");
+      REQUIRE(r.status == 0);
+      CHECK(r.err.empty());
+      const auto ps = by_pid(json::parse(r.out));
+      REQUIRE(ps.count(1));
+      REQUIRE(ps.count(2));
+      CHECK(ps.at(2)["kthread"] == true);
+      CHECK(ps.at(1)["kthread"] == false);
+      CHECK(ps.at(1)["cap_effective"] == "000001ffffffffff"); // CAP_LAST_CAP 40 on 6.1: both u32 words read
+      for (const auto& [pid, row] : ps) {
+        INFO("pid " << pid);
+        const auto ppid = row["ppid"].get<std::int64_t>();
+        CHECK((ppid == 0 || ps.count(ppid)));
+        const auto sources = row["sources"].get<std::vector<std::string>>();
+        CHECK(std::find(sources.begin(), sources.end(), "task_list") != sources.end());
+        CHECK(std::find(sources.begin(), sources.end(), "pid_idr") != sources.end());
+        CHECK(row["kthread"].get<bool>() == row["cmdline"].empty());
+      }
+      const auto maps = run_tool("maps --pid 1 " + quote(dump.string()), "maps-61");
+      REQUIRE(maps.status == 0);
+      CHECK(maps.err.empty());
+      CHECK(maps.out.find(" /bin/busybox\n") != std::string::npos);
+      CHECK(maps.out.find(" [stack]\n") != std::string::npos);
+      CHECK(maps.out.find(" [vdso]\n") != std::string::npos);
+      const auto files = run_tool("files --pid 1 " + quote(dump.string()), "files-61");
+      REQUIRE(files.status == 0);
+      CHECK(files.err.empty());
+      CHECK(files.out.find("0 -> /dev/console\n") != std::string::npos);
+    }
+  }
+}

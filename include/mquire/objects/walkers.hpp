@@ -167,7 +167,9 @@ struct xarray_walk {
   std::string problem;
 };
 
-inline xarray_walk walk_xarray(const object_reader& r, std::uint64_t xarray_address, std::size_t limit) {
+namespace detail {
+// The walk itself; entries come out in stack order.
+inline xarray_walk walk_xarray_unsorted(const object_reader& r, std::uint64_t xarray_address, std::size_t limit) {
   xarray_walk w;
   const auto& ty = r.types();
   const auto head_f = ty.field("xarray", "xa_head");
@@ -238,6 +240,14 @@ inline xarray_walk walk_xarray(const object_reader& r, std::uint64_t xarray_addr
       }
     }
   }
+  return w;
+}
+} // namespace detail
+
+// Entries in index order on every path, an early stop's too (a walk cut
+// short by a broken node still returns what it read, sorted).
+inline xarray_walk walk_xarray(const object_reader& r, std::uint64_t xarray_address, std::size_t limit) {
+  auto w = detail::walk_xarray_unsorted(r, xarray_address, limit);
   std::stable_sort(w.entries.begin(), w.entries.end(),
                    [](const xarray_entry& a, const xarray_entry& b) { return a.index < b.index; });
   return w;

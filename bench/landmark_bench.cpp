@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // (1) The landmark scan alone against glibc memmem and memchr over the same
 // in-memory buffer (random bytes with a few decoys), single-threaded.
 #include <benchmark/benchmark.h>

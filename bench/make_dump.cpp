@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes a raw "physical memory" file of a given size: random bytes with
 // decoy landmarks and one Debian-6.1-like kallsyms table (100k symbols) in
 // the middle, for the end-to-end benchmark.

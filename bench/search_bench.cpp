@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // (2) The whole search and decode of a generated table (6.2 base-relative
 // per-CPU, like Debian's 6.1) at 10k, 100k and 1M symbols, to show how the
 // cost grows with N. Reported per symbol.

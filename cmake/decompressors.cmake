@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The compression libraries kernel images need (gzip, xz/lzma, bzip2, lz4,
 # lzo, zstd), as one interface target for the tool and the fuzz targets.
 if(NOT TARGET mquire_decompressors)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Declaring your own kallsyms layout at compile time and searching with it.
 //
 // A (made-up) vendor kernel moved kallsyms_seqs_of_names in front of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // btf/: the parser, every lookup over what it accepts, the header scan, and
 // split BTF over a base. Invariants: an accepted blob lies inside the input,
 // every id reads back with a known kind, every reference resolves or ends,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ELF reader (cores and images): segments inside the file, notes parsed
 // without overrun, and the vmcoreinfo note parsed strictly.
 #include <mquire/sources.hpp>

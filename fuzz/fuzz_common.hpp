@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared by the fuzz targets: invariant checks that abort (so libFuzzer
 // reports the input), and the invariants every returned table must hold.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel images: the wrappers (bzImage, EFI zboot, zImage, embedded streams)
 // and all seven decompressors, with a small output limit so that a
 // decompression bomb is refused rather than followed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kdump-compressed reader: the input written to an in-memory file and opened
 // through the tool's kdump adapter (libkdumpfile); every segment it yields
 // lies within what it claims, reads of absent pages fail cleanly.

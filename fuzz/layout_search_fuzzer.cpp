@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One layout's full search (the first byte picks the layout and word size):
 // every returned table holds the table invariants.
 #include "fuzz_common.hpp"

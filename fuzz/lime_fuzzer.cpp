@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LiME reader: every range it accepts lies inside the file, in order.
 #include <mquire/sources.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes the seed corpora: generated tables of every layout in 64/32-bit and
 // both byte orders, the same inside LiME and ELF containers, vmcoreinfo text,
 // small compressed images, and (when given the fixtures folder) small slices
@@ -147,8 +148,9 @@ int main(int argc, char** argv) {
     }
     put("paging_fuzzer", arm ? "arm64-4k-48" : "x86_64-4level", p);
   }
-  // Kernel-object walkers: a circular list of three nodes and a two-level
-  // maple tree and xarray, in memory mapped at 0xffff888000000000.
+  // Kernel-object walkers: a circular list of three nodes, a two-level
+  // maple tree and xarray, and a printk ring of four records, in memory
+  // mapped at 0xffff888000000000.
   {
     constexpr std::uint64_t kbase = 0xffff888000000000ull;
     const auto seed = [&](std::uint8_t sel, const std::string& name, auto&& fill) {
@@ -181,6 +183,26 @@ int main(int argc, char** argv) {
       word(0x200 + 8, 0x0fff);
       word(0x200 + 128, 0xffff888000abc000ull);
       word(0x300 + 128, 0xffff888000def000ull);
+    });
+    seed(5, "printk-ring", [&](auto&& word) { // 4 descriptors at 0x100, infos at 0x200, 256 text bytes at 0x800
+      word(0, 2);                             // desc_ring.count_bits
+      word(8, kbase + 0x100);                 // descs
+      word(16, kbase + 0x200);                // infos
+      word(24, 3);                            // head_id
+      word(32, 0);                            // tail_id
+      word(48, 8);                            // text_data_ring.size_bits
+      word(56, kbase + 0x800);                // data
+      for (std::uint64_t id = 0; id < 4; ++id) {
+        word(0x100 + 24 * id, std::uint64_t{2} << 62 | id); // finalized
+        word(0x100 + 24 * id + 8, 32 * id);
+        word(0x100 + 24 * id + 16, 32 * id + 24);
+        word(0x200 + 88 * id, id);                     // seq
+        word(0x200 + 88 * id + 8, 1000000 * (id + 1)); // ts_nsec
+        word(0x200 + 88 * id + 16, 16);                // text_len
+        word(0x800 + 32 * id, id);                     // the block's id, then its text
+        word(0x800 + 32 * id + 8, 0x2064726f63657220ull);
+        word(0x800 + 32 * id + 16, 0x2e2e2e2e2e2e2e30ull + id);
+      }
     });
   }
   bytes with_nul{0};

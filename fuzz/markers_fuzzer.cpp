@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Marker-run scan: every run starts with 0, grows by a plausible group size
 // at each step, and lies in the window it was asked about.
 #include "fuzz_common.hpp"

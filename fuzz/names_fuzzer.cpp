@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Names decoder against a fixed token table: the structural walk and the
 // expansion agree, never read past the limit, and return N plausible names.
 #include "fuzz_common.hpp"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The kernel-object walkers over fuzzed kernel memory: circular lists,
-// hlists, rb-trees, xarrays and maple trees, with the kernel's own layouts
-// of the xarray and maple-tree nodes (BTF built word by word below).
+// hlists, rb-trees, xarrays, maple trees and the printk ring buffer, with
+// the kernel's own layouts of their nodes (BTF built word by word below).
 // Input: a selector byte and a start address offset (8 bytes,
 // little-endian), then the memory, mapped at a kernel address. Invariants:
 // every node returned is a kernel address inside the memory (or an entry
@@ -36,6 +36,18 @@ std::vector<std::uint8_t> walker_btf() {
                       n_md = name("maple_metadata"), n_end = name("end"), n_mnode = name("maple_node"),
                       n_mt = name("maple_type"), n_leaf = name("maple_leaf_64"), n_range = name("maple_range_64"),
                       n_arange = name("maple_arange_64");
+  // The printk ring buffer's types (kernel/printk/printk_ringbuffer.h).
+  const std::uint32_t n_u32 = name("u32"), n_u16 = name("u16"), n_atomic = name("atomic_long_t"),
+                      n_counter = name("counter"), n_lpos = name("prb_data_blk_lpos"), n_begin = name("begin"),
+                      n_next = name("next"), n_desc = name("prb_desc"), n_state = name("state_var"),
+                      n_blk = name("text_blk_lpos"), n_info = name("printk_info"), n_seq = name("seq"),
+                      n_ts = name("ts_nsec"), n_len = name("text_len"), n_fac = name("facility"),
+                      n_caller = name("caller_id"), n_dring = name("prb_desc_ring"), n_cbits = name("count_bits"),
+                      n_descs = name("descs"), n_infos = name("infos"), n_hid = name("head_id"),
+                      n_tid = name("tail_id"), n_tring = name("prb_data_ring"), n_sbits = name("size_bits"),
+                      n_data = name("data"), n_hl = name("head_lpos"), n_tl = name("tail_lpos"),
+                      n_rb = name("printk_ringbuffer"), n_dr = name("desc_ring"), n_tr = name("text_data_ring"),
+                      n_fail = name("fail");
   std::vector<std::uint32_t> t = {
       n_u64, btf_info(kind::int_), 8, 64,                               // 1: u64
       n_u8, btf_info(kind::int_), 1, 8,                                 // 2: u8
@@ -62,6 +74,22 @@ std::vector<std::uint8_t> walker_btf() {
       0, 14, 0, 0, 15, 0,
       n_mt, btf_info(kind::enum_, 3), 4,                                // 17: enum maple_type
       n_leaf, 1, n_range, 2, n_arange, 3,
+      n_u32, btf_info(kind::int_), 4, 32,                               // 18: u32
+      n_u16, btf_info(kind::int_), 2, 16,                               // 19: u16
+      n_atomic, btf_info(kind::struct_, 1), 8,                          // 20: atomic_long_t
+      n_counter, 1, 0,
+      n_lpos, btf_info(kind::struct_, 2), 16,                           // 21: prb_data_blk_lpos
+      n_begin, 1, 0, n_next, 1, 64,
+      n_desc, btf_info(kind::struct_, 2), 24,                           // 22: prb_desc
+      n_state, 20, 0, n_blk, 21, 64,
+      n_info, btf_info(kind::struct_, 5), 88,                           // 23: printk_info
+      n_seq, 1, 0, n_ts, 1, 64, n_len, 19, 128, n_fac, 2, 144, n_caller, 18, 160,
+      n_dring, btf_info(kind::struct_, 5), 48,                          // 24: prb_desc_ring
+      n_cbits, 18, 0, n_descs, 3, 64, n_infos, 3, 128, n_hid, 20, 192, n_tid, 20, 256,
+      n_tring, btf_info(kind::struct_, 4), 32,                          // 25: prb_data_ring
+      n_sbits, 18, 0, n_data, 3, 64, n_hl, 20, 128, n_tl, 20, 192,
+      n_rb, btf_info(kind::struct_, 3), 88,                             // 26: printk_ringbuffer
+      n_dr, 24, 0, n_tr, 25, 384, n_fail, 20, 640,
   };
   return gen::btf_blob(t, s);
 }
@@ -100,7 +128,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       MQUIRE_FUZZ_CHECK(seen.insert(n).second);
     }
   };
-  switch (sel % 5) {
+  switch (sel % 6) {
+  case 5: {
+    // The kernel log's ring at `start`: records in sequence order, each
+    // text no longer than its 16-bit length allows.
+    const auto log = mquire::system::detail::read_ringbuffer(r, start);
+    if (!log) break;
+    MQUIRE_FUZZ_CHECK(log->records.size() <= mquire::system::max_log_records);
+    for (std::size_t i = 0; i < log->records.size(); ++i) {
+      MQUIRE_FUZZ_CHECK(log->records[i].text.size() <= 0xffff);
+      if (i) MQUIRE_FUZZ_CHECK(log->records[i - 1].seq < log->records[i].seq);
+    }
+    break;
+  }
   case 0: check_nodes(mquire::objects::walk_list(r, start, budget).nodes, true); break;
   case 1: check_nodes(mquire::objects::walk_hlist(r, start, budget).nodes, true); break;
   case 2: check_nodes(mquire::objects::walk_rbtree(r, start, budget).nodes, true); break;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Page-table walks over fuzzed physical memory: x86_64 (4 and 5 levels) and
 // arm64 (every granule, VA size and output size), and reads through virtual
 // memory. Input: a selector byte, the top table's physical address and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole pipeline: bytes -> every layout (token-table and uncompressed
 // names) -> ranked tables, plus the
 // vmcoreinfo scan and the address resolution over the same bytes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A main for builds without libFuzzer: runs the target over files and
 // directories given on the command line (seed corpora, regression inputs),
 // so the ordinary test suite replays every fuzz finding.

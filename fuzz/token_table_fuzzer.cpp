@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Token-table landmark scan and reader: every table returned agrees with its
 // index, lies in the input and has "0".."9" at 0x30..0x39.
 #include "fuzz_common.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vmcoreinfo: the strict parser and the in-memory scanner.
 #include "fuzz_common.hpp"
 

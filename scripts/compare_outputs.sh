@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs a built tool over every input the tests cache (generated images and
 # dumps in BUILD/test-cache, the fixtures' decompressed forms, the Debian
 # kernel packages in .cache/debs) and writes each output form to OUTDIR:

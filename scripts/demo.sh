@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the mquire tool and runs it on real kernels: Debian's own 6.1 kernel
 # package (fetched once with apt-get download into .cache/) and, when the
 # shared fixtures are beside this checkout, a real memory dump of that kernel.
@@ -42,4 +43,6 @@ if [ -e "$dump" ]; then
   "$tool" maps --pid 1 .cache/dump.elf
   echo "== $tool sysinfo .cache/dump.elf"
   "$tool" sysinfo .cache/dump.elf
+  echo "== $tool dmesg .cache/dump.elf | tail -5 (the kernel log's last lines)"
+  "$tool" dmesg .cache/dump.elf | tail -5
 fi

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the libFuzzer targets (clang, ASan+UBSan) and runs each one from its
 # seed corpus for a bounded time (FUZZ_SECONDS, default 40 s), two at a time:
 # 13 targets, which keeps CI within its time.
@@ -12,16 +13,18 @@ seconds=${FUZZ_SECONDS:-40}
 # libkdumpfile's, so it is built and replayed by the tests but not fuzzed
 # here unless asked for (FUZZ_SKIP= to include it).
 skip=${FUZZ_SKIP-kdump_fuzzer}
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMQUIRE_FUZZ=ON \
-  -DMQUIRE_BUILD_TESTS=OFF -DMQUIRE_BUILD_TOOL=OFF -DMQUIRE_BUILD_EXAMPLES=OFF -DMQUIRE_BUILD_FUZZ_REPLAY=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc)"
+# Built by fuzz/build.sh, the script OSS-Fuzz runs, with the flags its
+# ASan+UBSan builds use: what CI fuzzes is what OSS-Fuzz would build.
+CC=clang CXX=clang++ CFLAGS="-fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \
+  CXXFLAGS="-fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \
+  LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=$PWD/build-fuzz/out WORK=$PWD/build-fuzz fuzz/build.sh
 mkdir -p build-fuzz/findings build-fuzz/logs
 run_one() {
   local t=$1 seconds=$2
   local corpus=build-fuzz/corpus/$t
   mkdir -p "$corpus"
-  cp -r build-fuzz/fuzz/seeds/"$t"/. "$corpus"/
-  if build-fuzz/fuzz/"$t" "$corpus" -dict=fuzz/kallsyms.dict -max_total_time="$seconds" -timeout=10 \
+  cp -r build-fuzz/build/fuzz/seeds/"$t"/. "$corpus"/
+  if build-fuzz/out/"$t" "$corpus" -dict=build-fuzz/out/"$t".dict -max_total_time="$seconds" -timeout=10 \
        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix=build-fuzz/findings/"$t"- \
        >build-fuzz/logs/"$t".log 2>&1; then
     echo "fuzz $t: ok, $(grep -E 'stat::number_of_executed_units' build-fuzz/logs/$t.log | awk '{print $2}') runs in ${seconds}s"
@@ -30,4 +33,4 @@ run_one() {
   fi
 }
 export -f run_one
-ls build-fuzz/fuzz/seeds | grep -vxF -e "${skip:-/}" | xargs -P 2 -I{} bash -c "run_one {} $seconds"
+ls build-fuzz/build/fuzz/seeds | grep -vxF -e "${skip:-/}" | xargs -P 2 -I{} bash -c "run_one {} $seconds"

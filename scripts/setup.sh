@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs everything mquire needs to build and test on Debian 12 / Ubuntu.
 # The single list of system packages: .ci/run and the README commands use it.
 set -euo pipefail
 packages=(
   g++ clang libclang-rt-14-dev cmake ninja-build pkg-config
   libboost-dev librange-v3-dev                           # the library: Boost.Hana, range-v3
-  catch2 libbenchmark-dev                                # tests, benchmarks
+  catch2 libbenchmark-dev zip                            # tests, benchmarks, fuzz corpora (fuzz/build.sh)
   libcli11-dev nlohmann-json3-dev libfmt-dev             # the command-line tool
   zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev liblzo2-dev  # compressed kernel images, fixtures
   libkdumpfile-dev                                       # kdump-compressed dumps

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite, as CI runs it: g++ and clang++ builds with warnings as
 # errors, then an ASan+UBSan build; every build runs every test.
 set -euo pipefail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Virtual addresses from physical memory: each method on its own, together,
 // and the negative cases, on generated 7.0 kernels at random KASLR slides;
 // and the real 6.1 fixtures, where every method must give the recorded slide.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tables that survive damage: generated tables of every layout, damaged the
 // way live acquisitions and bad pages damage them (a flipped bit in
 // seqs_of_names, one corrupt address entry, a flipped bit in a marker, a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Debian's real kernel packages as input, one per architecture, each image
 // as shipped (bzImage, arm64 Image, ARM zImage, s390 image, ppc64el vmlinux,
 // MIPS ELF wrapper): every recovered (address, name) pair must be in the

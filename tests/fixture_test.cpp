@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The library on real memory: scanning the physical memory of the x86_64
 // Debian 6.1 dumps must give exactly what the running kernel printed in
 // /proc/kallsyms.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The generator must write what scripts/kallsyms.c writes; these tests pin
 // the byte-level facts the search relies on, so a generator bug cannot make
 // the search tests pass for the wrong reason.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Malformed input: truncations at every section boundary and at random
 // points, bit flips in every section, extreme counts, and inputs packed with
 // landmark decoys. Each case must end with no table or a consistent one,

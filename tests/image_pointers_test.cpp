@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The link address and word size of a relocatable image from the pointers
 // it stores (addressing/image_pointers.hpp): generated 7.0 kernels whose
 // data hold function-pointer tables at their link-time values, as an image

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel images as inputs, built the way the kernel build wraps them: each
 // of the seven compressions as a whole file and embedded in a boot image
 // among decoys, EFI zboot around an arm64 Image, ARM zImage, relocatable

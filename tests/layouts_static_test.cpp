@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Layout declarations are checked at compile time; these assertions pin the
 // built-in layouts' shapes and the checker's verdict on malformed ones.
 #include <catch2/catch.hpp>

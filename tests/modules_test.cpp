@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Beyond the kernel's own table, on the real 7.2 dump with 13 modules
 // loaded: the module list as /proc/modules printed it, the kernel's BTF byte
 // for byte as /sys/kernel/btf/vmlinux gave it (and read back by Debian's

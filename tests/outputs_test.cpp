@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The outputs for the analyst's next tools, checked by those tools on the
 // real dumps: Volatility 3 (unmodified, from ../shared/tools) with only the
 // symbol table `mquire isf` wrote, and binutils and gdb on the file `mquire

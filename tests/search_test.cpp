@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exact recovery on generated tables of every built-in layout, in 64- and
 // 32-bit and both byte orders, inside larger ranges with decoys.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command-line tool end to end: every input format the fixtures come in
 // (and the ones derived from them), its output checked line for line against
 // the kernel's own /proc/kallsyms, and every error path's status and message.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A contiguous byte range with the virtual address of its first byte, and
 // reads that cannot leave it. Every integer in kallsyms is stored in the
 // target's byte order and width, so both are parameters of each read.

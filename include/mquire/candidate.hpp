@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One candidate table and the three steps that turn it into a decoded one:
 // place (every section's position from N, the layout and its alignment),
 // decode (names, then addresses) and validate (validate.hpp). The search
@@ -177,10 +178,76 @@ inline rejection decode_names(const byte_reader& r, const candidate& c, kallsyms
   return expand_names(r, c.names_start, c.n, *c.tokens, t);
 }
 
+// Where a placed candidate's address data lie and how to read them, or why
+// they cannot be read.
+inline rejection address_data_of(const byte_reader& r, const byte_range& range, const candidate& c,
+                                 const placement& p, address_data& a, std::optional<section_role>& section) {
+  const layout_desc& L = *c.layout;
+  a.encoding = L.traits.encoding;
+  a.word_size = c.word;
+  a.order = c.order;
+  a.range_vaddr = range.base_vaddr;
+  const bool absolute = L.has(section_role::addresses);
+  const section_location* src = p.find(absolute ? section_role::addresses : section_role::offsets);
+  a.offset = src->offset;
+  a.available = src->size / (absolute ? c.word : 4);
+  if (p.truncated && a.available == 0) return rejection::range_ends_before_address_data;
+  if (L.has(section_role::relative_base)) {
+    const section_location* rb = p.find(section_role::relative_base);
+    if (!rb || rb->size < c.word) {
+      section = section_role::relative_base;
+      return rejection::section_past_range_end;
+    }
+    a.relative_base = r.uint_unchecked(rb->offset, c.word, c.order);
+  }
+  return rejection::none;
+}
+
+// The checks of validate_table that need no names, asked of a placed
+// candidate before its names are decoded: most wrong readings (another
+// layout's sections over the same bytes) fail here for a pass over their
+// address data, instead of a decoding of every name. Lenient on purpose:
+// only readings that validate_table would refuse anyway are turned away.
+// - addresses: validate_table refuses a reading when more than
+//   damage_allowance(n) of its relocated, trusted entries must be left out
+//   for the rest to be sorted. Counted over every entry, that number grows
+//   by at most one per absolute symbol (a handful in real kernels: 0-18 in
+//   Debian's 6.1 builds, 1 in 7.2) and per entry whose name is lost while
+//   its address is damaged too, so a bound above the allowance plus a slack
+//   for those is no table.
+// - a kallsyms_seqs_of_names the layout requires must be a permutation (an
+//   optional one was checked when it was placed).
+constexpr std::size_t screen_slack(std::size_t n) noexcept { return 64 + n / 32; }
+
+// `too_unsorted(a, n, limit)` answers unsorted_beyond(r, a, n, limit); the
+// search passes one that remembers the answers, since layouts that store
+// their addresses alike read the same array the same way.
+template <typename TooUnsorted>
+rejection screen_candidate(const byte_reader& r, const byte_range& range, const candidate& c, const placement& p,
+                           bool strict, TooUnsorted&& too_unsorted) {
+  address_data a;
+  std::optional<section_role> section;
+  if (const rejection why = address_data_of(r, range, c, p, a, section); why != rejection::none) return why;
+  const std::size_t n = static_cast<std::size_t>(c.n);
+  if (too_unsorted(a, n, damage_allowance(n) + screen_slack(n))) return rejection::addresses_not_sorted;
+  const layout_desc& L = *c.layout;
+  const section_location* seqs_at = p.find(section_role::seqs_of_names);
+  if (seqs_at && L.has(section_role::seqs_of_names) && !L.at(section_role::seqs_of_names).optional)
+    return seqs_verdict(read_seqs(r, seqs_at->offset, n), n, strict);
+  return rejection::none;
+}
+
+inline rejection screen_candidate(const byte_reader& r, const byte_range& range, const candidate& c,
+                                  const placement& p, bool strict) {
+  return screen_candidate(r, range, c, p, strict, [&](const address_data& a, std::size_t n, std::size_t limit) {
+    return unsorted_beyond(r, a, n, limit);
+  });
+}
+
 // The table of a placed candidate whose names are decoded in `t`: its
 // addresses, and everything the candidate knows about it.
 inline decoding decode_table(const byte_reader& r, const byte_range& range, const candidate& c, placement p,
-                                 kallsyms_table t) {
+                             kallsyms_table t) {
   const layout_desc& L = *c.layout;
   decoding out;
   t.layout = L.name;
@@ -192,28 +259,9 @@ inline decoding decode_table(const byte_reader& r, const byte_range& range, cons
   if (range.base_vaddr)
     for (auto& l : p.sections) l.vaddr = *range.base_vaddr + l.offset;
   address_data a;
-  a.encoding = L.traits.encoding;
-  a.word_size = c.word;
-  a.order = c.order;
-  a.range_vaddr = range.base_vaddr;
-  const bool absolute = L.has(section_role::addresses);
-  const section_location* src = p.find(absolute ? section_role::addresses : section_role::offsets);
-  a.offset = src->offset;
-  a.available = src->size / (absolute ? c.word : 4);
-  if (p.truncated && a.available == 0) {
-    out.why = rejection::range_ends_before_address_data;
-    return out;
-  }
-  if (L.has(section_role::relative_base)) {
-    const section_location* rb = p.find(section_role::relative_base);
-    if (!rb || rb->size < c.word) {
-      out.why = rejection::section_past_range_end;
-      out.section = section_role::relative_base;
-      return out;
-    }
-    a.relative_base = r.uint_unchecked(rb->offset, c.word, c.order);
-    t.relative_base = a.relative_base;
-  }
+  out.why = address_data_of(r, range, c, p, a, out.section);
+  if (out.why != rejection::none) return out;
+  t.relative_base = a.relative_base;
   decode_addresses(r, a, t);
   t.sections = std::move(p.sections);
   out.table = std::move(t);

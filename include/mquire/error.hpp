@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Errors as values. The library never throws on the normal path and never
 // prints: every failure is returned with a message that says what was looked
 // for and what was found, so the caller decides how to report it.

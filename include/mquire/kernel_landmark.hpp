@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Whether some bytes hold a kernel's kallsyms at all, cheaply: a token table
 // (its digit-run landmark and an index that agrees with it) or, for kernels
 // whose names are stored uncompressed, the plain `_stext` entry. What tells

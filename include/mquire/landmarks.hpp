@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One pass over memory for the landmarks a dump scan needs: the token
 // table's digit run ("0\0" ... "9\0"), the start of the vmcoreinfo text
 // ("OSRELEASE=") and, for kernels whose table does not say where their BTF

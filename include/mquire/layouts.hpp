@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Layout variants: an ordered list of section descriptors plus the few facts
 // that differ between kernel eras (alignment, address encoding, name length
 // encoding, word sizes). Layouts are types, checked at compile time, so a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kallsyms_markers: the offset into kallsyms_names of every 256th name.
 // The first is 0 and each next one is larger by the size of 256 encoded
 // names, at least 2 bytes each (length + one token) and at most a whole

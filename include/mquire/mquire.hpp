@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from the raw
 // bytes of a memory dump or kernel image. Include this one header.
 //
@@ -55,3 +56,4 @@
 #include "objects/walkers.hpp"
 #include "processes/process_view.hpp"
 #include "system/identity.hpp"
+#include "system/kernel_log.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kallsyms_names: N entries, each a length and that many token indices.
 // Decoding happens in two passes: a structural walk (lengths and marker
 // agreement, no allocation) that rejects almost every wrong candidate

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Plain (uncompressed) kallsyms_names, as OpenWRT's KALLSYMS_UNCOMPRESSED
 // patch writes them: each entry is the usual length prefix followed by the
 // type letter and the name as text; there is no token table. Without the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which reading of the data wins. Within one range: wrong readings of the
 // same names are dropped, the rest ordered by evidence, and readings that
 // decode to the very same table folded together. Across ranges (a kernel

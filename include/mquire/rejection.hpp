@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Why a candidate was rejected: one vocabulary for every stage of the search
 // (token tables, marker runs, the names walk and expansion, placing the
 // sections, validating the decoded table). Stages return a value of this

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Salvaging kallsyms_names around damage. A torn page, a flipped bit in a
 // length byte or in a marker must cost only the entries whose bytes it held,
 // not the table. The markers make this possible: every 256th entry's

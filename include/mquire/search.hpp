@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one candidate-search combinator. Given a byte range and a list of
 // layouts it
 // 1. finds token tables by their digit-run landmark (shared by all layouts),
@@ -137,13 +138,36 @@ struct engine {
   // caller (once for every layout that reads them).
   // The decoded names' text is lent to each reading (moved in and back)
   // rather than copied: most readings of the same names are turned away.
-  void accept(const candidate& c, kallsyms_table& names) {
-    const std::string_view layout = c.layout->name;
-    placement p = place_sections(r, c, opt.strict);
+  // Address screens of the last few readings (several layouts store their
+  // addresses alike, and read the same array the same way).
+  struct screen_key {
+    address_data data{};
+    std::size_t n = 0, limit = 0;
+    bool operator==(const screen_key&) const = default;
+  };
+  recent_results<screen_key, bool, 8> screens{};
+
+  // Places a candidate and asks the checks that need no names; false (the
+  // reason kept) when it fails them, which saves decoding its names.
+  bool placed_and_screened(const candidate& c, placement& p) {
+    p = place_sections(r, c, opt.strict);
     if (p.why != rejection::none) {
-      mark.reach(search_stage::names, {layout, p.why, p.section});
-      return;
+      mark.reach(search_stage::names, {c.layout->name, p.why, p.section});
+      return false;
     }
+    const auto too_unsorted = [&](const address_data& a, std::size_t n, std::size_t limit) {
+      return screens.get({a, n, limit}, [&] { return unsorted_beyond(r, a, n, limit); });
+    };
+    if (const rejection why = screen_candidate(r, range, c, p, opt.strict, too_unsorted); why != rejection::none) {
+      ++report.stats.tables_rejected;
+      mark.reach(search_stage::addresses, {c.layout->name, why, {}});
+      return false;
+    }
+    return true;
+  }
+
+  void accept(const candidate& c, kallsyms_table& names, placement p) {
+    const std::string_view layout = c.layout->name;
     std::string text = std::move(names.names);
     names.names.clear();
     decoding d = decode_table(r, range, c, std::move(p), names);
@@ -199,7 +223,7 @@ struct engine {
     return k;
   }
 
-  void decode_and_accept(const candidate& c) {
+  void decode_and_accept(const candidate& c, placement p) {
     decoded_names& d = names_cache.get(key_of(c), [&] {
       decoded_names e;
       e.why = decode_names(r, c, e.names);
@@ -209,7 +233,7 @@ struct engine {
       mark.reach(search_stage::names, {c.layout->name, d.why, {}});
       return;
     }
-    accept(c, d.names);
+    accept(c, d.names, std::move(p));
   }
 
   // Walks of the last few (names start, markers, N, length coding): the
@@ -422,6 +446,8 @@ struct engine {
       c.names_start = names_start;
       c.n = n;
       c.salvaged = nullptr;
+      placement p;
+      if (!placed_and_screened(c, p)) continue;
       const names_walk w = walk_shared(names_start, c, n, markers, mw);
       const auto names_end_ok = [&](std::size_t end) {
         return end <= run.start && al.up(end) == run.start && r.all_zero(end, run.start - end);
@@ -429,7 +455,7 @@ struct engine {
       if (w.ok && names_end_ok(w.end)) {
         ++report.stats.names_decoded;
         mark.reach(search_stage::names, {L.name, rejection::range_ends_before_address_data, {}});
-        decode_and_accept(c);
+        decode_and_accept(c, std::move(p));
         continue;
       }
       if (opt.strict) continue;
@@ -440,7 +466,7 @@ struct engine {
       ++report.stats.names_decoded;
       mark.reach(search_stage::names, {L.name, rejection::range_ends_before_address_data, {}});
       c.salvaged = &salvaged;
-      decode_and_accept(c);
+      decode_and_accept(c, std::move(p));
     }
   }
 
@@ -520,8 +546,10 @@ struct engine {
       for_each_word_size(*L, [&](unsigned w, std::string_view why) {
         if (w == word) c.word_source = why;
       });
+      placement p;
+      if (!placed_and_screened(c, p)) continue;
       mark.reach(search_stage::names, {L->name, rejection::range_ends_before_address_data, {}});
-      accept(c, names);
+      accept(c, names, std::move(p));
     }
   }
 };

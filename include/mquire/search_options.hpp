@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a caller may tell the search: bounds, the word size when known, the
 // all-or-nothing mode, and a progress callback.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Compile-time descriptors of the kallsyms arrays. A section says what it is
 // (its role, i.e. the kernel's label), how wide one element is, and how many
 // elements it has; where it lies is the layout's business.

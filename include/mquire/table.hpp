@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a search returns: decoded tables with where every section lies, and
 // counts of what each stage kept, so a caller can explain a failure.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The token table is the entry point of every search: because each byte
 // value that occurs literally in a symbol name keeps its meaning, the tokens
 // for '0'..'9' sit back to back at indices 0x30..0x39 ("0\0" "1\0" ... "9\0").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks of a decoded candidate that need the whole table. A table that fails
 // one is not returned; the ones it passes become its evidence, and the number
 // of independent checks passed ranks candidates against each other.
@@ -110,25 +111,14 @@ inline std::optional<std::size_t> mark_unsorted_addresses(kallsyms_table& t, std
   return marked;
 }
 
-// At least how many relocated, trusted entries are out of sorted order, in
-// one pass: inversions (an address above a later one) that share no entry
-// each need an entry of their own left out. A stack of the entries kept so
-// far pairs each entry below the top with that top, so the pairs share no
-// entry. A cheap bound that turns wrong readings away before the
+// At least how many relocated, trusted entries are out of sorted order
+// (unsorted_bound): a cheap bound that turns wrong readings away before the
 // longest-run search.
 inline std::size_t unsorted_lower_bound(const kallsyms_table& t) {
-  std::vector<std::uint64_t> kept;
-  std::size_t pairs = 0;
-  for (const symbol& s : t.symbols) {
-    if (is_absolute_type(s.type) || !s.trusted()) continue;
-    if (!kept.empty() && s.address < kept.back()) {
-      kept.pop_back();
-      ++pairs;
-    } else {
-      kept.push_back(s.address);
-    }
-  }
-  return pairs;
+  unsorted_bound bound;
+  for (const symbol& s : t.symbols)
+    if (!is_absolute_type(s.type) && s.trusted()) bound.add(s.address);
+  return bound.pairs();
 }
 
 // The symbol indices, in seqs_of_names order, whose names break the byte
@@ -179,6 +169,15 @@ inline bool table_within_symbols(const kallsyms_table& t, std::uint64_t table_ad
                     : (table_address >= from || table_address <= to);
 }
 
+// Whether a reading of kallsyms_seqs_of_names for `n` symbols is one: a
+// permutation but for the damage a table may carry. Needs no names, so the
+// search also asks it before decoding them.
+inline rejection seqs_verdict(const seqs_reading& seqs, std::size_t n, bool strict) {
+  if (strict && seqs.missing) return rejection::seqs_past_range_end;
+  if (seqs.damaged > (strict ? 0 : damage_allowance(n))) return rejection::seqs_not_permutation;
+  return rejection::none;
+}
+
 namespace detail {
 
 // Each check adds its evidence (and score) to `v` and returns why the table
@@ -203,8 +202,7 @@ inline rejection check_seqs(const byte_reader& r, kallsyms_table& t, validation&
   if (!seqs_at) return rejection::none;
   const std::size_t n = t.symbols.size();
   const seqs_reading seqs = read_seqs(r, seqs_at->offset, t.num_syms);
-  if (strict && seqs.missing) return rejection::seqs_past_range_end;
-  if (seqs.damaged > (strict ? 0 : damage_allowance(n))) return rejection::seqs_not_permutation;
+  if (const rejection why = seqs_verdict(seqs, n, strict); why != rejection::none) return why;
   if (seqs.missing)
     t.damage_notes.push_back("kallsyms_seqs_of_names is cut short by the end of the input: " +
                              std::to_string(seqs.order.size()) + " of " + std::to_string(n) +

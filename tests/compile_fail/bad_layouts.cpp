@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Layout declarations that break one rule each; compiling this file with
 // -DMQUIRE_CASE_<rule> must fail with that rule's static_assert message
 // (CMakeLists.txt here runs one compilation per rule).

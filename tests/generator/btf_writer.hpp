@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BTF blobs built word by word, for malformed-input tests and fuzz seeds
 // (well-formed BTF in the tests comes from pahole itself). Records are the
 // kernel's: name offset, info (kind << 24 | vlen, bit 31 the kind flag),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test-side encoders for every compression the kernel build offers, each
 // writing the container the kernel's own Makefile rules produce: gzip -n -9,
 // xz --check=crc32, lzma -9 (the .lzma "alone" header), bzip2 -9,

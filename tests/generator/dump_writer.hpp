@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Dump containers around memory bytes, the way their producers write them:
 // an ELF64 core (QEMU's dump-guest-memory: PT_NOTE with VMCOREINFO, then
 // PT_LOADs with physical addresses) and LiME (a 32-byte header per range).

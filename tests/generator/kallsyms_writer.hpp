@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test-side generator: writes kallsyms data the way the kernel's
 // scripts/kallsyms.c lays it out for each era, from a list of symbols.
 // It compresses names with the kernel's scheme (every byte value that occurs

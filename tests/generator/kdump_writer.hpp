@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A kdump-compressed dump, laid out the way makedumpfile (and QEMU's
 // dump-guest-memory -z) write one: the disk_dump_header in block 0
 // (signature "KDUMP   ", header version 6, utsname, block size = page

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Puts generated kallsyms bytes into a larger range of random bytes, with
 // decoy landmarks elsewhere: digit runs, banners, stray token tables.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Page tables built in physical memory the way the kernel lays them out:
 // x86_64 (4 or 5 levels; 4 KiB, 2 MiB, 1 GiB pages) and arm64 (any granule,
 // VA size, 52-bit output addresses), over sparse physical memory that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small x86_64 physical memory image around a generated kernel: the
 // kernel image loaded at a physical address, mapped at a KASLR-slid virtual
 // address through real page tables (4- or 5-level, 2 MiB pages, reachable

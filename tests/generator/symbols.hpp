@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Deterministic, kernel-like symbol sets for the generator: sorted text and
 // data addresses with aliases, static functions that share a name, compiler
 // suffixes (.isra.0, .cold), digits, and optionally per-CPU absolute entries

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Builds and runs the consumer project against mquire.
 #   -DMODE=install       installs the build in BUILD_DIR to a prefix, then find_package
 #   -DMODE=subdirectory  add_subdirectory of SOURCE_DIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BTF from a real producer: a C source compiled with -g and converted by
 // pahole (Debian's dwarves), detached so that the file is the blob. Tests
 // that need it skip when the producer is not installed.

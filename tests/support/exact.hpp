@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Comparing a recovered table with what was generated, entry by entry.
 #pragma once
 

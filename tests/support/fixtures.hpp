@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Real fixtures from ../shared/fixtures, decompressed once into the build's
 // test cache, and the input formats derived from them (raw, LiME) written
 // next to them. Tests that need something missing skip with a clear message.

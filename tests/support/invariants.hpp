@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a returned table promises, checked from the input bytes alone: its
 // sections lie in the input, every entry it trusts re-decodes to what it
 // returned through its own token table and index (or reads as plain text

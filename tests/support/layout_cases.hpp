@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Generated tables of every built-in layout, embedded at an odd offset in a
 // larger range with decoys: the cases the search and damage tests share.
 #pragma once

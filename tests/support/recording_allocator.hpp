@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A global allocator that records the largest single allocation, so tests can
 // prove that malformed input never makes the library allocate more than the
 // input justifies. Defined in recording_allocator.cpp, linked only into the

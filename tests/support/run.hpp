@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the built mquire executable and captures its exit status and output.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // addresses.hpp: every address encoding decoded from hand-written bytes.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // btf/: the reader checked against a real producer (C compiled with -g,
 // converted by pahole, Debian's dwarves), type by type against what the C
 // declares, in both byte orders; against the real 7.2 kernel's BTF (every

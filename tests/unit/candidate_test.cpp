@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // candidate.hpp: placing every section of a candidate from N and the layout,
 // and decoding it, against where the generator put them.
 #include <catch2/catch.hpp>

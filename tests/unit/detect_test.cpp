@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sources/detect.hpp and sources/image_headers.hpp: formats and wrappers told
 // from their first bytes alone.
 #include <catch2/catch.hpp>

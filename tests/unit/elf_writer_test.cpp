@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // output/elf_writer.hpp on generated regions and symbols: what binutils'
 // readelf and nm read back, in each class and byte order, and the bounds.
 #include <catch2/catch.hpp>

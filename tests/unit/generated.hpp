@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One small generated table per test, with where the generator put every
 // section: the unit tests below check each stage against those positions.
 #pragma once

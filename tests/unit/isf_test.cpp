@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // output/isf*.hpp: the Volatility symbol table made from BTF that a real
 // producer wrote (C compiled with -g, converted by pahole -J), checked member
 // by member against BTF and, for the shapes that matter, against the exact

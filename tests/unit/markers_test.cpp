@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // markers.hpp: marker runs found by value, and single damaged slots tolerated.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // modules/module_list.hpp on a module list generated in physical memory:
 // struct module and friends declared in C, their BTF made by pahole, the
 // same declarations compiled into this test to lay the objects out, placed

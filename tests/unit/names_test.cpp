@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // names.hpp and plain_names.hpp: the one length decoder, the structural walk
 // and the expansion, each failure with its rejection.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Page-table walks on tables built in the test: x86_64 with 4 and 5 levels
 // (4 KiB, 2 MiB and 1 GiB pages) and arm64 with every granule (4K, 16K,
 // 64K) and VA size (39 to 52 bits, 52-bit output addresses too). Every

@@ -18,6 +18,7 @@
 
 #include "generator/page_tables.hpp"
 #include "support/btf_producer.hpp"
+#include "support/symbol_table.hpp"
 
 namespace {
 
@@ -399,20 +400,6 @@ void link_list(machine& m, const std::vector<std::uint64_t>& nodes) {
   }
 }
 
-mquire::kallsyms_table symbols(const std::map<std::string, std::uint64_t>& syms) {
-  mquire::kallsyms_table t;
-  for (const auto& [name, address] : syms) {
-    mquire::symbol s;
-    s.address = address;
-    s.type = 'D';
-    s.name_offset = static_cast<std::uint32_t>(t.names.size());
-    s.name_length = static_cast<std::uint32_t>(name.size());
-    t.names += name;
-    t.symbols.push_back(s);
-  }
-  return t;
-}
-
 // The era's types, and what differs between them.
 #define ERA_TYPES(ns) \
   using task_struct = ns::task_struct; using cred = ns::cred; using group_info = ns::group_info; \
@@ -736,7 +723,7 @@ void check_views(arch a) {
   REQUIRE(types);
   machine m(a);
   const auto syms = build<E>(m);
-  const auto table = symbols(syms);
+  const auto table = support::symbol_table(syms);
   const auto kernel = m.kernel();
   const auto space = m.space();
   mquire::processes::process_view view(table, *types, kernel, space);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // token_table.hpp: the digit-run landmark and reading the table with its index.
 #include <catch2/catch.hpp>
 

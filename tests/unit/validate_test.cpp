@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // validate.hpp: what a decoded table must satisfy, and the rejection each
 // failure gives.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Virtual addresses for the best table: the library's settle_addresses,
 // told what this input offers (its headers' addresses and vmcoreinfo, the
 // vmcoreinfo found in memory, physical reads, the image file's bytes).

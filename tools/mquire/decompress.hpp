@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The compressions the kernel build uses for its images and payloads
 // (gzip, xz, lzma, bzip2, lz4 legacy framing and frames, lzo in lzop's
 // container, zstd), recognised by magic and decompressed in memory with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel images as shipped: the kernel proper (vmlinux ELF, arm64 Image, a
 // raw Image) inside zero or more wrappers - x86 bzImage, arm64 EFI zboot,
 // ARM zImage, s390 and MIPS boot images, or a plain compressed file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "kdump_input.hpp"
 
 #if MQUIRE_WITH_KDUMPFILE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kdump-compressed dumps (makedumpfile, QEMU dump-guest-memory -z) read with
 // libkdumpfile, the reader drgn uses. Present pages are decompressed into a
 // reused buffer in chunks that overlap, so that a table on a chunk boundary

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the tool reads beyond the symbol table, for a table found in an
 // input: kernel virtual memory (page tables in a dump), the kernel's BTF,
 // and the module list. Each part says why it is missing when it is.

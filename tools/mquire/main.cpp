@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mquire: rebuild /proc/kallsyms from a memory dump or a kernel image.
 //
 //   mquire kallsyms [--format kallsyms|json] [--no-modules] [options] FILE
@@ -10,6 +11,7 @@
 //   mquire maps     [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/maps)
 //   mquire files    [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/fd)
 //   mquire sysinfo  [--format text|json] [--btf FILE] [options] FILE  (uname, hostname, boot time, uptime)
+//   mquire dmesg    [--format text|json] [--btf FILE] [options] FILE  (the kernel log)
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
 // Exit status: 0 found; 1 no kallsyms found (or, for btf/modules, nothing of
@@ -52,7 +54,7 @@ struct common_options {
   std::string isf_file;            // ps/maps/files: types from this Volatility symbol table instead
 };
 
-enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo };
+enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -147,23 +149,31 @@ int write_elf(const common_options& o, const tool::found_table& best, const tool
   return found;
 }
 
-// What was running: tasks, memory maps, open files, read through the
-// kernel's page tables and types.
-// The machine's identity: uname's fields, boot time and uptime.
-int show_sysinfo(const common_options& o, const tool::found_table& best, const tool::kernel_view& v) {
+// The system's state read through the kernel's types: which machine this
+// is (sysinfo) and what it logged (dmesg).
+int show_system(const common_options& o, command cmd, const tool::found_table& best, const tool::kernel_view& v) {
   if (!v.memory) return fail(not_found, o.file + ": the kernel's memory is not readable: " + v.memory_problem);
-  if (!v.types) return fail(not_found, o.file + ": the identity is read through the kernel's types: " + v.btf_problem);
+  if (!v.types) return fail(not_found, o.file + ": this is read through the kernel's types: " + v.btf_problem);
   const mquire::objects::kernel_types types(*v.types, best.table.word_size);
   const mquire::objects::object_reader reader(v.memory->memory, types);
   const mquire::objects::symbol_index syms(best.table);
-  auto id = mquire::system::read_identity(reader, syms);
-  if (!id) return fail(not_found, o.file + ": identity not read: " + id.err().message);
-  for (const auto& n : id->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
-  tool::write_sysinfo(stdout, *id, o.format == "json");
+  if (cmd == command::dmesg) {
+    auto log = mquire::system::read_kernel_log(reader, syms);
+    if (!log) return fail(not_found, o.file + ": kernel log not read: " + log.err().message);
+    for (const auto& n : log->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    tool::write_dmesg(stdout, *log, o.format == "json");
+  } else {
+    auto id = mquire::system::read_identity(reader, syms);
+    if (!id) return fail(not_found, o.file + ": identity not read: " + id.err().message);
+    for (const auto& n : id->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    tool::write_sysinfo(stdout, *id, o.format == "json");
+  }
   if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
   return found;
 }
 
+// What was running: tasks, memory maps, open files, read through the
+// kernel's page tables and types.
 int show_processes(const common_options& o, command cmd, const tool::found_table& best, const tool::kernel_view& v) {
   if (!v.memory || !v.memory->space)
     return fail(not_found, o.file + ": processes are read through the kernel's page tables, which were not found: " +
@@ -258,7 +268,7 @@ int run(const common_options& o, command cmd) {
   std::optional<tool::kernel_view> view;
   const bool is_dump = !r.tables.empty() && r.tables.front().where.address_is_physical;
   const bool processes = cmd == command::ps || cmd == command::maps || cmd == command::files;
-  const bool system = cmd == command::sysinfo;
+  const bool system = cmd == command::sysinfo || cmd == command::dmesg;
   if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
                             processes || system || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
@@ -310,7 +320,7 @@ int run(const common_options& o, command cmd) {
   }
   if (system) {
     if (!is_dump) return fail(not_found, o.file + ": a kernel file never ran (give a memory dump)");
-    return show_sysinfo(o, best, *v);
+    return show_system(o, cmd, best, *v);
   }
   if (cmd == command::isf) return write_isf(o, best, *v);
   if (cmd == command::elf) return write_elf(o, best, *v, in.map());
@@ -346,7 +356,7 @@ int run(const common_options& o, command cmd) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo;
+  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo;
   auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
                                                   "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
@@ -380,6 +390,10 @@ int main(int argc, char** argv) {
                                                 "hostname, domainname, boot time (/proc/stat btime) and uptime");
   add_common(sysinfo, yo, "text", {"text", "json"});
   sysinfo->add_option("--btf", yo.btf_file, "the kernel's types from this BTF file instead of the dump's own");
+  auto* dmesg = app.add_subcommand("dmesg", "print the kernel log as dmesg shows it, from the printk ring buffer "
+                                            "(or log_buf before 5.10); json: one object per record");
+  add_common(dmesg, dmo, "text", {"text", "json"});
+  dmesg->add_option("--btf", dmo.btf_file, "the kernel's types from this BTF file instead of the dump's own");
   for (auto [cmd, opts] : {std::pair{ps, &po}, std::pair{maps, &mpo}, std::pair{files, &fo}}) {
     auto* btf_opt = cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the "
                                                              "same kernel) instead of the dump's own");
@@ -403,5 +417,6 @@ int main(int argc, char** argv) {
   if (maps->parsed()) return run(mpo, command::maps);
   if (files->parsed()) return run(fo, command::files);
   if (sysinfo->parsed()) return run(yo, command::sysinfo);
+  if (dmesg->parsed()) return run(dmo, command::dmesg);
   return run(io, command::inspect);
 }

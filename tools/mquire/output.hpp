@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rendering: /proc/kallsyms text, JSON, and the `inspect` report.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A file the tool writes, or standard output; xz-compressed when its name
 // ends in ".xz" (Volatility reads .json.xz symbol tables as they are).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the search over every segment of an input and merges the results:
 // tables found in several places (a kernel mapped twice, overlapping chunks)
 // are reported once, the best reading first.

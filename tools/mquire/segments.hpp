@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tool's view of an input file: its format and a way to visit every
 // memory segment as a byte range. Files are mapped; kdump-compressed dumps
 // are decompressed through libkdumpfile in bounded chunks.

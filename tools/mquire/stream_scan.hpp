@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The landmark pass over a file region, streamed: pread() of cache-sized
 // chunks into a reused buffer (one per thread: large regions are shared by
 // two), each scanned for the landmarks while it is still in cache. Memory

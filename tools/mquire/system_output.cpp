@@ -40,4 +40,31 @@ void write_sysinfo(std::FILE* out, const mquire::system::identity& id, bool json
   std::fputc('\n', out);
 }
 
+void write_dmesg(std::FILE* out, const mquire::system::kernel_log& log, bool json) {
+  if (!json) {
+    for (const auto& r : log.records) {
+      const std::string lines = mquire::system::dmesg_text(r);
+      std::fwrite(lines.data(), 1, lines.size(), out);
+    }
+    return;
+  }
+  file_sink sink{out};
+  {
+    mquire::output::json_writer<file_sink> j(sink);
+    j.begin_array();
+    for (const auto& r : log.records) {
+      j.begin_object();
+      j.member("seq", r.seq);
+      j.member("ts_nsec", r.ts_nsec);
+      j.member("facility", static_cast<std::uint64_t>(r.facility));
+      j.member("level", static_cast<std::uint64_t>(r.level));
+      j.member("caller_id", static_cast<std::uint64_t>(r.caller_id));
+      j.member("text", r.text);
+      j.end_object();
+    }
+    j.end_array();
+  }
+  std::fputc('\n', out);
+}
+
 } // namespace tool

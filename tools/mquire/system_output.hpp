@@ -6,9 +6,13 @@
 #include <cstdio>
 
 #include <mquire/system/identity.hpp>
+#include <mquire/system/kernel_log.hpp>
 
 namespace tool {
 
 void write_sysinfo(std::FILE* out, const mquire::system::identity& id, bool json);
+
+// The kernel log: dmesg's lines, or (json) one object per record.
+void write_dmesg(std::FILE* out, const mquire::system::kernel_log& log, bool json);
 
 } // namespace tool

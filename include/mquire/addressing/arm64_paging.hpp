@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // arm64 stage-1 translation of kernel (TTBR1, upper half) addresses, read
 // from physical memory: 4K, 16K and 64K granules, 36 to 52 bits of virtual
 // address, 48- or 52-bit output addresses (64K pages keep PA[51:48] in

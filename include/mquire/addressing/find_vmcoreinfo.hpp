@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Finding the kernel's vmcoreinfo text in dumped memory. The kernel builds it
 // at boot in its own buffer (vmcoreinfo_data), starting with "OSRELEASE=",
 // one KEY=VALUE per line, NUL after the last line. Every "OSRELEASE=" that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The link address of a relocatable kernel image from the pointers it
 // stores. Toolchains now pack relocations as RELR (`.relr.dyn`,
 // `-z pack-relative-relocs`): its entries carry no addend, so the image

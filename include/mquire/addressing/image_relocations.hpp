@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Relocatable kernel images (arm64 Image, s390, ppc64, riscv64, ...) carry
 // their own relocation table (.rela.dyn) inside the image: in the file,
 // kallsyms_relative_base reads 0 and the kernel fills it in at boot. Finding

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the kernel image is in virtual memory, for a table found in a range
 // of physical memory. Each method answers with the virtual address of the
 // range's first byte (as the kernel image mapping sees it) and, when it can,

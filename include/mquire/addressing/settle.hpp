@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every address method that applies to one found table, in a fixed order,
 // compared, and what they agree on applied to the table. This is the policy
 // a tool needs after the search: which methods to ask given what the input

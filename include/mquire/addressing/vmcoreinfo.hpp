@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel's vmcoreinfo text ("KEY=VALUE" lines: OSRELEASE=, PAGESIZE=,
 // SYMBOL(name)=hex, NUMBER(name)=decimal, KERNELOFFSET=hex, ...). It comes
 // in an ELF core's VMCOREINFO note, a kdump header, or the dumped memory.

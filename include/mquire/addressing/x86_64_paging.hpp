@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // x86_64 page tables, read from physical memory: 4-level and 5-level walks,
 // and the search for where the kernel image mapping (the top 2 GiB) puts a
 // given physical page. Reads go through a callback, so any dump format

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The BTF wire format (the kernel's include/uapi/linux/btf.h): a 24-byte
 // header, a type section of variable-length records and a string section.
 // Type ids count from 1 in section order (0 is void); split BTF (a module's)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the kernel's BTF is: between the symbols __start_BTF and __stop_BTF
 // when the table lists them, or, without them, wherever a BTF header sits
 // whose whole blob parses. The blob is found in the bytes of a vmlinux, an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Questions a reader of kernel memory asks of BTF: a type by name, what a
 // typedef or qualifier stands for, a type's size, where a member lies
 // (through nested and anonymous members), an enumerator's value. Every walk

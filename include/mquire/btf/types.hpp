@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A parsed BTF blob: the header checked, every record walked once and
 // checked (known kind, trailing data inside the section, names inside the
 // string section, every type it refers to present), then records read by id.
@@ -254,7 +255,9 @@ private:
   std::uint32_t word(std::size_t at) const {
     return static_cast<std::uint32_t>(byte_reader(types_).uint_unchecked(at, 4, h_.order));
   }
-  bool name_ok(std::uint32_t off) const { return string_at(off).has_value(); }
+  // A name offset is good when it lies in a string section: each ends with
+  // a NUL (checked), so no string needs measuring to know that.
+  bool name_ok(std::uint32_t off) const { return off < string_space(); }
 
   // One pass over the type section: kinds, sizes and names.
   std::string index_records() {
@@ -262,20 +265,23 @@ private:
     offsets_.reserve(types_.size() / type_record_size);
     std::size_t off = 0;
     while (off < types_.size()) {
-      const std::uint32_t id = first_id() + static_cast<std::uint32_t>(offsets_.size());
-      const std::string where = "BTF type " + std::to_string(id) + " at byte " + std::to_string(off) + ": ";
-      if (!r.fits(off, type_record_size)) return where + "record runs past the type section";
+      // The message's prefix is made only for a record that fails.
+      const auto where = [&] {
+        const std::uint32_t id = first_id() + static_cast<std::uint32_t>(offsets_.size());
+        return "BTF type " + std::to_string(id) + " at byte " + std::to_string(off) + ": ";
+      };
+      if (!r.fits(off, type_record_size)) return where() + "record runs past the type section";
       const std::uint32_t name_off = static_cast<std::uint32_t>(r.uint_unchecked(off, 4, h_.order));
       const std::uint32_t info = static_cast<std::uint32_t>(r.uint_unchecked(off + 4, 4, h_.order));
       const unsigned k = info_kind(info);
-      if (k == 0 || k > max_kind) return where + "unknown kind " + std::to_string(k);
-      if ((info & 0x60ff0000u) != 0) return where + "reserved bits set in its info word " + detail::hex(info);
+      if (k == 0 || k > max_kind) return where() + "unknown kind " + std::to_string(k);
+      if ((info & 0x60ff0000u) != 0) return where() + "reserved bits set in its info word " + detail::hex(info);
       const std::size_t extra = trailing_bytes(static_cast<kind>(k), info_vlen(info));
-      if (!r.fits(off + type_record_size, extra)) return where + "its " + std::to_string(info_vlen(info)) +
+      if (!r.fits(off + type_record_size, extra)) return where() + "its " + std::to_string(info_vlen(info)) +
                                                          " entries run past the type section";
-      if (!name_ok(name_off)) return where + "name offset " + std::to_string(name_off) + " is past the string section";
+      if (!name_ok(name_off)) return where() + "name offset " + std::to_string(name_off) + " is past the string section";
       if (auto e = check_entry_names(static_cast<kind>(k), info_vlen(info), off + type_record_size); !e.empty())
-        return where + e;
+        return where() + e;
       offsets_.push_back(static_cast<std::uint32_t>(off));
       off += type_record_size + extra;
     }
@@ -296,39 +302,48 @@ private:
 
   // Every type id a record refers to must exist (a module's may refer to the
   // kernel's); checked after the walk since references may point forward.
+  // Read from the raw words: no name is needed to follow a reference.
   std::string check_references() const {
-    const auto exists = [&](std::uint32_t ref) { return ref <= last_id(); };
-    for (std::uint32_t id = first_id(); id <= last_id(); ++id) {
-      const auto t = *type(id);
-      const auto bad = [&](std::uint32_t ref) {
-        return "BTF type " + std::to_string(id) + " (" + std::string(to_string(t.kind)) + ") refers to type " +
-               std::to_string(ref) + ", past the last type " + std::to_string(last_id());
+    const std::uint32_t last = last_id();
+    for (std::uint32_t id = first_id(); id <= last; ++id) {
+      const std::size_t off = offsets_[id - first_id()];
+      const std::uint32_t info = word(off + 4);
+      const kind k = static_cast<kind>(info_kind(info));
+      const std::size_t trailing = off + type_record_size;
+      const std::uint32_t vlen = info_vlen(info);
+      std::uint32_t bad_ref = 0;
+      const auto refers = [&](std::uint32_t ref) {
+        if (ref > last) bad_ref = ref;
+        return ref <= last;
       };
-      switch (t.kind) {
+      bool ok = true;
+      switch (k) {
       case kind::ptr:
       case kind::typedef_:
       case kind::volatile_:
       case kind::const_:
       case kind::restrict_:
       case kind::func:
-      case kind::func_proto:
       case kind::var:
       case kind::decl_tag:
-      case kind::type_tag:
-        if (!exists(t.size_or_type)) return bad(t.size_or_type);
+      case kind::type_tag: ok = refers(word(off + 8)); break;
+      case kind::func_proto:
+        ok = refers(word(off + 8));
+        for (std::size_t i = 0; ok && i < vlen; ++i) ok = refers(word(trailing + 8 * i + 4));
+        break;
+      case kind::array: ok = refers(word(trailing)) && refers(word(trailing + 4)); break;
+      case kind::struct_:
+      case kind::union_:
+        for (std::size_t i = 0; ok && i < vlen; ++i) ok = refers(word(trailing + 12 * i + 4));
+        break;
+      case kind::datasec:
+        for (std::size_t i = 0; ok && i < vlen; ++i) ok = refers(word(trailing + 12 * i));
         break;
       default: break;
       }
-      if (auto a = array(t)) {
-        if (!exists(a->element)) return bad(a->element);
-        if (!exists(a->index)) return bad(a->index);
-      }
-      for (const auto& m : members(t))
-        if (!exists(m.type)) return bad(m.type);
-      for (const auto& p : params(t))
-        if (!exists(p.type)) return bad(p.type);
-      for (const auto& v : datasec_vars(t))
-        if (!exists(v.type)) return bad(v.type);
+      if (!ok)
+        return "BTF type " + std::to_string(id) + " (" + std::string(to_string(k)) + ") refers to type " +
+               std::to_string(bad_ref) + ", past the last type " + std::to_string(last);
     }
     return {};
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Base64 (RFC 4648, with padding) for binary data inside JSON documents.
 #pragma once
 

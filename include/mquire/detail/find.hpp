@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Substring search over bytes: glibc's memmem where available (it runs near
 // memory bandwidth), a Horspool search elsewhere. Same results either way.
 #pragma once

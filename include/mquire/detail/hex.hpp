@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hex formatting for messages (the library does not depend on fmt).
 #pragma once
 

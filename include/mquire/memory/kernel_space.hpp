@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel's own page tables in a physical dump, found through the
 // recovered symbol table and checked by translating known kernel addresses
 // back to where they were found. The kernel image is contiguous in physical

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The readable parts of a virtual address range, copied out: what an ELF
 // file maps of the kernel image or of a module. Holes (pages not present in
 // a dump, or past an image's end) split the range into runs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel virtual memory over a physical dump: a translation (the kernel's
 // page tables) and a physical reader. A read that crosses an unmapped page,
 // or a page the dump does not hold, fails as a whole or reports the hole:

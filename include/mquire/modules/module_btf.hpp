@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Each loaded module's BTF, as /sys/kernel/btf/<module> gives it: split BTF
 // over the kernel's, kept by the kernel after load in a `struct btf` on the
 // `btf_modules` list (kernel/bpf/btf.c; the module's own .BTF section is

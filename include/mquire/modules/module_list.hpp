@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel's loaded modules, read from memory the way /proc/modules and
 // /proc/kallsyms read them: the `modules` list from kallsyms, every field of
 // struct module and its friends placed by the kernel's own BTF (never a
@@ -141,13 +142,14 @@ inline result<module_fields> read_fields(const btf::type_info& t, unsigned ptr) 
   f.has_exit = want(*mod, "exit", f.exit);
   if (auto mem = btf::field_of(t, *mod, "mem")) {
     const auto arr = btf::strip(t, mem->type);
-    const auto a = arr ? t.array(*arr) : std::nullopt;
+    // Not an array reads as one of no elements (count 0), which is refused.
+    const btf::array_info a = arr ? t.array(*arr).value_or(btf::array_info{}) : btf::array_info{};
     auto mm = need_struct("module_memory");
-    if (!a || !mm || a->count == 0) return make_error(error_code::malformed, "BTF: module.mem is not an array of module_memory");
+    if (!mm || a.count == 0) return make_error(error_code::malformed, "BTF: module.mem is not an array of module_memory");
     f.has_mem = true;
     f.mem = {mem->byte_offset(), 0};
-    f.mem_count = a->count;
-    f.mem_stride = btf::size_of(t, a->element, ptr).value_or(0);
+    f.mem_count = a.count;
+    f.mem_stride = btf::size_of(t, a.element, ptr).value_or(0);
     field_at base, size;
     need(*mm, "module_memory", "base", base);
     need(*mm, "module_memory", "size", size);

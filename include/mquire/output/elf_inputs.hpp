@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What an ELF file of a kernel is made of, decided from the recovered data:
 // the kernel image's address range, each module's memory, and the machine.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An ELF file for disassemblers and debuggers (gdb, objdump, Ghidra, IDA,
 // radare2): the kernel's bytes mapped at their virtual addresses, one
 // PT_LOAD per region, and every recovered symbol in .symtab.

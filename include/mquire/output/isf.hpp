@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A Volatility 3 symbol table (ISF JSON, format 6.2.0) for a kernel, from
 // what the kernel itself holds: its types from BTF and its symbols from
 // kallsyms. No debug package is needed.

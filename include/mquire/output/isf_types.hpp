@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The type half of a Volatility 3 symbol table (ISF, "Intermediate Symbol
 // Format" JSON) made from BTF: base types, structs and unions with member
 // offsets and bitfields, enums, and the type descriptors that refer to them.

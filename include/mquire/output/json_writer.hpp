@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small streaming JSON writer: output goes to a caller's sink in chunks, so
 // a document far larger than memory (a symbol table of a few hundred
 // thousand entries, a type library of tens of thousands of structs) is never

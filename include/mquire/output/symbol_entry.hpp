@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A symbol as the output writers take it: name, address and kallsyms letter,
 // whatever it came from (the kernel's table, a module's symbol table).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Input format detection by content, never by file name.
 #pragma once
 

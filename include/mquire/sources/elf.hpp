@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ELF inputs: cores (QEMU dump-guest-memory, kdump's /proc/vmcore, /proc/kcore)
 // and kernel images (vmlinux). Only the program headers and notes are read;
 // every header field is checked against the file before it is used.

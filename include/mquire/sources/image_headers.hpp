@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a kernel image's first bytes say about it: the boot headers of the
 // wrappers the kernel build writes (x86 bzImage, EFI zboot, ARM zImage) and
 // of raw bootable Images (arm64, riscv), and the magic of every compression

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What an input file holds, as the search sees it: a list of memory segments
 // (each one contiguous byte range in the file with the address it stands
 // for), plus metadata some formats carry (ELF notes such as VMCOREINFO).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LiME (Linux Memory Extractor) files: a sequence of 32-byte headers, each
 // followed by the bytes of one physical range.
 //   u32 magic 0x4C694D45 ("EMiL"), u32 version (1), u64 start, u64 end (inclusive), u64 reserved

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A read-only memory mapping of a whole file (POSIX), with its descriptor
 // kept open for streamed reads. Large dumps are mapped, never read whole
 // into memory.

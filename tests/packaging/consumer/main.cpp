@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Searches a megabyte of zeros: the library links and explains its failure.
 #include <cstdio>
 #include <vector>

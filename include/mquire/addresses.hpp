@@ -31,14 +31,16 @@ constexpr std::uint64_t word_mask(unsigned word_size) noexcept {
 }
 
 // Calls f(i, address) for the first min(count, a.available) entries, in
-// order: the one place that knows what each encoding's stored values mean.
+// order, until f returns false: the one place that knows what each
+// encoding's stored values mean.
 template <typename F>
 inline void for_each_address(const byte_reader& r, const address_data& a, std::size_t count, F&& f) {
   const std::uint64_t mask = word_mask(a.word_size);
   const std::size_t n = std::min(count, a.available);
   switch (a.encoding) {
   case address_encoding::absolute:
-    for (std::size_t i = 0; i < n; ++i) f(i, r.uint_unchecked(a.offset + i * a.word_size, a.word_size, a.order));
+    for (std::size_t i = 0; i < n; ++i)
+      if (!f(i, r.uint_unchecked(a.offset + i * a.word_size, a.word_size, a.order))) return;
     break;
   case address_encoding::base_relative:
   case address_encoding::base_relative_percpu: {
@@ -51,7 +53,7 @@ inline void for_each_address(const byte_reader& r, const address_data& a, std::s
       if (!percpu) v = base + raw;
       else if (s >= 0) v = raw;
       else v = base - 1 - static_cast<std::uint64_t>(s);
-      f(i, v & mask);
+      if (!f(i, v & mask)) return;
     }
     break;
   }
@@ -60,12 +62,13 @@ inline void for_each_address(const byte_reader& r, const address_data& a, std::s
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t at = a.offset + 4 * i;
       const std::int64_t s = sign_extend32(r.uint_unchecked(at, 4, a.order));
-      f(i, (origin + at + static_cast<std::uint64_t>(s)) & mask);
+      if (!f(i, (origin + at + static_cast<std::uint64_t>(s)) & mask)) return;
     }
     break;
   }
   case address_encoding::absolute_u32:
-    for (std::size_t i = 0; i < n; ++i) f(i, r.uint_unchecked(a.offset + 4 * i, 4, a.order));
+    for (std::size_t i = 0; i < n; ++i)
+      if (!f(i, r.uint_unchecked(a.offset + 4 * i, 4, a.order))) return;
     break;
   }
 }
@@ -81,7 +84,10 @@ inline void decode_addresses(const byte_reader& r, const address_data& a, kallsy
       a.relative_base.value_or(0) == 0)
     out.basis = address_basis::zero_base;
   if (a.encoding == address_encoding::place_relative && !a.range_vaddr) out.basis = address_basis::range_relative;
-  for_each_address(r, a, n, [&](std::size_t i, std::uint64_t v) { out.symbols[i].address = v; });
+  for_each_address(r, a, n, [&](std::size_t i, std::uint64_t v) {
+    out.symbols[i].address = v;
+    return true;
+  });
 }
 
 // A lower bound on how many entries of a sequence must be left out for the
@@ -109,17 +115,15 @@ private:
 
 // unsorted_bound over the first `count` addresses as stored, absolute
 // symbols included: it needs no names, so wrong readings can be turned away
-// before their names are decoded. Whether it exceeds `limit`; the count
+// before their names are decoded. Whether it exceeds `limit`; the reading
 // stops there (a bound over a prefix bounds the whole).
 inline bool unsorted_beyond(const byte_reader& r, const address_data& a, std::size_t count, std::size_t limit) {
   unsorted_bound bound(std::min(count, a.available));
-  bool beyond = false;
   for_each_address(r, a, count, [&](std::size_t, std::uint64_t v) {
-    if (beyond) return;
     bound.add(v);
-    beyond = bound.pairs() > limit;
+    return bound.pairs() <= limit;
   });
-  return beyond;
+  return bound.pairs() > limit;
 }
 
 // Turns a place-relative table decoded without a virtual base (addresses

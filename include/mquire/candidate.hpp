@@ -237,13 +237,6 @@ rejection screen_candidate(const byte_reader& r, const byte_range& range, const 
   return rejection::none;
 }
 
-inline rejection screen_candidate(const byte_reader& r, const byte_range& range, const candidate& c,
-                                  const placement& p, bool strict) {
-  return screen_candidate(r, range, c, p, strict, [&](const address_data& a, std::size_t n, std::size_t limit) {
-    return unsorted_beyond(r, a, n, limit);
-  });
-}
-
 // The table of a placed candidate whose names are decoded in `t`: its
 // addresses, and everything the candidate knows about it.
 inline decoding decode_table(const byte_reader& r, const byte_range& range, const candidate& c, placement p,

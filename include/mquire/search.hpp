@@ -134,10 +134,6 @@ struct engine {
         f(word, std::string_view("the layout's pointer-sized fields"));
   }
 
-  // place -> decode -> validate; the names are decoded into `names` by the
-  // caller (once for every layout that reads them).
-  // The decoded names' text is lent to each reading (moved in and back)
-  // rather than copied: most readings of the same names are turned away.
   // Address screens of the last few readings (several layouts store their
   // addresses alike, and read the same array the same way).
   struct screen_key {
@@ -166,6 +162,10 @@ struct engine {
     return true;
   }
 
+  // decode -> validate of a placed, screened candidate; the names are
+  // decoded into `names` by the caller (once for every layout that reads
+  // them). The decoded names' text is lent to each reading (moved in and
+  // back) rather than copied: most readings of the same names are turned away.
   void accept(const candidate& c, kallsyms_table& names, placement p) {
     const std::string_view layout = c.layout->name;
     std::string text = std::move(names.names);
@@ -538,18 +538,24 @@ struct engine {
       if (r.uint_unchecked(markers_at + k * count_width, count_width, order) != walk->marks[k]) return;
     c.markers = {markers_at, markers_at + markers_size, walk->marks.size()};
     ++report.stats.marker_candidates;
-    ++report.stats.names_decoded;
-    kallsyms_table names;
-    expand_plain_names(r, names_at, n, names);
+    // Every layout is placed and screened first: the names are expanded
+    // only when one of them is left to read them.
+    std::vector<std::pair<candidate, placement>> screened;
     for (const layout_desc* L : readers) {
       c.layout = L;
       for_each_word_size(*L, [&](unsigned w, std::string_view why) {
         if (w == word) c.word_source = why;
       });
       placement p;
-      if (!placed_and_screened(c, p)) continue;
-      mark.reach(search_stage::names, {L->name, rejection::range_ends_before_address_data, {}});
-      accept(c, names, std::move(p));
+      if (placed_and_screened(c, p)) screened.emplace_back(c, std::move(p));
+    }
+    if (screened.empty()) return;
+    ++report.stats.names_decoded;
+    kallsyms_table names;
+    expand_plain_names(r, names_at, n, names);
+    for (auto& [reading, p] : screened) {
+      mark.reach(search_stage::names, {reading.layout->name, rejection::range_ends_before_address_data, {}});
+      accept(reading, names, std::move(p));
     }
   }
 };

@@ -389,11 +389,11 @@ int main(int argc, char** argv) {
   auto* sysinfo = app.add_subcommand("sysinfo", "print which machine this is and since when it ran: uname's fields, "
                                                 "hostname, domainname, boot time (/proc/stat btime) and uptime");
   add_common(sysinfo, yo, "text", {"text", "json"});
-  sysinfo->add_option("--btf", yo.btf_file, "the kernel's types from this BTF file instead of the dump's own");
   auto* dmesg = app.add_subcommand("dmesg", "print the kernel log as dmesg shows it, from the printk ring buffer "
                                             "(or log_buf before 5.10); json: one object per record");
   add_common(dmesg, dmo, "text", {"text", "json"});
-  dmesg->add_option("--btf", dmo.btf_file, "the kernel's types from this BTF file instead of the dump's own");
+  for (auto [cmd, opts] : {std::pair{sysinfo, &yo}, std::pair{dmesg, &dmo}})
+    cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file instead of the dump's own");
   for (auto [cmd, opts] : {std::pair{ps, &po}, std::pair{maps, &mpo}, std::pair{files, &fo}}) {
     auto* btf_opt = cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the "
                                                              "same kernel) instead of the dump's own");

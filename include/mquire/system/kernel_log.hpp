@@ -71,6 +71,25 @@ enum class desc_state : unsigned { reserved = 0, committed = 1, finalized = 2, r
 inline constexpr std::uint64_t failed_lpos = 0x1, empty_line_lpos = 0x3;
 inline constexpr std::size_t max_unreadable_descriptors = 4096;
 
+// Where a record's text block lies in the data ring, as get_data() finds
+// it from the descriptor's logical positions: within one lap, or (a block
+// that did not fit before the ring's end) at the ring's start. Offset and
+// size of the block (its id word included); nothing when the positions are
+// not a block's, or not aligned to the id that heads it.
+struct text_block {
+  std::uint64_t offset = 0, size = 0;
+};
+inline std::optional<text_block> locate_text_block(std::uint64_t begin, std::uint64_t next, unsigned size_bits,
+                                                   std::uint64_t word) {
+  const std::uint64_t ring = std::uint64_t{1} << size_bits;
+  text_block b;
+  if ((begin >> size_bits) == (next >> size_bits) && begin < next) b = {begin & (ring - 1), next - begin};
+  else if (((begin + ring) >> size_bits) == (next >> size_bits)) b = {0, next & (ring - 1)};
+  else return std::nullopt;
+  if (begin % word != 0 || next % word != 0 || b.size < word) return std::nullopt;
+  return b;
+}
+
 inline result<kernel_log> read_ringbuffer(const objects::object_reader& r, std::uint64_t prb) {
   kernel_log log;
   auto rb = r.read(prb, "printk_ringbuffer");
@@ -167,25 +186,13 @@ inline result<kernel_log> read_ringbuffer(const objects::object_reader& r, std::
         continue;
       }
     } else {
-      // get_data(): a block within one wrap, or one that wrapped to the
-      // ring's start; aligned to the id that heads it.
-      std::uint64_t block, size;
-      if ((*begin >> *size_bits) == (*next >> *size_bits) && *begin < *next) {
-        block = *begin & (data_size - 1);
-        size = *next - *begin;
-      } else if (((*begin + data_size) >> *size_bits) == (*next >> *size_bits)) {
-        block = 0;
-        size = *next & (data_size - 1);
-      } else {
+      const auto block = locate_text_block(*begin, *next, static_cast<unsigned>(*size_bits), word);
+      if (!block || block->size - word < text_len) {
         ++torn;
         continue;
       }
-      if (*begin % word != 0 || *next % word != 0 || size < word || size - word < text_len) {
-        ++torn;
-        continue;
-      }
-      const auto block_id = r.memory().pointer(*data + block);
-      auto text = r.bytes(*data + block + word, static_cast<std::size_t>(text_len));
+      const auto block_id = r.memory().pointer(*data + block->offset);
+      auto text = r.bytes(*data + block->offset + word, static_cast<std::size_t>(text_len));
       if (!block_id || (*block_id & id_mask) != id || !text) {
         ++torn;
         continue;

@@ -6,6 +6,7 @@
 //
 //   make_seeds OUTDIR [FIXTURES_DIR]     -> OUTDIR/<target>/<name>
 #include <cstdio>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,9 +20,15 @@
 #include "generator/kallsyms_writer.hpp"
 #include "generator/memory_image.hpp"
 #include "generator/symbols.hpp"
+#include "support/network_decls.hpp"
 
 namespace fs = std::filesystem;
 using bytes = std::vector<std::uint8_t>;
+
+// The 7.x socket layouts fuzz/types/network.btf describes.
+namespace seed_net {
+NET_DECLS(ERA7_SOCK, NOTHING, ERA7_UDP)
+}
 
 namespace {
 
@@ -153,8 +160,8 @@ int main(int argc, char** argv) {
   // mapped at 0xffff888000000000.
   {
     constexpr std::uint64_t kbase = 0xffff888000000000ull;
-    const auto seed = [&](std::uint8_t sel, const std::string& name, auto&& fill) {
-      bytes m(9 + 4096, 0);
+    const auto seed = [&](std::uint8_t sel, const std::string& name, auto&& fill, std::size_t size = 4096) {
+      bytes m(9 + size, 0);
       m[0] = sel;
       const auto word = [&](std::uint64_t at, std::uint64_t v) {
         for (int i = 0; i < 8; ++i) m[9 + at + i] = static_cast<std::uint8_t>(v >> (8 * i));
@@ -204,6 +211,30 @@ int main(int argc, char** argv) {
         word(0x800 + 32 * id + 16, 0x2e2e2e2e2e2e2e30ull + id);
       }
     });
+    // /proc/net: init_net at 0 with a one-slot UDP table (a socket on
+    // 0.0.0.0:53) and a unix bucket holding one socket; the raw tables,
+    // jiffies and kptr_restrict where the fuzzer's symbols put them.
+    seed(
+        8, "proc-net",
+        [&](auto&& word) {
+          using namespace seed_net;
+          word(offsetof(struct net, ipv4) + offsetof(netns_ipv4, udp_table), kbase + 0x200);
+          word(0x200 + offsetof(udp_table, hash), kbase + 0x240);
+          const std::uint64_t udp = 0x300, node = offsetof(sock_common, skc_node);
+          word(0x240, kbase + udp + node);
+          word(udp + node + 8, kbase + 0x240); // pprev
+          word(udp + offsetof(sock_common, skc_family), 2 | (std::uint64_t{7} << 16)); // AF_INET, TCP_CLOSE
+          word(udp + offsetof(sock_common, skc_net), kbase);
+          word(udp + offsetof(inet_sock, inet_sport), 0x3500);
+          word(offsetof(struct net, unx) + offsetof(netns_unix, table) + offsetof(unix_table, buckets), kbase + 0x2400);
+          const std::uint64_t u = 0x600;
+          word(0x2400 + 3 * 8, kbase + u + node);
+          word(u + node + 8, kbase + 0x2400 + 3 * 8);
+          word(u + offsetof(sock_common, skc_family), 1);
+          word(0x2200, 0x100001388ull); // jiffies_64
+          word(0x2208, 1);              // kptr_restrict
+        },
+        0x3400);
   }
   bytes with_nul{0};
   with_nul.insert(with_nul.end(), info.begin(), info.end());

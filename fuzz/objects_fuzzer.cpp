@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // The kernel-object walkers over fuzzed kernel memory: circular lists,
-// hlists, rb-trees, xarrays, maple trees and the printk ring buffer, with
-// the kernel's own layouts of their nodes (BTF built word by word below).
+// hlists and hlist_nulls, rb-trees, xarrays, maple trees, the printk ring
+// buffer (BTF built word by word below) and /proc/net's socket tables
+// (the BTF of tests/support/network_decls.hpp, fuzz/types/network.btf).
 // Input: a selector byte and a start address offset (8 bytes,
 // little-endian), then the memory, mapped at a kernel address. Invariants:
 // every node returned is a kernel address inside the memory (or an entry
 // value), none twice, and no walk returns more than its budget.
 #include "fuzz_common.hpp"
 
+#include <map>
 #include <set>
+
+#include <mquire/network/proc_net.hpp>
 
 #include "generator/btf_writer.hpp"
 
@@ -94,6 +98,10 @@ std::vector<std::uint8_t> walker_btf() {
   return gen::btf_blob(t, s);
 }
 
+const std::uint8_t network_btf[] = {
+#include "network_btf.inc"
+};
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -128,7 +136,50 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       MQUIRE_FUZZ_CHECK(seen.insert(n).second);
     }
   };
-  switch (sel % 6) {
+  switch (sel % 9) {
+  case 6:
+  case 7: {
+    // hlist_nulls chains, and the either-marker walk of the raw table.
+    const auto end = sel % 9 == 6 ? mquire::objects::hlist_end::nulls_marker : mquire::objects::hlist_end::either;
+    check_nodes(mquire::objects::walk_hlist_ending(r, start, budget, end).nodes, true);
+    break;
+  }
+  case 8: {
+    // Every /proc/net listing with init_net at `start` and the raw tables
+    // and pointer-printing switches behind it: bounded rows, each a socket
+    // inside the memory, each listing either whole or with its problem.
+    static const auto net_parsed = mquire::btf::type_info::parse(std::span<const std::uint8_t>(network_btf));
+    MQUIRE_FUZZ_CHECK(net_parsed.ok());
+    static const mquire::objects::kernel_types net_types(*net_parsed, 8);
+    const mquire::objects::object_reader nr(vm, net_types);
+    const std::map<std::string, std::uint64_t> syms = {{"init_net", start},
+                                                       {"raw_v4_hashinfo", start + 0x1000},
+                                                       {"raw_v6_hashinfo", start + 0x1900},
+                                                       {"jiffies_64", start + 0x2200},
+                                                       {"kptr_restrict", start + 0x2208}};
+    mquire::kallsyms_table table;
+    for (const auto& [n, a] : syms) {
+      mquire::symbol sym;
+      sym.address = a;
+      sym.type = 'd';
+      sym.name_offset = static_cast<std::uint32_t>(table.names.size());
+      sym.name_length = static_cast<std::uint32_t>(n.size());
+      table.names += n;
+      table.symbols.push_back(sym);
+    }
+    const mquire::objects::symbol_index index(table);
+    const auto v = mquire::network::read_proc_net(nr, index);
+    std::size_t rows = 0;
+    for (const auto& l : v.listings) {
+      rows += l.rows.size();
+      for (const auto& row : l.rows) {
+        MQUIRE_FUZZ_CHECK(!row.line.empty());
+        MQUIRE_FUZZ_CHECK(inside(row.sock));
+      }
+    }
+    MQUIRE_FUZZ_CHECK(rows <= mquire::network::max_listed_sockets + 1);
+    break;
+  }
   case 5: {
     // The kernel log's ring at `start`: records in sequence order, each
     // text no longer than its 16-bit length allows.

@@ -45,4 +45,10 @@ if [ -e "$dump" ]; then
   "$tool" sysinfo .cache/dump.elf
   echo "== $tool dmesg .cache/dump.elf | tail -5 (the kernel log's last lines)"
   "$tool" dmesg .cache/dump.elf | tail -5
+  echo "== $tool mounts .cache/dump.elf (its /proc/1/mounts)"
+  "$tool" mounts .cache/dump.elf
+  echo "== $tool ifaces .cache/dump.elf (ip -o link, ip -o addr)"
+  "$tool" ifaces .cache/dump.elf
+  echo "== $tool net .cache/dump.elf | head -4 (/proc/net/tcp, ...)"
+  "$tool" net .cache/dump.elf | head -4
 fi

@@ -56,6 +56,25 @@ TEST_CASE("tool: ELF core, raw, LiME and kdump forms of the fixtures give /proc/
   }
 }
 
+TEST_CASE("tool: the arm64 7.2 dump's /proc/kallsyms exactly, the kprobe page after the modules", "[tool][fixture]") {
+  // After the modules' lines the guest's kernel listed the code it made at
+  // run time: here one kprobe instruction page (a kprobe was set).
+  const std::string fixture = "arm64-7.2-full";
+  const auto core = support::require_fixture(fixture + "/dump.elf.zst");
+  const std::string want = support::read_text(support::require_fixture(fixture + "/kallsyms.truth.zst"));
+  const auto r = run_tool("kallsyms " + quote(core.string()), fixture);
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(count_lines(r.out) == 212303);
+  CHECK(r.out == want);
+  CHECK(r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1) == "ffff800080025000 t kprobe_insn_page\t[__builtin__kprobes]\n");
+  const auto j = run_tool("kallsyms --format json " + quote(core.string()), fixture + "-json");
+  REQUIRE(j.status == 0);
+  const auto doc = nlohmann::json::parse(j.out);
+  REQUIRE(doc["builtin_symbols"]["symbols"].size() == 1);
+  CHECK(doc["builtin_symbols"]["symbols"][0]["module"] == "__builtin__kprobes");
+}
+
 TEST_CASE("tool: kdump-compressed dump written by QEMU dump-guest-memory -z", "[tool][fixture][kdump]") {
   const auto kdump = support::fixtures_dir() / "x86_64-6.1-vmcoreinfo/dump.kdump-zlib";
   if (!std::filesystem::exists(kdump)) support::skip("fixture dump.kdump-zlib not found");

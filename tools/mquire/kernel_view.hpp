@@ -27,6 +27,9 @@ struct kernel_view {
   std::unique_ptr<mquire::btf::type_info> types; // parsed over `btf` (which it points into)
   std::optional<mquire::modules::module_list> modules;
   std::string modules_problem;
+  // What /proc/kallsyms lists after the modules: ftrace, BPF and kprobe
+  // code made at run time.
+  std::optional<mquire::modules::builtin_symbol_list> builtins;
   // Each module's split BTF (/sys/kernel/btf/<module>).
   std::optional<mquire::modules::module_btf_list> module_btfs;
   std::string module_btfs_problem;

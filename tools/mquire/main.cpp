@@ -12,6 +12,9 @@
 //   mquire files    [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/fd)
 //   mquire sysinfo  [--format text|json] [--btf FILE] [options] FILE  (uname, hostname, boot time, uptime)
 //   mquire dmesg    [--format text|json] [--btf FILE] [options] FILE  (the kernel log)
+//   mquire net      [--format text|json] [--btf FILE] [options] FILE  (/proc/net's socket listings)
+//   mquire ifaces   [--format text|json] [--btf FILE] [options] FILE  (ip -o link, ip -o addr)
+//   mquire mounts   [--mountinfo] [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/mounts)
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
 // Exit status: 0 found; 1 no kallsyms found (or, for btf/modules, nothing of
@@ -52,9 +55,10 @@ struct common_options {
   std::optional<std::int64_t> pid; // ps/maps/files: one process
   std::string btf_file;            // ps/maps/files: types from this BTF file instead of the dump's
   std::string isf_file;            // ps/maps/files: types from this Volatility symbol table instead
+  bool mountinfo = false;          // mounts: mountinfo's lines instead of mounts'
 };
 
-enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg };
+enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg, net, ifaces, mounts };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -150,14 +154,61 @@ int write_elf(const common_options& o, const tool::found_table& best, const tool
 }
 
 // The system's state read through the kernel's types: which machine this
-// is (sysinfo) and what it logged (dmesg).
+// is (sysinfo), what it logged (dmesg), its sockets (net) and interfaces
+// (ifaces) and mounts.
 int show_system(const common_options& o, command cmd, const tool::found_table& best, const tool::kernel_view& v) {
   if (!v.memory) return fail(not_found, o.file + ": the kernel's memory is not readable: " + v.memory_problem);
   if (!v.types) return fail(not_found, o.file + ": this is read through the kernel's types: " + v.btf_problem);
   const mquire::objects::kernel_types types(*v.types, best.table.word_size);
   const mquire::objects::object_reader reader(v.memory->memory, types);
   const mquire::objects::symbol_index syms(best.table);
-  if (cmd == command::dmesg) {
+  if (cmd == command::mounts) {
+    mquire::processes::task_reader tr(reader, syms);
+    auto tasks = tr.read_all();
+    if (!tasks) return fail(not_found, o.file + ": tasks not read: " + tasks.err().message);
+    const std::int64_t pid = o.pid.value_or(1);
+    const auto t = std::find_if(tasks->tasks.begin(), tasks->tasks.end(),
+                                [&](const auto& x) { return x.pid == pid && x.tgid == pid; });
+    if (t == tasks->tasks.end()) return fail(not_found, o.file + ": no process with pid " + std::to_string(pid));
+    const unsigned page_shift = v.memory->space ? v.memory->space->page_shift : 12;
+    auto table = mquire::filesystems::read_mounts(reader, syms, t->address, page_shift);
+    if (!table) return fail(not_found, o.file + ": mounts not read: " + table.err().message);
+    for (const auto& n : table->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    for (const auto& m : table->mounts)
+      if (!m.problem.empty())
+        std::fprintf(stderr, "mquire: warning: mount %lld (%s): %s\n", static_cast<long long>(m.id), m.mount_point.c_str(),
+                     m.problem.c_str());
+    tool::write_mounts(stdout, *table, o.mountinfo, o.format == "json");
+  } else if (cmd == command::ifaces) {
+    auto list = mquire::network::read_interfaces(reader, syms);
+    if (!list) return fail(not_found, o.file + ": interfaces not read: " + list.err().message);
+    for (const auto& n : list->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    for (const auto& i : list->interfaces)
+      for (const auto& p : i.problems) std::fprintf(stderr, "mquire: warning: %s: %s\n", i.name.c_str(), p.c_str());
+    tool::write_ifaces(stdout, *list, o.format == "json");
+  } else if (cmd == command::net) {
+    const auto net = mquire::network::read_proc_net(reader, syms);
+    for (const auto& n : net.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    for (const auto& l : net.listings)
+      if (!l.problem.empty()) std::fprintf(stderr, "mquire: warning: /proc/net/%s: %s\n", l.name.c_str(), l.problem.c_str());
+    // JSON names each socket's holders, read through the page tables.
+    std::optional<mquire::network::socket_owner_map> owners;
+    if (o.format == "json") {
+      if (v.memory->space) {
+        mquire::processes::process_view view(best.table, *v.types, v.memory->memory, *v.memory->space);
+        if (auto tasks = view.tasks()) {
+          owners = mquire::network::socket_owners(view, *tasks);
+          for (const auto& n : owners->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+        } else {
+          std::fprintf(stderr, "mquire: warning: sockets' owners: tasks not read: %s\n", tasks.err().message.c_str());
+        }
+      } else {
+        std::fprintf(stderr, "mquire: warning: sockets' owners: the page tables were not found: %s\n",
+                     v.memory->page_tables_problem.c_str());
+      }
+    }
+    tool::write_net(stdout, net, o.format == "json", owners ? &*owners : nullptr);
+  } else if (cmd == command::dmesg) {
     auto log = mquire::system::read_kernel_log(reader, syms);
     if (!log) return fail(not_found, o.file + ": kernel log not read: " + log.err().message);
     for (const auto& n : log->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
@@ -268,7 +319,8 @@ int run(const common_options& o, command cmd) {
   std::optional<tool::kernel_view> view;
   const bool is_dump = !r.tables.empty() && r.tables.front().where.address_is_physical;
   const bool processes = cmd == command::ps || cmd == command::maps || cmd == command::files;
-  const bool system = cmd == command::sysinfo || cmd == command::dmesg;
+  const bool system = cmd == command::sysinfo || cmd == command::dmesg || cmd == command::net ||
+                      cmd == command::ifaces || cmd == command::mounts;
   if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
                             processes || system || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
@@ -336,6 +388,8 @@ int run(const common_options& o, command cmd) {
   }
   if (v && !v->modules)
     std::fprintf(stderr, "mquire: warning: module symbols left out: %s\n", v->modules_problem.c_str());
+  if (v && v->builtins)
+    for (const auto& n : v->builtins->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
   if (v && v->modules) {
     for (const auto& n : v->modules->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
     for (const auto& m : v->modules->modules)
@@ -346,6 +400,7 @@ int run(const common_options& o, command cmd) {
   } else {
     tool::write_kallsyms(stdout, best.table);
     if (v && v->modules) tool::write_module_kallsyms(stdout, *v->modules, best.table.word_size);
+    if (v && v->builtins) tool::write_builtin_kallsyms(stdout, *v->builtins, best.table.word_size);
   }
   if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
   return found;
@@ -356,7 +411,7 @@ int run(const common_options& o, command cmd) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo;
+  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo, no, ifo, mno;
   auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
                                                   "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
@@ -392,7 +447,19 @@ int main(int argc, char** argv) {
   auto* dmesg = app.add_subcommand("dmesg", "print the kernel log as dmesg shows it, from the printk ring buffer "
                                             "(or log_buf before 5.10); json: one object per record");
   add_common(dmesg, dmo, "text", {"text", "json"});
-  for (auto [cmd, opts] : {std::pair{sysinfo, &yo}, std::pair{dmesg, &dmo}})
+  auto* net = app.add_subcommand("net", "print the socket listings of /proc/net (tcp, tcp6, udp, udp6, unix, raw, raw6, "
+                                        "packet) exactly as the kernel printed them; json: with each socket's processes");
+  add_common(net, no, "text", {"text", "json"});
+  auto* ifaces = app.add_subcommand("ifaces", "print the network interfaces and their addresses as ip -o link and "
+                                              "ip -o addr show them; json: one object per interface");
+  add_common(ifaces, ifo, "text", {"text", "json"});
+  auto* mounts = app.add_subcommand("mounts", "print a process's mounts exactly as /proc/PID/mounts (or, with "
+                                              "--mountinfo, /proc/PID/mountinfo) reads; pid 1's by default");
+  add_common(mounts, mno, "text", {"text", "json"});
+  mounts->add_flag("--mountinfo", mno.mountinfo, "print /proc/PID/mountinfo's lines instead");
+  mounts->add_option("--pid", mno.pid, "the process whose namespace and root are used (default 1)");
+  for (auto [cmd, opts] : {std::pair{sysinfo, &yo}, std::pair{dmesg, &dmo}, std::pair{net, &no}, std::pair{ifaces, &ifo},
+                            std::pair{mounts, &mno}})
     cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file instead of the dump's own");
   for (auto [cmd, opts] : {std::pair{ps, &po}, std::pair{maps, &mpo}, std::pair{files, &fo}}) {
     auto* btf_opt = cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the "
@@ -418,5 +485,8 @@ int main(int argc, char** argv) {
   if (files->parsed()) return run(fo, command::files);
   if (sysinfo->parsed()) return run(yo, command::sysinfo);
   if (dmesg->parsed()) return run(dmo, command::dmesg);
+  if (net->parsed()) return run(no, command::net);
+  if (ifaces->parsed()) return run(ifo, command::ifaces);
+  if (mounts->parsed()) return run(mno, command::mounts);
   return run(io, command::inspect);
 }

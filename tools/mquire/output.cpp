@@ -85,6 +85,13 @@ void write_module_kallsyms(std::FILE* out, const mquire::modules::module_list& l
   std::fwrite(buf.data(), 1, buf.size(), out);
 }
 
+void write_builtin_kallsyms(std::FILE* out, const mquire::modules::builtin_symbol_list& list, unsigned word_size) {
+  fmt::memory_buffer buf;
+  for (const auto& s : list.symbols)
+    fmt::format_to(std::back_inserter(buf), "{:0{}x} {} {}\t[{}]\n", s.address, word_size * 2, s.type, s.name, s.module);
+  std::fwrite(buf.data(), 1, buf.size(), out);
+}
+
 void write_proc_modules(std::FILE* out, const mquire::modules::module_list& list, unsigned word_size) {
   for (const auto& m : list.modules) {
     const std::string line = mquire::modules::proc_modules_line(m, word_size) + "\n";
@@ -119,6 +126,15 @@ nlohmann::json modules_json(const kernel_view& v, unsigned word_size) {
                         {"modules", std::move(list)}};
 }
 
+// /proc/kallsyms's lines after the modules' (ftrace, BPF, kprobes).
+nlohmann::json builtins_json(const mquire::modules::builtin_symbol_list& b, unsigned word_size) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : b.symbols)
+    list.push_back({{"address", hex_address(s.address, word_size)}, {"type", std::string(1, s.type)},
+                    {"name", s.name}, {"module", s.module}});
+  return {{"symbols", std::move(list)}, {"notes", b.notes}};
+}
+
 nlohmann::json view_json(const kernel_view& v, unsigned word_size) {
   nlohmann::json j;
   if (v.memory) {
@@ -142,6 +158,7 @@ nlohmann::json view_json(const kernel_view& v, unsigned word_size) {
     j["btf"] = {{"problem", v.btf_problem}};
   j["btf"]["header_scan_bytes"] = v.btf_scanned_bytes;
   j["modules"] = modules_json(v, word_size);
+  if (v.builtins) j["builtin_symbols"] = builtins_json(*v.builtins, word_size);
   if (v.module_btfs) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& b : v.module_btfs->blobs)
@@ -172,6 +189,7 @@ void write_kallsyms_json(std::FILE* out, const found_table& f, const input_map& 
   }
   j["symbols"] = std::move(syms);
   if (v) j["modules"] = modules_json(*v, f.table.word_size);
+  if (v && v->builtins) j["builtin_symbols"] = builtins_json(*v->builtins, f.table.word_size);
   const std::string text = j.dump(1) + "\n";
   std::fwrite(text.data(), 1, text.size(), out);
 }

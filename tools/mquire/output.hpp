@@ -15,6 +15,8 @@ namespace tool {
 void write_kallsyms(std::FILE* out, const mquire::kallsyms_table& t);
 // Module lines as /proc/kallsyms ends: "ADDRESS TYPE NAME\t[MODULE]".
 void write_module_kallsyms(std::FILE* out, const mquire::modules::module_list& m, unsigned word_size);
+// The lines after the modules': ftrace, BPF and kprobe code made at run time.
+void write_builtin_kallsyms(std::FILE* out, const mquire::modules::builtin_symbol_list& list, unsigned word_size);
 // /proc/modules lines.
 void write_proc_modules(std::FILE* out, const mquire::modules::module_list& m, unsigned word_size);
 // `v` (may be null) adds the modules.

@@ -67,4 +67,186 @@ void write_dmesg(std::FILE* out, const mquire::system::kernel_log& log, bool jso
   std::fputc('\n', out);
 }
 
+void write_net(std::FILE* out, const mquire::network::net_view& net, bool json,
+               const mquire::network::socket_owner_map* owners) {
+  if (!json) {
+    for (const auto& l : net.listings) {
+      if (!l.problem.empty() && l.rows.empty() && l.header.empty()) continue;
+      const std::string text = "# /proc/net/" + l.name + "\n" + mquire::network::listing_text(l);
+      std::fwrite(text.data(), 1, text.size(), out);
+    }
+    return;
+  }
+  file_sink sink{out};
+  {
+    mquire::output::json_writer<file_sink> j(sink);
+    j.begin_object();
+    for (const auto& l : net.listings) {
+      j.key(l.name);
+      j.begin_array();
+      const bool inet = l.name.rfind("tcp", 0) == 0 || l.name.rfind("udp", 0) == 0 || l.name.rfind("raw", 0) == 0;
+      for (const auto& r : l.rows) {
+        j.begin_object();
+        if (inet) {
+          j.member("local", r.local);
+          j.member("local_port", std::uint64_t{r.local_port});
+          j.member("remote", r.remote);
+          j.member("remote_port", std::uint64_t{r.remote_port});
+          if (l.name.rfind("tcp", 0) == 0) j.member("state", mquire::network::tcp_state_name(r.state));
+          else j.member("state", std::uint64_t{r.state});
+          j.member("tx_queue", r.tx_queue);
+          j.member("rx_queue", r.rx_queue);
+          j.member("uid", r.uid);
+        } else if (l.name == "if_inet6") {
+          j.member("addr", r.local);
+          j.member("ifindex", std::uint64_t{r.ifindex});
+          j.member("prefixlen", std::uint64_t{r.prefix_len});
+          j.member("scope", std::uint64_t{r.scope});
+          j.member("flags", r.flags);
+          j.member("name", r.device);
+        } else if (l.name == "unix") {
+          j.member("refcount", r.refcount);
+          j.member("flags", r.flags);
+          j.member("type", std::uint64_t{r.type});
+          j.member("state", std::uint64_t{r.state});
+          j.key("path");
+          if (r.path) j.value(*r.path);
+          else j.null();
+        } else {
+          j.member("refcount", r.refcount);
+          j.member("type", std::uint64_t{r.type});
+          j.member("proto", std::uint64_t{r.protocol});
+          j.member("iface", std::uint64_t{r.ifindex});
+          j.member("running", r.running);
+          j.member("rmem", r.rx_queue);
+          j.member("user", r.uid);
+        }
+        if (l.name != "if_inet6") j.member("inode", r.inode);
+        j.member("line", r.line);
+        if (owners && l.name != "if_inet6") {
+          j.key("owners");
+          j.begin_array();
+          if (const auto it = owners->by_inode.find(r.inode); r.inode != 0 && it != owners->by_inode.end())
+            for (const auto& o : it->second) {
+              j.begin_object();
+              j.member("pid", o.pid);
+              j.member("comm", o.comm);
+              j.member("fd", o.fd);
+              j.end_object();
+            }
+          j.end_array();
+        }
+        j.end_object();
+      }
+      j.end_array();
+    }
+    j.end_object();
+  }
+  std::fputc('\n', out);
+}
+
+void write_ifaces(std::FILE* out, const mquire::network::interface_list& list, bool json) {
+  namespace net = mquire::network;
+  if (!json) {
+    std::string text = "# ip -o link\n";
+    for (const auto& i : list.interfaces) text += net::ip_link_line(i) + "\n";
+    text += "# ip -o addr\n";
+    for (const auto& i : list.interfaces)
+      for (const auto& a : i.addresses) text += net::ip_addr_line(i, a) + "\n";
+    std::fwrite(text.data(), 1, text.size(), out);
+    return;
+  }
+  file_sink sink{out};
+  {
+    mquire::output::json_writer<file_sink> j(sink);
+    j.begin_array();
+    for (const auto& i : list.interfaces) {
+      j.begin_object();
+      j.member("name", i.name);
+      j.member("index", std::int64_t{i.index});
+      j.key("flags");
+      j.begin_array();
+      for (const auto& f : net::ip_link_flags(i)) j.value(f);
+      j.end_array();
+      j.member("mtu", std::uint64_t{i.mtu});
+      j.member("link_type", net::link_type_name(i.type));
+      j.member("mac", i.mac);
+      j.member("broadcast", i.broadcast);
+      j.member("qdisc", i.qdisc);
+      j.member("qlen", std::uint64_t{i.qlen});
+      j.key("master");
+      if (i.master.empty()) j.null();
+      else j.value(i.master);
+      for (const unsigned family : {2u, 10u}) {
+        j.key(family == 2 ? "ipv4" : "ipv6");
+        j.begin_array();
+        for (const auto& a : i.addresses)
+          if (a.family == family) j.value(a.local + "/" + std::to_string(a.prefix_len));
+        j.end_array();
+      }
+      j.key("addresses");
+      j.begin_array();
+      for (const auto& a : i.addresses) {
+        j.begin_object();
+        j.member("family", a.family == 2 ? "inet" : "inet6");
+        j.member("address", a.local);
+        j.member("prefix_len", std::uint64_t{a.prefix_len});
+        if (!a.peer.empty()) j.member("peer", a.peer);
+        if (!a.broadcast.empty()) j.member("broadcast", a.broadcast);
+        j.member("scope", net::scope_name(a.scope));
+        j.member("flags", std::uint64_t{a.flags});
+        if (!a.label.empty()) j.member("label", a.label);
+        j.member("valid_lft", std::uint64_t{a.valid});
+        j.member("preferred_lft", std::uint64_t{a.preferred});
+        j.end_object();
+      }
+      j.end_array();
+      j.end_object();
+    }
+    j.end_array();
+  }
+  std::fputc('\n', out);
+}
+
+void write_mounts(std::FILE* out, const mquire::filesystems::mount_table& table, bool mountinfo, bool json) {
+  namespace fs = mquire::filesystems;
+  if (!json) {
+    std::string text;
+    for (const auto& m : table.mounts) text += (mountinfo ? fs::mountinfo_line(m) : fs::mounts_line(m)) + "\n";
+    std::fwrite(text.data(), 1, text.size(), out);
+    return;
+  }
+  file_sink sink{out};
+  {
+    mquire::output::json_writer<file_sink> j(sink);
+    j.begin_array();
+    for (const auto& m : table.mounts) {
+      j.begin_object();
+      j.member("mount_id", m.id);
+      j.member("parent_id", m.parent_id);
+      j.member("dev", std::to_string(m.major) + ":" + std::to_string(m.minor));
+      j.member("root", m.root);
+      j.member("mountpoint", m.mount_point);
+      j.member("options", (m.mount_readonly ? "ro" : "rw") + m.mount_flags);
+      j.key("optional");
+      j.begin_array();
+      for (std::size_t at = 0; at < m.propagation.size();) { // " shared:1 master:2" -> its tags
+        const std::size_t next = m.propagation.find(' ', at + 1);
+        j.value(m.propagation.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1));
+        at = next == std::string::npos ? m.propagation.size() : next;
+      }
+      j.end_array();
+      j.member("fstype", m.type);
+      j.member("source", m.source);
+      j.member("super_options", (m.superblock_readonly ? "ro" : "rw") + m.superblock_flags + m.filesystem_options);
+      j.member("mounts_line", fs::mounts_line(m));
+      j.member("mountinfo_line", fs::mountinfo_line(m));
+      if (!m.problem.empty()) j.member("problem", m.problem);
+      j.end_object();
+    }
+    j.end_array();
+  }
+  std::fputc('\n', out);
+}
+
 } // namespace tool

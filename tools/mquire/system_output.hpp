@@ -5,6 +5,10 @@
 
 #include <cstdio>
 
+#include <mquire/filesystems/mounts.hpp>
+#include <mquire/network/interfaces.hpp>
+#include <mquire/network/proc_net.hpp>
+#include <mquire/network/socket_owners.hpp>
 #include <mquire/system/identity.hpp>
 #include <mquire/system/kernel_log.hpp>
 
@@ -14,5 +18,19 @@ void write_sysinfo(std::FILE* out, const mquire::system::identity& id, bool json
 
 // The kernel log: dmesg's lines, or (json) one object per record.
 void write_dmesg(std::FILE* out, const mquire::system::kernel_log& log, bool json);
+
+// The socket listings: each under a "# /proc/net/NAME" line exactly as
+// that file reads, or (json) one array of sockets per listing, each with
+// the processes holding it when `owners` is given.
+void write_net(std::FILE* out, const mquire::network::net_view& net, bool json,
+               const mquire::network::socket_owner_map* owners);
+
+// The interfaces: `ip -o link`'s lines then `ip -o addr`'s, each under a
+// "# ip -o link" / "# ip -o addr" line, or (json) one object per interface.
+void write_ifaces(std::FILE* out, const mquire::network::interface_list& list, bool json);
+
+// The mounts: /proc/PID/mounts's lines, or mountinfo's, or (json) one
+// object per mount with both lines.
+void write_mounts(std::FILE* out, const mquire::filesystems::mount_table& table, bool mountinfo, bool json);
 
 } // namespace tool

@@ -75,9 +75,14 @@ inline walk_result walk_list(const object_reader& r, std::uint64_t head, std::si
   return w;
 }
 
+// How an hlist ends: at NULL; an hlist_nulls (the socket hash chains) at
+// an odd "nulls" marker that names the chain; or either, for a table whose
+// chains changed kind between kernels.
+enum class hlist_end { null, nulls_marker, either };
+
 // An hlist at `head` (hlist_head.first, then hlist_node.next): each node's
 // address. A node's pprev must point at the link that led to it.
-inline walk_result walk_hlist(const object_reader& r, std::uint64_t head, std::size_t limit) {
+inline walk_result walk_hlist_ending(const object_reader& r, std::uint64_t head, std::size_t limit, hlist_end end) {
   walk_result w;
   const unsigned ps = r.pointer_size();
   std::unordered_set<std::uint64_t> seen;
@@ -87,7 +92,10 @@ inline walk_result walk_hlist(const object_reader& r, std::uint64_t head, std::s
     w.problem = "hlist head at " + detail::at_hex(head) + " is not readable";
     return w;
   }
-  while (*node != 0) {
+  const auto at_end = [end](std::uint64_t p) {
+    return end == hlist_end::null ? p == 0 : end == hlist_end::nulls_marker ? (p & 1) != 0 : p == 0 || (p & 1) != 0;
+  };
+  while (!at_end(*node)) {
     if (!r.kernel_pointer(*node, ps) || w.nodes.size() >= limit || !seen.insert(*node).second) {
       w.problem = "hlist at " + detail::at_hex(head) + ": stopped at " + detail::at_hex(*node) +
                   (w.nodes.size() >= limit ? " (node budget spent)" : " (not a kernel pointer, or a loop)");
@@ -108,6 +116,10 @@ inline walk_result walk_hlist(const object_reader& r, std::uint64_t head, std::s
     }
   }
   return w;
+}
+
+inline walk_result walk_hlist(const object_reader& r, std::uint64_t head, std::size_t limit) {
+  return walk_hlist_ending(r, head, limit, hlist_end::null);
 }
 
 // A red-black tree from its root node pointer (rb_root.rb_node): every

@@ -61,6 +61,11 @@ public:
     done();
   }
   void value(std::uint32_t v) { value(std::uint64_t{v}); }
+  void null() {
+    separate();
+    buf_ += "null";
+    done();
+  }
   void value(int v) { value(std::int64_t{v}); }
 
   // Shorthand for key(k) followed by value(v).

@@ -69,6 +69,38 @@ public:
     return path(*mnt, *dentry);
   }
 
+  // seq_path_root(): the path of (vfsmount, dentry) from the reader's
+  // root, or nothing when it lies outside that root (the kernel then skips
+  // the line, as /proc/PID/mounts does for mounts outside a chroot).
+  result<std::optional<std::string>> path_under_root(std::uint64_t vfsmnt, std::uint64_t dentry) const {
+    bool reached = false;
+    auto p = prepend_path(vfsmnt, dentry, &reached);
+    if (!p) return p.err();
+    if (!reached) return std::optional<std::string>();
+    return std::optional<std::string>(std::move(*p));
+  }
+
+  // dentry_path(): the names from the dentry up to its filesystem's root
+  // ("/" for the root itself), "//deleted" appended to an unlinked one.
+  result<std::string> dentry_path(std::uint64_t dentry) const {
+    std::vector<std::string> parts;
+    std::size_t total = 0;
+    bool deleted = false;
+    for (unsigned steps = 0;; ++steps) {
+      if (steps > max_path) return make_error(error_code::malformed, "path deeper than PATH_MAX components");
+      auto d = r_->read(dentry, "dentry");
+      if (!d) return d.err();
+      if (steps == 0) deleted = unlinked(*d, d->u("d_parent") == dentry);
+      auto up = climb(*d, dentry, parts, total);
+      if (!up) return up.err();
+      if (!*up) break;
+    }
+    std::string out;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) out.append("/").append(*it);
+    if (out.empty()) out = "/";
+    return deleted ? out + "//deleted" : out;
+  }
+
 private:
   std::uint64_t dname_offset() const {
     const auto f = r_->types().field("dentry_operations", "d_dname");
@@ -143,12 +175,34 @@ private:
     return make_error(error_code::unsupported, "unknown d_dname style");
   }
 
+  // One step up from dentry `d`: its name onto `parts`, `dentry` to its
+  // parent; false at a filesystem's root (its own parent).
+  result<bool> climb(const objects::object& d, std::uint64_t& dentry, std::vector<std::string>& parts,
+                     std::size_t& total) const {
+    const auto parent = d.u("d_parent");
+    if (!parent) return make_error(error_code::not_found, "the kernel's types have no dentry.d_parent");
+    if (*parent == dentry) return false;
+    auto n = name_of(d);
+    if (!n) return n.err();
+    total += n->size() + 1;
+    if (total > max_path) return make_error(error_code::malformed, "path longer than PATH_MAX");
+    parts.push_back(std::move(*n));
+    dentry = *parent;
+    return true;
+  }
+
   // prepend_path(): names from the dentry up to the reader's root,
-  // crossing each mount's root into its mount point.
-  result<std::string> prepend_path(std::uint64_t vfsmnt, std::uint64_t dentry) const {
+  // crossing each mount's root into its mount point; `reached` says
+  // whether the walk met that root (else it ended at the global root).
+  result<std::string> prepend_path(std::uint64_t vfsmnt, std::uint64_t dentry, bool* reached = nullptr) const {
     std::vector<std::string> parts;
     std::size_t total = 0;
-    for (unsigned steps = 0; dentry != root_.dentry || vfsmnt != root_.mnt; ++steps) {
+    if (reached) *reached = false;
+    for (unsigned steps = 0;; ++steps) {
+      if (dentry == root_.dentry && vfsmnt == root_.mnt) {
+        if (reached) *reached = true;
+        break;
+      }
       if (steps > max_path) return make_error(error_code::malformed, "path deeper than PATH_MAX components");
       auto m = r_->read(vfsmnt, "vfsmount");
       if (!m) return m.err();
@@ -167,15 +221,9 @@ private:
       }
       auto d = r_->read(dentry, "dentry");
       if (!d) return d.err();
-      const auto parent = d->u("d_parent");
-      if (!parent) return make_error(error_code::not_found, "the kernel's types have no dentry.d_parent");
-      if (*parent == dentry) break; // a root that is not its mount's root
-      auto n = name_of(*d);
-      if (!n) return n.err();
-      total += n->size() + 1;
-      if (total > max_path) return make_error(error_code::malformed, "path longer than PATH_MAX");
-      parts.push_back(std::move(*n));
-      dentry = *parent;
+      auto up = climb(*d, dentry, parts, total);
+      if (!up) return up.err();
+      if (!*up) break; // a root that is not its mount's root
     }
     if (parts.empty()) return std::string("/");
     std::string out;

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Builds the libFuzzer targets (clang, ASan+UBSan) and runs each one from its
-# seed corpus for a bounded time (FUZZ_SECONDS, default 30 s), two at a time:
+# seed corpus for a bounded time (FUZZ_SECONDS, default 20 s), two at a time:
 # 13 targets, which keeps CI within its time.
 # Any crash, leak, UB report or timeout fails; the input is kept under
 # build-fuzz/findings/ to be added to tests/fuzz-regressions/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FUZZ_SECONDS:-30}
+seconds=${FUZZ_SECONDS:-20}
 # kdump_fuzzer drives libkdumpfile, whose own header parsing allocates sizes
 # taken from the file (a 16 GiB malloc within seconds): findings there are
 # libkdumpfile's, so it is built and replayed by the tests but not fuzzed

@@ -15,6 +15,7 @@
 #include <mquire/network/proc_net.hpp>
 
 #include "generator/btf_writer.hpp"
+#include "support/symbol_table.hpp"
 
 namespace {
 
@@ -157,16 +158,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                        {"raw_v6_hashinfo", start + 0x1900},
                                                        {"jiffies_64", start + 0x2200},
                                                        {"kptr_restrict", start + 0x2208}};
-    mquire::kallsyms_table table;
-    for (const auto& [n, a] : syms) {
-      mquire::symbol sym;
-      sym.address = a;
-      sym.type = 'd';
-      sym.name_offset = static_cast<std::uint32_t>(table.names.size());
-      sym.name_length = static_cast<std::uint32_t>(n.size());
-      table.names += n;
-      table.symbols.push_back(sym);
-    }
+    const auto table = support::symbol_table(syms, 'd');
     const mquire::objects::symbol_index index(table);
     const auto v = mquire::network::read_proc_net(nr, index);
     std::size_t rows = 0;

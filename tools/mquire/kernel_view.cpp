@@ -111,10 +111,12 @@ kernel_view read_kernel_view(const found_table& best, const addressing& a, input
       auto list = mquire::modules::read_modules(t, *v.types, v.memory->memory);
       if (list) v.modules = std::move(*list);
       else v.modules_problem = list.err().message;
-      const mquire::objects::kernel_types types(*v.types, t.word_size);
-      const mquire::objects::object_reader reader(v.memory->memory, types);
-      const mquire::objects::symbol_index syms(t);
-      v.builtins = mquire::modules::read_builtin_kallsyms(reader, syms);
+      if (want.builtins) {
+        const mquire::objects::kernel_types types(*v.types, t.word_size);
+        const mquire::objects::object_reader reader(v.memory->memory, types);
+        const mquire::objects::symbol_index syms(t);
+        v.builtins = mquire::modules::read_builtin_kallsyms(reader, syms);
+      }
       auto btfs = mquire::modules::read_module_btfs(t, *v.types, v.memory->memory);
       if (btfs) v.module_btfs = std::move(*btfs);
       else v.module_btfs_problem = btfs.err().message;

@@ -38,6 +38,9 @@ struct kernel_view {
 struct view_request {
   bool btf = true;
   bool modules = true;
+  // With the modules: the code /proc/kallsyms lists after them (only the
+  // commands that print it need the types indexed for it).
+  bool builtins = false;
   // A BTF blob of the same kernel to use instead of the dump's own (a
   // kernel built without BTF: `pahole -J` of its debug vmlinux).
   std::string btf_file;

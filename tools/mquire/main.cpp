@@ -326,6 +326,7 @@ int run(const common_options& o, command cmd) {
     tool::view_request want;
     want.btf = cmd != command::elf || is_dump; // modules are read through BTF
     want.modules = is_dump && cmd != command::isf && !processes && !system && (cmd != command::btf || !o.module.empty());
+    want.builtins = want.modules && (cmd == command::kallsyms || inspect);
     want.btf_file = o.btf_file;
     if (processes && !o.isf_file.empty()) want.btf = false; // the types come from the symbol table
     view = tool::read_kernel_view(r.tables.front(), *a, in, r, want);

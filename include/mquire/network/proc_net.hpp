@@ -104,7 +104,13 @@ public:
     clock_ = system::read_kernel_clock(r, syms);
     printer_ = system::read_pointer_printer(r, syms);
     init_net_ = syms.address("init_net");
+    // inet_csk_in_pingpong_mode: the namespace's threshold where the kernel
+    // has one (6.5+), else the fixed 1 of the kernels before it.
+    if (const auto t = net_field("ipv4.sysctl_tcp_pingpong_thresh"); t && init_net_)
+      pingpong_threshold_ = r.memory().uint(*init_net_ + t->offset, 1).value_or(1);
   }
+
+  std::uint64_t pingpong_threshold() const { return pingpong_threshold_; }
 
   const std::optional<system::pointer_printer>& printer() const { return printer_; }
   const system::kernel_clock& clock() const { return clock_; }
@@ -152,6 +158,7 @@ private:
   system::kernel_clock clock_;
   std::optional<system::pointer_printer> printer_;
   std::optional<std::uint64_t> init_net_;
+  std::uint64_t pingpong_threshold_ = 1;
 };
 
 // The sockets on one hash chain (an hlist or hlist_nulls of sock_common's
@@ -349,13 +356,8 @@ inline std::optional<socket_row> tcp_row(const reader& rd, std::uint64_t sk, boo
                                              static_cast<std::uint32_t>(tp->u("copied_seq").value_or(0)));
     rx_queue = d > 0 ? d : 0;
   }
-  // inet_csk_in_pingpong_mode: the per-namespace threshold where the
-  // kernel has one (6.5+), else the fixed 1 of the kernels before it.
-  std::uint64_t pingpong_threshold = 1;
-  if (const auto t = rd.net_field("ipv4.sysctl_tcp_pingpong_thresh"); t && rd.init_net())
-    pingpong_threshold = r.memory().uint(*rd.init_net() + t->offset, 1).value_or(1);
   const unsigned quick = static_cast<unsigned>(member(*tp, icsk, "icsk_ack.quick"));
-  const bool pingpong = member(*tp, icsk, "icsk_ack.pingpong") >= pingpong_threshold;
+  const bool pingpong = member(*tp, icsk, "icsk_ack.pingpong") >= rd.pingpong_threshold();
   const auto ssthresh = static_cast<std::uint32_t>(tp->u("snd_ssthresh").value_or(0));
   const int last = state == tcp_listen ? static_cast<int>(signed_member(*tp, icsk, "icsk_accept_queue.fastopenq.max_qlen"))
                    : ssthresh >= 0x7fffffffu ? -1

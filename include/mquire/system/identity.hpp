@@ -50,6 +50,14 @@ inline std::optional<std::uint64_t> timekeeper_address(const objects::object_rea
   return *core + (*seq + 7) / 8 * 8;
 }
 
+// CLOCK_MONOTONIC at the timekeeper's last update, from its tkr_mono.
+inline std::optional<std::uint64_t> monotonic_of(const objects::object& timekeeper) {
+  const auto base = timekeeper.s("tkr_mono.base");
+  const auto nsec = timekeeper.u("tkr_mono.xtime_nsec"), shift = timekeeper.u("tkr_mono.shift");
+  if (!base || !nsec || !shift || *shift >= 64 || *base < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(*base) + (*nsec >> *shift);
+}
+
 } // namespace detail
 
 inline result<identity> read_identity(const objects::object_reader& r, const objects::symbol_index& syms) {
@@ -80,10 +88,9 @@ inline result<identity> read_identity(const objects::object_reader& r, const obj
     id.btime = static_cast<std::uint64_t>(*offs_real - *offs_boot) / 1000000000;
   else
     id.notes.push_back("boot time: the timekeeper's offs_real / offs_boot are not readable or not in order");
-  const auto base = t->s("tkr_mono.base");
-  const auto nsec = t->u("tkr_mono.xtime_nsec"), shift = t->u("tkr_mono.shift");
-  if (base && nsec && shift && offs_boot && *shift < 64 && *base >= 0 && *offs_boot >= 0)
-    id.uptime_ns = static_cast<std::uint64_t>(*base) + (*nsec >> *shift) + static_cast<std::uint64_t>(*offs_boot);
+  const auto monotonic = detail::monotonic_of(*t);
+  if (monotonic && offs_boot && *offs_boot >= 0)
+    id.uptime_ns = *monotonic + static_cast<std::uint64_t>(*offs_boot);
   else
     id.notes.push_back("uptime: the timekeeper's monotonic clock is not readable");
   return id;

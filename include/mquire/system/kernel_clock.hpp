@@ -40,11 +40,7 @@ inline std::optional<std::uint64_t> monotonic_ns(const objects::object_reader& r
   const auto tk = timekeeper_address(r, syms);
   if (!tk) return std::nullopt;
   auto t = r.read(*tk, "timekeeper");
-  if (!t) return std::nullopt;
-  const auto base = t->s("tkr_mono.base");
-  const auto nsec = t->u("tkr_mono.xtime_nsec"), shift = t->u("tkr_mono.shift");
-  if (!base || !nsec || !shift || *shift >= 64 || *base < 0) return std::nullopt;
-  return static_cast<std::uint64_t>(*base) + (*nsec >> *shift);
+  return t ? monotonic_of(*t) : std::nullopt;
 }
 
 // The HZ whose INITIAL_JIFFIES and rate make `jiffies` the uptime, within

@@ -21,6 +21,7 @@
 #include "generator/memory_image.hpp"
 #include "generator/symbols.hpp"
 #include "support/network_decls.hpp"
+#include "support/page_cache_decls.hpp"
 
 namespace fs = std::filesystem;
 using bytes = std::vector<std::uint8_t>;
@@ -28,6 +29,10 @@ using bytes = std::vector<std::uint8_t>;
 // The 7.x socket layouts fuzz/types/network.btf describes.
 namespace seed_net {
 NET_DECLS(ERA7_SOCK, NOTHING, ERA7_UDP)
+}
+// The 7.x page cache layouts fuzz/types/page_cache.btf describes.
+namespace seed_pc {
+PC_DECLS(PC_ERA7_PRELUDE, PC_ERA7_FLAGS, PC_ERA7_FOLIO, PC_ERA7_ALIAS, 13)
 }
 
 namespace {
@@ -235,6 +240,54 @@ int main(int argc, char** argv) {
           word(0x2208, 1);              // kptr_restrict
         },
         0x3400);
+  }
+  // The page cache: super_blocks at 0 holding a tmpfs superblock at
+  // 0x100 with one inode at 0x400, named "f" (dentries at 0xa00 and its
+  // root at 0xb00), whose one cached page is frame 2 (struct page in the
+  // fuzzer's array at 0x4000).
+  {
+    constexpr std::uint64_t kbase = 0xffff888000000000ull;
+    using namespace seed_pc;
+    bytes m(9 + 0x5000, 0);
+    m[0] = 9;
+    const auto word = [&](std::uint64_t at, std::uint64_t v) {
+      for (int i = 0; i < 8; ++i) m[9 + at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+    };
+    const auto text = [&](std::uint64_t at, const char* s) {
+      for (std::size_t i = 0; s[i]; ++i) m[9 + at + i] = static_cast<std::uint8_t>(s[i]);
+    };
+    const std::uint64_t sb = 0x100, fst = 0x300, inode_at = 0x400, d = 0xa00, root = 0xb00;
+    const std::uint64_t s_list = sb + offsetof(super_block, s_list), s_inodes = sb + offsetof(super_block, s_inodes);
+    const std::uint64_t i_sb_list = inode_at + offsetof(struct inode, i_sb_list);
+    const std::uint64_t mapping = inode_at + offsetof(struct inode, i_data);
+    const std::uint64_t page_at = 0x4000 + 2 * sizeof(struct page);
+    word(0, kbase + s_list);
+    word(8, kbase + s_list);
+    word(s_list, kbase);
+    word(s_list + 8, kbase);
+    word(sb + offsetof(super_block, s_type), kbase + fst);
+    word(fst, kbase + fst + 0x40);
+    text(fst + 0x40, "tmpfs");
+    word(s_inodes, kbase + i_sb_list);
+    word(s_inodes + 8, kbase + i_sb_list);
+    word(i_sb_list, kbase + s_inodes);
+    word(i_sb_list + 8, kbase + s_inodes);
+    word(inode_at + offsetof(struct inode, i_mapping), kbase + mapping);
+    word(inode_at + offsetof(struct inode, i_ino), 5);
+    word(inode_at + offsetof(struct inode, __i_nlink), 1);
+    word(inode_at + offsetof(struct inode, i_size), 20);
+    word(inode_at + offsetof(struct inode, i_dentry), kbase + d + offsetof(dentry, d_alias));
+    word(mapping + offsetof(address_space, nrpages), 1);
+    word(mapping + offsetof(address_space, i_pages) + offsetof(xarray, xa_head), kbase + page_at);
+    word(d + offsetof(dentry, d_parent), kbase + root);
+    word(d + offsetof(dentry, d_name) + offsetof(qstr, len), 1);
+    word(d + offsetof(dentry, d_name) + offsetof(qstr, name), kbase + d + 0x80);
+    text(d + 0x80, "f");
+    word(d + offsetof(dentry, d_hash) + offsetof(hlist_bl_node, pprev), kbase + d);
+    word(root + offsetof(dentry, d_parent), kbase + root);
+    word(page_at + offsetof(struct page, mapping), kbase + mapping);
+    text(0x2000, "cached file content\n");
+    put("objects_fuzzer", "page-cache", m);
   }
   bytes with_nul{0};
   with_nul.insert(with_nul.end(), info.begin(), info.end());

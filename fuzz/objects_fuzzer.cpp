@@ -2,7 +2,9 @@
 // The kernel-object walkers over fuzzed kernel memory: circular lists,
 // hlists and hlist_nulls, rb-trees, xarrays, maple trees, the printk ring
 // buffer (BTF built word by word below) and /proc/net's socket tables
-// (the BTF of tests/support/network_decls.hpp, fuzz/types/network.btf).
+// (the BTF of tests/support/network_decls.hpp, fuzz/types/network.btf),
+// the page cache's files and their bytes (tests/support/page_cache_decls.hpp,
+// fuzz/types/page_cache.btf).
 // Input: a selector byte and a start address offset (8 bytes,
 // little-endian), then the memory, mapped at a kernel address. Invariants:
 // every node returned is a kernel address inside the memory (or an entry
@@ -12,6 +14,8 @@
 #include <map>
 #include <set>
 
+#include <mquire/filesystems/cached_files.hpp>
+#include <mquire/filesystems/page_cache.hpp>
 #include <mquire/network/proc_net.hpp>
 
 #include "generator/btf_writer.hpp"
@@ -102,6 +106,13 @@ std::vector<std::uint8_t> walker_btf() {
 const std::uint8_t network_btf[] = {
 #include "network_btf.inc"
 };
+const std::uint8_t page_cache_btf[] = {
+#include "page_cache_btf.inc"
+};
+
+// The struct page array of the page cache selector: at this offset of the
+// memory, whose frames are the memory's own 4 KiB pages.
+constexpr std::uint64_t fuzz_vmemmap = base + 0x4000;
 
 } // namespace
 
@@ -137,11 +148,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       MQUIRE_FUZZ_CHECK(seen.insert(n).second);
     }
   };
-  switch (sel % 9) {
+  switch (sel % 10) {
   case 6:
   case 7: {
     // hlist_nulls chains, and the either-marker walk of the raw table.
-    const auto end = sel % 9 == 6 ? mquire::objects::hlist_end::nulls_marker : mquire::objects::hlist_end::either;
+    const auto end = sel % 10 == 6 ? mquire::objects::hlist_end::nulls_marker : mquire::objects::hlist_end::either;
     check_nodes(mquire::objects::walk_hlist_ending(r, start, budget, end).nodes, true);
     break;
   }
@@ -170,6 +181,39 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
     MQUIRE_FUZZ_CHECK(rows <= mquire::network::max_listed_sockets + 1);
+    break;
+  }
+  case 9: {
+    // The files of super_blocks at `start` with pages in the page cache,
+    // and each one's bytes: bounded files, each inode inside the memory;
+    // each file's runs in order and apart, and exactly the bytes asked for
+    // written, holes included.
+    static const auto pc_parsed = mquire::btf::type_info::parse(std::span<const std::uint8_t>(page_cache_btf));
+    MQUIRE_FUZZ_CHECK(pc_parsed.ok());
+    static const mquire::objects::kernel_types pc_types(*pc_parsed, 8);
+    const mquire::objects::object_reader pr(vm, pc_types);
+    const auto table = support::symbol_table({{"super_blocks", start}}, 'd');
+    const mquire::objects::symbol_index index(table);
+    const mquire::processes::path_reader paths(pr, {}, {});
+    const auto list = mquire::filesystems::read_cached_files(pr, index, {}, paths, budget);
+    if (!list) break;
+    MQUIRE_FUZZ_CHECK(list->inodes_read <= budget);
+    MQUIRE_FUZZ_CHECK(list->files.size() <= list->inodes_read);
+    const mquire::memory::page_frames frames(fuzz_vmemmap, *pc_types.struct_size("page"), 12, 0);
+    for (const auto& f : list->files) {
+      MQUIRE_FUZZ_CHECK(inside(f.inode));
+      const auto pages = mquire::filesystems::read_file_pages(pr, frames, f.mapping, budget);
+      if (!pages) continue;
+      for (std::size_t i = 1; i < pages->runs.size(); ++i)
+        MQUIRE_FUZZ_CHECK(pages->runs[i - 1].first + pages->runs[i - 1].count <= pages->runs[i].first);
+      const std::uint64_t size = std::min<std::uint64_t>(
+          mquire::filesystems::bytes_to_write(f.size, *pages, frames.page_size()), std::uint64_t{1} << 16);
+      std::uint64_t written = 0;
+      const auto rep = mquire::filesystems::write_file_content(
+          rd, frames, *pages, size, [&](std::span<const std::uint8_t> b) { written += b.size(); });
+      MQUIRE_FUZZ_CHECK(written == size && rep.bytes == size);
+      for (const auto& h : rep.holes) MQUIRE_FUZZ_CHECK(h.offset + h.length <= size);
+    }
     break;
   }
   case 5: {

@@ -49,6 +49,8 @@ if [ -e "$dump" ]; then
   "$tool" mounts .cache/dump.elf
   echo "== $tool ifaces .cache/dump.elf (ip -o link, ip -o addr)"
   "$tool" ifaces .cache/dump.elf
+  echo "== $tool cached .cache/dump.elf (the files in the page cache)"
+  "$tool" cached .cache/dump.elf
   echo "== $tool net .cache/dump.elf | sed -n 1,4p (/proc/net/tcp, ...)"
   "$tool" net .cache/dump.elf | sed -n 1,4p
 fi

@@ -1,16 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Regenerates fuzz/types/network.btf: the 7.x socket declarations of
-# tests/support/network_decls.hpp, compiled with -g and converted by pahole
-# (Debian's dwarves), as the objects fuzzer's types for /proc/net. The blob
-# is kept in the tree so that fuzz builds (OSS-Fuzz's too) need no pahole.
+# Regenerates the objects fuzzer's types: fuzz/types/network.btf from the
+# 7.x socket declarations of tests/support/network_decls.hpp, and
+# fuzz/types/page_cache.btf from the 7.x page cache declarations of
+# tests/support/page_cache_decls.hpp, each compiled with -g and converted
+# by pahole (Debian's dwarves). The blobs are kept in the tree so that fuzz
+# builds (OSS-Fuzz's too) need no pahole.
 set -eu
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf '#include "support/network_decls.hpp"\nNET_DECLS(ERA7_SOCK, NOTHING, ERA7_UDP) NET_USE\n' >"$tmp/net.c"
-gcc -E -P -I tests "$tmp/net.c" >"$tmp/decls.c"
-gcc -g -O0 -c "$tmp/decls.c" -o "$tmp/decls.o"
-pahole --btf_gen_all --btf_encode_detached="$tmp/network.btf" "$tmp/decls.o"
-cp "$tmp/network.btf" fuzz/types/network.btf
-echo "fuzz/types/network.btf: $(wc -c <fuzz/types/network.btf) bytes"
+make_btf() { # NAME HEADER DECLARATIONS
+  printf '#include "support/%s"\n%s\n' "$2" "$3" >"$tmp/$1.c"
+  gcc -E -P -I tests "$tmp/$1.c" >"$tmp/$1.decls.c"
+  gcc -g -O0 -c "$tmp/$1.decls.c" -o "$tmp/$1.o"
+  pahole --btf_gen_all --btf_encode_detached="$tmp/$1.btf" "$tmp/$1.o"
+  cp "$tmp/$1.btf" "fuzz/types/$1.btf"
+  echo "fuzz/types/$1.btf: $(wc -c <"fuzz/types/$1.btf") bytes"
+}
+make_btf network network_decls.hpp 'NET_DECLS(ERA7_SOCK, NOTHING, ERA7_UDP) NET_USE'
+make_btf page_cache page_cache_decls.hpp \
+  'PC_DECLS(PC_ERA7_PRELUDE, PC_ERA7_FLAGS, PC_ERA7_FOLIO, PC_ERA7_ALIAS, 13) PC_USE(struct folio g_folio;)'

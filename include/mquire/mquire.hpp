@@ -64,3 +64,6 @@
 #include "network/proc_net.hpp"
 #include "network/socket_owners.hpp"
 #include "filesystems/mounts.hpp"
+#include "filesystems/cached_files.hpp"
+#include "filesystems/page_cache.hpp"
+#include "memory/page_frames.hpp"

@@ -43,6 +43,18 @@ struct kernel_memory {
     next_va += (n + 4095) / 4096 * 4096 + 4096;
     return va;
   }
+  // Maps [va, va + n) on fresh frames where it is not mapped yet: an
+  // object at an address of its own (the struct page array, say).
+  void map_at(std::uint64_t va, std::size_t n) {
+    for (std::uint64_t p = va & ~0xfffull; p < va + n; p += 4096) {
+      if (walk(p)) continue;
+      next_frame -= 3 * 4096;
+      if (a == arch::x86_64) gen::map_x86(phys, top, 4, p, next_frame, 4096);
+      else gen::map_arm64(phys, top, arm, p, next_frame, false);
+      const std::vector<std::uint8_t> zero(4096);
+      phys.write(next_frame, zero.data(), zero.size());
+    }
+  }
   void write(std::uint64_t va, const void* src, std::size_t n) {
     const auto* p = static_cast<const std::uint8_t*>(src);
     for (std::size_t i = 0; i < n; ++i) {

@@ -15,6 +15,8 @@
 //   mquire net      [--format text|json] [--btf FILE] [options] FILE  (/proc/net's socket listings)
 //   mquire ifaces   [--format text|json] [--btf FILE] [options] FILE  (ip -o link, ip -o addr)
 //   mquire mounts   [--mountinfo] [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/mounts)
+//   mquire cached   [--pid N] [--format text|json] [--btf FILE] [options] FILE  (files in the page cache)
+//   mquire cat      [-o OUT] [--pid N] [--btf FILE] [options] FILE PATH  (a cached file's bytes)
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
 // Exit status: 0 found; 1 no kallsyms found (or, for btf/modules, nothing of
@@ -56,9 +58,10 @@ struct common_options {
   std::string btf_file;            // ps/maps/files: types from this BTF file instead of the dump's
   std::string isf_file;            // ps/maps/files: types from this Volatility symbol table instead
   bool mountinfo = false;          // mounts: mountinfo's lines instead of mounts'
+  std::string path;                // cat: the file to write out
 };
 
-enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg, net, ifaces, mounts };
+enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg, net, ifaces, mounts, cached, cat };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -153,6 +156,73 @@ int write_elf(const common_options& o, const tool::found_table& best, const tool
   return found;
 }
 
+// The task_struct of --pid's process (pid 1 by default): whose mounts
+// and root name the files.
+mquire::result<std::uint64_t> process_task(const common_options& o, const mquire::objects::object_reader& reader,
+                                           const mquire::objects::symbol_index& syms) {
+  mquire::processes::task_reader tr(reader, syms);
+  auto tasks = tr.read_all();
+  if (!tasks) return mquire::make_error(tasks.err().code, o.file + ": tasks not read: " + tasks.err().message);
+  const std::int64_t pid = o.pid.value_or(1);
+  for (const auto& t : tasks->tasks)
+    if (t.pid == pid && t.tgid == pid) return t.address;
+  return mquire::make_error(mquire::error_code::not_found, o.file + ": no process with pid " + std::to_string(pid));
+}
+
+// The page cache: which files have pages there (cached), and one file's
+// bytes (cat), named as pid 1 (or --pid) sees them.
+int show_page_cache(const common_options& o, command cmd, const mquire::objects::object_reader& reader,
+                    const mquire::objects::symbol_index& syms, const tool::kernel_view& v) {
+  const auto task = process_task(o, reader, syms);
+  if (!task) return fail(not_found, task.err().message);
+  const unsigned page_shift = v.memory->space ? v.memory->space->page_shift : 12;
+  auto list = mquire::filesystems::read_cached_files(reader, syms, *task, page_shift);
+  if (!list) return fail(not_found, o.file + ": cached files not read: " + list.err().message);
+  for (const auto& n : list->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+  if (cmd == command::cached) {
+    for (const auto& f : list->files)
+      if (!f.problem.empty()) std::fprintf(stderr, "mquire: warning: inode %llu (%s): %s\n",
+                                           static_cast<unsigned long long>(f.ino), f.fs_type.c_str(), f.problem.c_str());
+    tool::write_cached(stdout, *list, 1u << page_shift, o.format == "json");
+    if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
+    return found;
+  }
+  const auto* file = mquire::filesystems::find_cached_file(*list, o.path);
+  if (!file) return fail(not_found, o.file + ": no file at " + o.path + " has pages in the page cache (mquire cached "
+                                    "lists those that have)");
+  if ((file->mode & 0170000) != 0100000)
+    std::fprintf(stderr, "mquire: warning: %s is not a regular file (mode %o)\n", o.path.c_str(), file->mode);
+  auto frames = mquire::memory::locate_page_frames(reader, syms, page_shift);
+  if (!frames) return fail(not_found, o.file + ": page frames: " + frames.err().message);
+  auto pages = mquire::filesystems::read_file_pages(reader, *frames, file->mapping);
+  if (!pages) return fail(not_found, o.file + ": " + o.path + ": " + pages.err().message);
+  for (const auto& p : pages->problems) std::fprintf(stderr, "mquire: warning: %s: %s\n", o.path.c_str(), p.c_str());
+  const std::uint64_t size = mquire::filesystems::bytes_to_write(file->size, *pages, frames->page_size());
+  if (size != file->size)
+    std::fprintf(stderr, "mquire: warning: %s: its size is %llu bytes but nothing after byte %llu is cached: "
+                         "written up to there\n", o.path.c_str(), static_cast<unsigned long long>(file->size),
+                 static_cast<unsigned long long>(size));
+  std::string error;
+  auto out = tool::output_file::open(o.output, error);
+  if (!out) return fail(unreadable, error);
+  const auto rep = mquire::filesystems::write_file_content(
+      v.memory->memory.reader(), *frames, *pages, size, [&](std::span<const std::uint8_t> b) {
+        out->write(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+      });
+  if (!out->close()) return fail(unreadable, "cannot write " + (o.output.empty() ? std::string("the output") : o.output));
+  std::uint64_t missing = 0;
+  for (const auto& h : rep.holes) {
+    missing += h.length;
+    std::fprintf(stderr, "mquire: warning: %s: bytes %llu-%llu written as zeros: %s\n", o.path.c_str(),
+                 static_cast<unsigned long long>(h.offset), static_cast<unsigned long long>(h.offset + h.length - 1),
+                 h.why.c_str());
+  }
+  std::fprintf(stderr, "mquire: %s: %llu bytes, %llu from the page cache, %llu as zeros\n", o.path.c_str(),
+               static_cast<unsigned long long>(rep.bytes), static_cast<unsigned long long>(rep.bytes - missing),
+               static_cast<unsigned long long>(missing));
+  return found;
+}
+
 // The system's state read through the kernel's types: which machine this
 // is (sysinfo), what it logged (dmesg), its sockets (net) and interfaces
 // (ifaces) and mounts.
@@ -162,16 +232,12 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
   const mquire::objects::kernel_types types(*v.types, best.table.word_size);
   const mquire::objects::object_reader reader(v.memory->memory, types);
   const mquire::objects::symbol_index syms(best.table);
+  if (cmd == command::cached || cmd == command::cat) return show_page_cache(o, cmd, reader, syms, v);
   if (cmd == command::mounts) {
-    mquire::processes::task_reader tr(reader, syms);
-    auto tasks = tr.read_all();
-    if (!tasks) return fail(not_found, o.file + ": tasks not read: " + tasks.err().message);
-    const std::int64_t pid = o.pid.value_or(1);
-    const auto t = std::find_if(tasks->tasks.begin(), tasks->tasks.end(),
-                                [&](const auto& x) { return x.pid == pid && x.tgid == pid; });
-    if (t == tasks->tasks.end()) return fail(not_found, o.file + ": no process with pid " + std::to_string(pid));
+    const auto task = process_task(o, reader, syms);
+    if (!task) return fail(not_found, task.err().message);
     const unsigned page_shift = v.memory->space ? v.memory->space->page_shift : 12;
-    auto table = mquire::filesystems::read_mounts(reader, syms, t->address, page_shift);
+    auto table = mquire::filesystems::read_mounts(reader, syms, *task, page_shift);
     if (!table) return fail(not_found, o.file + ": mounts not read: " + table.err().message);
     for (const auto& n : table->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
     for (const auto& m : table->mounts)
@@ -320,7 +386,8 @@ int run(const common_options& o, command cmd) {
   const bool is_dump = !r.tables.empty() && r.tables.front().where.address_is_physical;
   const bool processes = cmd == command::ps || cmd == command::maps || cmd == command::files;
   const bool system = cmd == command::sysinfo || cmd == command::dmesg || cmd == command::net ||
-                      cmd == command::ifaces || cmd == command::mounts;
+                      cmd == command::ifaces || cmd == command::mounts || cmd == command::cached ||
+                      cmd == command::cat;
   if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
                             processes || system || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
@@ -412,7 +479,7 @@ int run(const common_options& o, command cmd) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo, no, ifo, mno;
+  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo, no, ifo, mno, cco, cto;
   auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
                                                   "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
@@ -459,8 +526,18 @@ int main(int argc, char** argv) {
   add_common(mounts, mno, "text", {"text", "json"});
   mounts->add_flag("--mountinfo", mno.mountinfo, "print /proc/PID/mountinfo's lines instead");
   mounts->add_option("--pid", mno.pid, "the process whose namespace and root are used (default 1)");
+  auto* cached = app.add_subcommand("cached", "list the files with pages in the page cache (a deleted file still "
+                                              "cached too): pages, size, inode, filesystem type and path");
+  add_common(cached, cco, "text", {"text", "json"});
+  cached->add_option("--pid", cco.pid, "the process whose mounts and root name the files (default 1)");
+  auto* cat = app.add_subcommand("cat", "write a cached file's bytes, as the page cache holds them (what is not "
+                                        "cached is written as zeros and reported)");
+  add_common(cat, cto, "raw", {"raw"});
+  cat->add_option("PATH", cto.path, "the file, as mquire cached names it")->required();
+  cat->add_option("-o,--output", cto.output, "file to write (default: standard output)");
+  cat->add_option("--pid", cto.pid, "the process whose mounts and root name the files (default 1)");
   for (auto [cmd, opts] : {std::pair{sysinfo, &yo}, std::pair{dmesg, &dmo}, std::pair{net, &no}, std::pair{ifaces, &ifo},
-                            std::pair{mounts, &mno}})
+                            std::pair{mounts, &mno}, std::pair{cached, &cco}, std::pair{cat, &cto}})
     cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file instead of the dump's own");
   for (auto [cmd, opts] : {std::pair{ps, &po}, std::pair{maps, &mpo}, std::pair{files, &fo}}) {
     auto* btf_opt = cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the "
@@ -489,5 +566,7 @@ int main(int argc, char** argv) {
   if (net->parsed()) return run(no, command::net);
   if (ifaces->parsed()) return run(ifo, command::ifaces);
   if (mounts->parsed()) return run(mno, command::mounts);
+  if (cached->parsed()) return run(cco, command::cached);
+  if (cat->parsed()) return run(cto, command::cat);
   return run(io, command::inspect);
 }

@@ -249,4 +249,41 @@ void write_mounts(std::FILE* out, const mquire::filesystems::mount_table& table,
   std::fputc('\n', out);
 }
 
+void write_cached(std::FILE* out, const mquire::filesystems::cached_file_list& list, unsigned page_size, bool json) {
+  if (!json) {
+    std::fprintf(out, "%10s %12s %10s %-10s %s\n", "PAGES", "SIZE", "INODE", "FSTYPE", "PATH");
+    for (const auto& f : list.files)
+      std::fprintf(out, "%10llu %12llu %10llu %-10s %s\n", static_cast<unsigned long long>(f.cached_pages),
+                   static_cast<unsigned long long>(f.size), static_cast<unsigned long long>(f.ino), f.fs_type.c_str(),
+                   f.path.empty() ? "?" : f.path.c_str());
+    return;
+  }
+  file_sink sink{out};
+  {
+    mquire::output::json_writer<file_sink> j(sink);
+    j.begin_array();
+    for (const auto& f : list.files) {
+      j.begin_object();
+      j.member("path", f.path);
+      j.key("other_paths");
+      j.begin_array();
+      for (const auto& o : f.other_paths) j.value(o);
+      j.end_array();
+      j.member("fstype", f.fs_type);
+      j.member("ino", f.ino);
+      j.member("size", f.size);
+      j.member("cached_pages", f.cached_pages);
+      j.member("cached_bytes", f.cached_pages * page_size);
+      j.member("mode", std::uint64_t{f.mode});
+      j.member("deleted", f.deleted);
+      j.member("mounted", f.mounted);
+      j.member("inode", mquire::detail::hex(f.inode));
+      if (!f.problem.empty()) j.member("problem", f.problem);
+      j.end_object();
+    }
+    j.end_array();
+  }
+  std::fputc('\n', out);
+}
+
 } // namespace tool

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include <mquire/filesystems/cached_files.hpp>
 #include <mquire/filesystems/mounts.hpp>
 #include <mquire/network/interfaces.hpp>
 #include <mquire/network/proc_net.hpp>
@@ -32,5 +33,9 @@ void write_ifaces(std::FILE* out, const mquire::network::interface_list& list, b
 // The mounts: /proc/PID/mounts's lines, or mountinfo's, or (json) one
 // object per mount with both lines.
 void write_mounts(std::FILE* out, const mquire::filesystems::mount_table& table, bool mountinfo, bool json);
+
+// The files with pages in the page cache: a line each under a header, or
+// (json) one object per file.
+void write_cached(std::FILE* out, const mquire::filesystems::cached_file_list& list, unsigned page_size, bool json);
 
 } // namespace tool

@@ -26,7 +26,9 @@
 namespace mquire::filesystems {
 
 struct mount_entry {
-  std::uint64_t mount = 0; // its struct mount
+  std::uint64_t mount = 0;       // its struct mount
+  std::uint64_t super_block = 0; // its filesystem's struct super_block
+  std::uint64_t root_dentry = 0; // the dentry it shows at its mount point
   std::int64_t id = 0, parent_id = 0;
   unsigned major = 0, minor = 0;
   std::string root;        // within its filesystem (mangled)
@@ -158,6 +160,7 @@ inline result<mount_table> read_mounts(const objects::object_reader& r, const ob
     if (!*where) continue; // outside the process's root: the kernel skips it too
     mount_entry e;
     e.mount = address;
+    e.root_dentry = root_dentry;
     e.id = m->s("mnt_id").value_or(0);
     e.mount_point = mangle(**where);
     if (auto parent = r.follow(*m, "mnt_parent", "mount")) e.parent_id = parent->s("mnt_id").value_or(0);
@@ -185,6 +188,7 @@ inline result<mount_table> read_mounts(const objects::object_reader& r, const ob
       out.notes.push_back("mount " + std::to_string(e.id) + ": its superblock: " + sb.err().message);
       continue;
     }
+    e.super_block = sb->address();
     const std::uint64_t dev = sb->u("s_dev").value_or(0);
     e.major = static_cast<unsigned>(dev >> 20);
     e.minor = static_cast<unsigned>(dev & 0xfffff);

@@ -173,6 +173,10 @@ inline walk_result walk_rbtree(const object_reader& r, std::uint64_t root, std::
 struct xarray_entry {
   std::uint64_t index = 0;
   std::uint64_t value = 0;
+  // How many indices the entry covers: a multi-index entry (a large folio
+  // in the page cache) fills its slot and the sibling slots after it, each
+  // slot covering 1 << shift indices.
+  std::uint64_t span = 1;
 };
 struct xarray_walk {
   std::vector<xarray_entry> entries;
@@ -230,10 +234,17 @@ inline xarray_walk walk_xarray_unsorted(const object_reader& r, std::uint64_t xa
       return w;
     }
     const byte_reader br{std::span<const std::uint8_t>(raw)};
+    const auto slot = [&](std::uint64_t i) {
+      return br.uint_unchecked(static_cast<std::size_t>(i * r.pointer_size()), r.pointer_size(), r.memory().order());
+    };
+    // A sibling entry names the slot of the entry it extends (xa_mk_sibling:
+    // the slot's offset, tagged internal), which lies before it.
+    std::vector<std::uint64_t> siblings(static_cast<std::size_t>(per), 0);
+    for (std::uint64_t i = 0; i < per; ++i)
+      if (const std::uint64_t e = slot(i); is_internal(e) && (e >> 2) < per && (e >> 2) < i) ++siblings[e >> 2];
     // Children are pushed in reverse so that entries come out in index order.
     for (std::uint64_t i = per; i-- > 0;) {
-      const std::uint64_t e = br.uint_unchecked(static_cast<std::size_t>(i * r.pointer_size()), r.pointer_size(),
-                                                r.memory().order());
+      const std::uint64_t e = slot(i);
       if (e == 0) continue;
       const std::uint64_t index = f.base + (i << *sh);
       if (is_node(e)) {
@@ -243,7 +254,7 @@ inline xarray_walk walk_xarray_unsorted(const object_reader& r, std::uint64_t xa
         }
         todo.push_back({e - 2, index, static_cast<int>(*sh - bits)});
       } else if (!is_internal(e)) {
-        w.entries.push_back({index, e});
+        w.entries.push_back({index, e, (siblings[static_cast<std::size_t>(i)] + 1) << *sh});
         if (w.entries.size() > limit) {
           w.problem = "xarray at " + detail::at_hex(xarray_address) + ": more than " + std::to_string(limit) +
                       " entries";

@@ -314,6 +314,17 @@ void check_era(const char* name) {
         REQUIRE(got.size() == file_size);
         CHECK(got.substr(0, 3 * 4096) == c.file_bytes.substr(0, 3 * 4096));
         CHECK(got.substr(3 * 4096) == std::string(100, '\0'));
+        // The zeros are bounded: a forged size writes no more than allowed.
+        std::uint64_t bounded = 0;
+        const auto stop = mquire::filesystems::write_file_content(
+            m.phys.reader(), *frames, *pages, std::uint64_t{1} << 62,
+            [&](std::span<const std::uint8_t> s) { bounded += s.size(); }, 50);
+        CHECK(stop.stopped);
+        CHECK(stop.bytes == 3 * 4096 + 50);
+        CHECK(bounded == stop.bytes);
+        CHECK_FALSE(rep.stopped);
+        CHECK(mquire::filesystems::bytes_to_write(std::uint64_t{1} << 62, *pages, 4096) == 3 * 4096);
+        CHECK(mquire::filesystems::bytes_to_write(file_size, *pages, 4096) == file_size);
       }
       SECTION("a folio that names another file is a hole, never this file's bytes") {
         const std::uint64_t other = c.messages_mapping + 0x1000;

@@ -217,6 +217,10 @@ int show_page_cache(const common_options& o, command cmd, const mquire::objects:
                  static_cast<unsigned long long>(h.offset), static_cast<unsigned long long>(h.offset + h.length - 1),
                  h.why.c_str());
   }
+  if (rep.stopped)
+    std::fprintf(stderr, "mquire: warning: %s: stopped after %llu bytes: more zeros than %llu would follow\n",
+                 o.path.c_str(), static_cast<unsigned long long>(rep.bytes),
+                 static_cast<unsigned long long>(mquire::filesystems::max_trailing_zeros));
   std::fprintf(stderr, "mquire: %s: %llu bytes, %llu from the page cache, %llu as zeros\n", o.path.c_str(),
                static_cast<unsigned long long>(rep.bytes), static_cast<unsigned long long>(rep.bytes - missing),
                static_cast<unsigned long long>(missing));

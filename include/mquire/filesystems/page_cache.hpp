@@ -40,6 +40,9 @@ struct file_pages {
 
 // The page cache's entries of one file: xarray slots read at most.
 inline constexpr std::size_t max_cache_entries = 1u << 24;
+// The largest folio: a PUD's worth of 4 KiB pages (1 GiB), more than the
+// page cache uses (PMD-sized folios at most, 2 MiB to 512 MiB).
+inline constexpr std::uint64_t max_folio_pages = std::uint64_t{1} << 18;
 
 // The folios of the address_space at `mapping`.
 inline result<file_pages> read_file_pages(const objects::object_reader& r, const memory::page_frames& frames,
@@ -75,6 +78,11 @@ inline result<file_pages> read_file_pages(const objects::object_reader& r, const
       continue;
     }
     const std::uint64_t span = e.span == 0 ? 1 : e.span;
+    if (span > max_folio_pages) {
+      out.problems.push_back("page " + std::to_string(e.index) + ": an entry covering " + std::to_string(span) +
+                             " pages, more than any folio has");
+      continue;
+    }
     if (!out.runs.empty() && out.runs.back().first + out.runs.back().count > e.index) {
       out.problems.push_back("page " + std::to_string(e.index) + ": overlaps the folio before it");
       continue;
@@ -88,7 +96,8 @@ inline result<file_pages> read_file_pages(const objects::object_reader& r, const
 // How many bytes of a file of `size` to write: all of them, unless the
 // zeros after the last cached page would exceed `max_trailing_zeros` (a
 // sparse file of terabytes, or a forged i_size); then up to the end of the
-// last cached page.
+// last cached page. write_file_content bounds the zeros it writes anywhere
+// else by the same amount.
 inline constexpr std::uint64_t max_trailing_zeros = std::uint64_t{1} << 32;
 inline std::uint64_t bytes_to_write(std::uint64_t size, const file_pages& pages, std::uint64_t page_size) {
   const std::uint64_t cached_end =
@@ -106,18 +115,28 @@ struct content_hole {
 struct content_report {
   std::uint64_t bytes = 0; // written
   std::vector<content_hole> holes;
+  bool stopped = false; // the zeros reached their bound: bytes < the size asked for
 };
 
 // Writes `size` bytes of the file through `sink`: the cached pages' bytes
 // read from physical memory, zeros for everything else (each such range in
-// the report, with its reason).
+// the report, with its reason). At most `max_zeros` zeros are written: the
+// work follows what the dump holds, not what a forged size or index says.
 inline content_report write_file_content(const physical_reader& read, const memory::page_frames& frames,
                                          const file_pages& pages, std::uint64_t size,
-                                         const std::function<void(std::span<const std::uint8_t>)>& sink) {
+                                         const std::function<void(std::span<const std::uint8_t>)>& sink,
+                                         std::uint64_t max_zeros = max_trailing_zeros) {
   content_report rep;
+  std::uint64_t zeros = 0;
   const std::uint64_t ps = frames.page_size();
   std::vector<std::uint8_t> buf(static_cast<std::size_t>(ps));
   const auto hole = [&](std::uint64_t offset, std::uint64_t length, const std::string& why) {
+    if (length > max_zeros - zeros) {
+      length = max_zeros - zeros;
+      rep.stopped = true;
+    }
+    zeros += length;
+    if (length == 0) return;
     if (!rep.holes.empty() && rep.holes.back().offset + rep.holes.back().length == offset && rep.holes.back().why == why)
       rep.holes.back().length += length;
     else rep.holes.push_back({offset, length, why});
@@ -129,24 +148,35 @@ inline content_report write_file_content(const physical_reader& read, const memo
     }
   };
   std::size_t run = 0;
-  for (std::uint64_t offset = 0; offset < size;) {
+  std::uint64_t offset = 0;
+  while (offset < size && !rep.stopped) {
     const std::uint64_t index = offset / ps;
     const std::uint64_t n = std::min<std::uint64_t>(ps - offset % ps, size - offset);
     while (run < pages.runs.size() && pages.runs[run].first + pages.runs[run].count <= index) ++run;
     if (run < pages.runs.size() && pages.runs[run].first <= index) {
       const std::uint64_t pa = frames.physical_of(pages.runs[run].pfn + (index - pages.runs[run].first)) + offset % ps;
-      if (read(pa, buf.data(), static_cast<std::size_t>(n))) sink(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
-      else hole(offset, n, "its frame (physical " + mquire::detail::hex(pa - offset % ps) + ") is not in the dump");
+      if (read(pa, buf.data(), static_cast<std::size_t>(n))) {
+        sink(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
+      } else {
+        const std::uint64_t before = zeros;
+        hole(offset, n, "its frame (physical " + mquire::detail::hex(pa - offset % ps) + ") is not in the dump");
+        if (rep.stopped) {
+          offset += zeros - before;
+          break;
+        }
+      }
+      offset += n;
     } else {
       // Not cached: the whole stretch up to the next cached page at once.
-      const std::uint64_t next = run < pages.runs.size() ? pages.runs[run].first * ps : size;
+      const std::uint64_t next = run < pages.runs.size() && pages.runs[run].first <= size / ps
+                                     ? pages.runs[run].first * ps
+                                     : size;
+      const std::uint64_t before = zeros;
       hole(offset, std::min(next, size) - offset, "not in the page cache");
-      offset = std::min(next, size);
-      continue;
+      offset = rep.stopped ? offset + (zeros - before) : std::min(next, size);
     }
-    offset += n;
   }
-  rep.bytes = size;
+  rep.bytes = offset;
   return rep;
 }
 

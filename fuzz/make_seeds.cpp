@@ -21,6 +21,7 @@
 #include "generator/memory_image.hpp"
 #include "generator/symbols.hpp"
 #include "support/network_decls.hpp"
+#include "support/hooks_decls.hpp"
 #include "support/page_cache_decls.hpp"
 
 namespace fs = std::filesystem;
@@ -29,6 +30,10 @@ using bytes = std::vector<std::uint8_t>;
 // The 7.x socket layouts fuzz/types/network.btf describes.
 namespace seed_net {
 NET_DECLS(ERA7_SOCK, NOTHING, ERA7_UDP)
+}
+// The ftrace and kprobe layouts fuzz/types/hooks.btf describes.
+namespace seed_hooks {
+HOOKS_DECLS
 }
 // The 7.x page cache layouts fuzz/types/page_cache.btf describes.
 namespace seed_pc {
@@ -288,6 +293,46 @@ int main(int argc, char** argv) {
     word(page_at + offsetof(struct page, mapping), kbase + mapping);
     text(0x2000, "cached file content\n");
     put("objects_fuzzer", "page-cache", m);
+  }
+  // Hooks: one ftrace_ops at 0x1000 whose filter hash (0x1100, one
+  // bucket at 0x1140) names the function at 0x10, its list ending at the
+  // fuzzer's ftrace_list_end; a page of two records (one enabled) at
+  // 0x1200; a kprobe at 0x1300 on the function at 0x20; a system call
+  // table of two entries and an ops table of four, all into the text half.
+  {
+    constexpr std::uint64_t kbase = 0xffff888000000000ull;
+    using namespace seed_hooks;
+    bytes m(9 + 0x4000, 0);
+    m[0] = 10;
+    const auto word = [&](std::uint64_t at, std::uint64_t v) {
+      for (int i = 0; i < 8; ++i) m[9 + at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+    };
+    const std::uint64_t ops = 0x1000, hash = 0x1100, bucket = 0x1140, entry = 0x1180, page = 0x1200,
+                        records = 0x1240, probe = 0x1300;
+    word(0, kbase + ops);                                                  // ftrace_ops_list
+    word(ops + offsetof(ftrace_ops, func), kbase + 0x30);
+    word(ops + offsetof(ftrace_ops, next), kbase + 0x100);                 // ftrace_list_end
+    word(ops + offsetof(ftrace_ops, func_hash), kbase + ops + offsetof(ftrace_ops, local_hash));
+    word(ops + offsetof(ftrace_ops, local_hash) + offsetof(ftrace_ops_hash, filter_hash), kbase + hash);
+    word(hash + offsetof(ftrace_hash, buckets), kbase + bucket);
+    word(hash + offsetof(ftrace_hash, count), 1);
+    word(bucket, kbase + entry + offsetof(ftrace_func_entry, hlist));
+    word(entry + offsetof(ftrace_func_entry, hlist) + 8, kbase + bucket);
+    word(entry + offsetof(ftrace_func_entry, ip), kbase + 0x10);
+    word(0x200, kbase + page);                                             // ftrace_pages_start
+    word(page + offsetof(ftrace_page, records), kbase + records);
+    word(page + offsetof(ftrace_page, index), 2);
+    word(records + offsetof(dyn_ftrace, ip), kbase + 0x10);
+    word(records + offsetof(dyn_ftrace, flags), (std::uint64_t{1} << 31) | (1u << 22) | (1u << 21) | 1);
+    word(records + sizeof(dyn_ftrace) + offsetof(dyn_ftrace, ip), kbase + 0x18);
+    word(0x400 + 5 * 8, kbase + probe + offsetof(kprobe, hlist));          // kprobe_table[5]
+    word(probe + offsetof(kprobe, hlist) + 8, kbase + 0x400 + 5 * 8);
+    word(probe + offsetof(kprobe, addr), kbase + 0x20);
+    word(probe + offsetof(kprobe, pre_handler), kbase + 0x30);
+    word(0x800, kbase + 0x10);                                             // sys_call_table
+    word(0x808, kbase + 0x18);
+    for (int i = 0; i < 4; ++i) word(0xa00 + 8 * i, kbase + 0x20 + 8 * i); // tcp4_seq_ops
+    put("objects_fuzzer", "hooks", m);
   }
   bytes with_nul{0};
   with_nul.insert(with_nul.end(), info.begin(), info.end());

@@ -4,7 +4,8 @@
 // buffer (BTF built word by word below) and /proc/net's socket tables
 // (the BTF of tests/support/network_decls.hpp, fuzz/types/network.btf),
 // the page cache's files and their bytes (tests/support/page_cache_decls.hpp,
-// fuzz/types/page_cache.btf).
+// fuzz/types/page_cache.btf), and ftrace's ops and records, kprobes and
+// call tables (tests/support/hooks_decls.hpp, fuzz/types/hooks.btf).
 // Input: a selector byte and a start address offset (8 bytes,
 // little-endian), then the memory, mapped at a kernel address. Invariants:
 // every node returned is a kernel address inside the memory (or an entry
@@ -16,6 +17,8 @@
 
 #include <mquire/filesystems/cached_files.hpp>
 #include <mquire/filesystems/page_cache.hpp>
+#include <mquire/hooks/call_tables.hpp>
+#include <mquire/hooks/ftrace.hpp>
 #include <mquire/network/proc_net.hpp>
 
 #include "generator/btf_writer.hpp"
@@ -109,6 +112,9 @@ const std::uint8_t network_btf[] = {
 const std::uint8_t page_cache_btf[] = {
 #include "page_cache_btf.inc"
 };
+const std::uint8_t hooks_btf[] = {
+#include "hooks_btf.inc"
+};
 
 // The struct page array of the page cache selector: at this offset of the
 // memory, whose frames are the memory's own 4 KiB pages.
@@ -148,11 +154,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       MQUIRE_FUZZ_CHECK(seen.insert(n).second);
     }
   };
-  switch (sel % 10) {
+  switch (sel % 11) {
   case 6:
   case 7: {
     // hlist_nulls chains, and the either-marker walk of the raw table.
-    const auto end = sel % 10 == 6 ? mquire::objects::hlist_end::nulls_marker : mquire::objects::hlist_end::either;
+    const auto end = sel % 11 == 6 ? mquire::objects::hlist_end::nulls_marker : mquire::objects::hlist_end::either;
     check_nodes(mquire::objects::walk_hlist_ending(r, start, budget, end).nodes, true);
     break;
   }
@@ -214,6 +220,42 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       MQUIRE_FUZZ_CHECK(written == rep.bytes && rep.bytes <= size && (rep.stopped || rep.bytes == size));
       for (const auto& h : rep.holes) MQUIRE_FUZZ_CHECK(h.offset + h.length <= rep.bytes);
     }
+    break;
+  }
+  case 10: {
+    // ftrace's ops list and records, the kprobe table and the call tables
+    // at fixed places after `start`, the first half of the memory being
+    // kernel text: bounded ops, lines and slots; every enabled line one
+    // record's; every slot a pointer the memory held.
+    static const auto hk_parsed = mquire::btf::type_info::parse(std::span<const std::uint8_t>(hooks_btf));
+    MQUIRE_FUZZ_CHECK(hk_parsed.ok());
+    static const mquire::objects::kernel_types hk_types(*hk_parsed, 8);
+    MQUIRE_FUZZ_CHECK(hk_types.enumerator("FTRACE_FL_ENABLED").has_value());
+    const mquire::objects::object_reader hr(vm, hk_types);
+    const std::uint64_t half = base + mem.size() / 2;
+    const auto table = support::symbol_table({{"ftrace_ops_list", start},
+                                              {"ftrace_list_end", start + 0x100},
+                                              {"ftrace_pages_start", start + 0x200},
+                                              {"kprobe_table", start + 0x400},
+                                              {"sys_call_table", start + 0x800},
+                                              {"tcp4_seq_ops", start + 0xa00},
+                                              {"after_the_tables", start + 0xa40},
+                                              {"_stext", base},
+                                              {"_etext", half},
+                                              {"_end", base + mem.size() + 0x1000}},
+                                             'd');
+    const mquire::objects::symbol_index index(table);
+    const mquire::objects::code_symbols symbols(table);
+    const auto ftrace = mquire::hooks::read_ftrace(hr, index, symbols);
+    MQUIRE_FUZZ_CHECK(ftrace.ops.size() <= mquire::hooks::max_ftrace_ops);
+    MQUIRE_FUZZ_CHECK(ftrace.enabled_functions.size() <= ftrace.records);
+    for (const auto& o : ftrace.ops) MQUIRE_FUZZ_CHECK(inside(o.address));
+    const auto hooks = mquire::hooks::read_hook_tables(hr, index, symbols);
+    for (const auto& t : hooks.tables) {
+      MQUIRE_FUZZ_CHECK(t.slots.size() <= mquire::hooks::max_syscalls);
+      for (const auto& sl : t.slots) MQUIRE_FUZZ_CHECK(!sl.check.expected || sl.check.backed);
+    }
+    for (const auto& k : hooks.kprobes) MQUIRE_FUZZ_CHECK(inside(k.kprobe));
     break;
   }
   case 5: {

@@ -51,6 +51,8 @@ if [ -e "$dump" ]; then
   "$tool" ifaces .cache/dump.elf
   echo "== $tool cached .cache/dump.elf (the files in the page cache)"
   "$tool" cached .cache/dump.elf
+  echo "== $tool hooks .cache/dump.elf (ftrace, kprobes, system call and ops tables)"
+  "$tool" hooks .cache/dump.elf
   echo "== $tool net .cache/dump.elf | sed -n 1,4p (/proc/net/tcp, ...)"
   "$tool" net .cache/dump.elf | sed -n 1,4p
 fi

@@ -3,7 +3,9 @@
 # Regenerates the objects fuzzer's types: fuzz/types/network.btf from the
 # 7.x socket declarations of tests/support/network_decls.hpp, and
 # fuzz/types/page_cache.btf from the 7.x page cache declarations of
-# tests/support/page_cache_decls.hpp, each compiled with -g and converted
+# tests/support/page_cache_decls.hpp, and fuzz/types/hooks.btf from the
+# ftrace, kprobe and seq_operations declarations of
+# tests/support/hooks_decls.hpp, each compiled with -g and converted
 # by pahole (Debian's dwarves). The blobs are kept in the tree so that fuzz
 # builds (OSS-Fuzz's too) need no pahole.
 set -eu
@@ -21,3 +23,4 @@ make_btf() { # NAME HEADER DECLARATIONS
 make_btf network network_decls.hpp 'NET_DECLS(ERA7_SOCK, NOTHING, ERA7_UDP) NET_USE'
 make_btf page_cache page_cache_decls.hpp \
   'PC_DECLS(PC_ERA7_PRELUDE, PC_ERA7_FLAGS, PC_ERA7_FOLIO, PC_ERA7_ALIAS, 13) PC_USE(struct folio g_folio;)'
+make_btf hooks hooks_decls.hpp 'HOOKS_DECLS HOOKS_USE'

@@ -67,3 +67,6 @@
 #include "filesystems/cached_files.hpp"
 #include "filesystems/page_cache.hpp"
 #include "memory/page_frames.hpp"
+#include "objects/code_symbols.hpp"
+#include "hooks/ftrace.hpp"
+#include "hooks/call_tables.hpp"

@@ -17,6 +17,7 @@
 //   mquire mounts   [--mountinfo] [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/mounts)
 //   mquire cached   [--pid N] [--format text|json] [--btf FILE] [options] FILE  (files in the page cache)
 //   mquire cat      [-o OUT] [--pid N] [--btf FILE] [options] FILE PATH  (a cached file's bytes)
+//   mquire hooks    [--format text|json] [--btf FILE] [options] FILE  (ftrace, kprobes, call tables)
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
 // Exit status: 0 found; 1 no kallsyms found (or, for btf/modules, nothing of
@@ -61,7 +62,7 @@ struct common_options {
   std::string path;                // cat: the file to write out
 };
 
-enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg, net, ifaces, mounts, cached, cat };
+enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg, net, ifaces, mounts, cached, cat, hooks };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -237,7 +238,19 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
   const mquire::objects::object_reader reader(v.memory->memory, types);
   const mquire::objects::symbol_index syms(best.table);
   if (cmd == command::cached || cmd == command::cat) return show_page_cache(o, cmd, reader, syms, v);
-  if (cmd == command::mounts) {
+  if (cmd == command::hooks) {
+    if (!v.modules)
+      std::fprintf(stderr, "mquire: warning: modules not read, so pointers into them count as unbacked: %s\n",
+                   v.modules_problem.c_str());
+    const mquire::objects::code_symbols symbols(best.table, v.modules ? &*v.modules : nullptr);
+    const auto ftrace = mquire::hooks::read_ftrace(reader, syms, symbols);
+    const auto tables = mquire::hooks::read_hook_tables(reader, syms, symbols);
+    for (const auto& n : ftrace.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    for (const auto& n : tables.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    for (const auto& op : ftrace.ops)
+      if (!op.problem.empty()) std::fprintf(stderr, "mquire: warning: ftrace ops %s: %s\n", op.ops.c_str(), op.problem.c_str());
+    tool::write_hooks(stdout, ftrace, tables, o.format == "json");
+  } else if (cmd == command::mounts) {
     const auto task = process_task(o, reader, syms);
     if (!task) return fail(not_found, task.err().message);
     const unsigned page_shift = v.memory->space ? v.memory->space->page_shift : 12;
@@ -391,12 +404,13 @@ int run(const common_options& o, command cmd) {
   const bool processes = cmd == command::ps || cmd == command::maps || cmd == command::files;
   const bool system = cmd == command::sysinfo || cmd == command::dmesg || cmd == command::net ||
                       cmd == command::ifaces || cmd == command::mounts || cmd == command::cached ||
-                      cmd == command::cat;
+                      cmd == command::cat || cmd == command::hooks;
   if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
                             processes || system || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
     want.btf = cmd != command::elf || is_dump; // modules are read through BTF
-    want.modules = is_dump && cmd != command::isf && !processes && !system && (cmd != command::btf || !o.module.empty());
+    want.modules = is_dump && cmd != command::isf && !processes && (!system || cmd == command::hooks) &&
+                   (cmd != command::btf || !o.module.empty());
     want.builtins = want.modules && (cmd == command::kallsyms || inspect);
     want.btf_file = o.btf_file;
     if (processes && !o.isf_file.empty()) want.btf = false; // the types come from the symbol table
@@ -483,7 +497,7 @@ int run(const common_options& o, command cmd) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo, no, ifo, mno, cco, cto;
+  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo, no, ifo, mno, cco, cto, hko;
   auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
                                                   "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
@@ -540,8 +554,13 @@ int main(int argc, char** argv) {
   cat->add_option("PATH", cto.path, "the file, as mquire cached names it")->required();
   cat->add_option("-o,--output", cto.output, "file to write (default: standard output)");
   cat->add_option("--pid", cto.pid, "the process whose mounts and root name the files (default 1)");
+  auto* hooks = app.add_subcommand("hooks", "print what hooks the kernel: ftrace's ops and enabled_functions, kprobes, "
+                                            "and the system call and ops tables with every pointer checked (json: each "
+                                            "backed or unbacked)");
+  add_common(hooks, hko, "text", {"text", "json"});
   for (auto [cmd, opts] : {std::pair{sysinfo, &yo}, std::pair{dmesg, &dmo}, std::pair{net, &no}, std::pair{ifaces, &ifo},
-                            std::pair{mounts, &mno}, std::pair{cached, &cco}, std::pair{cat, &cto}})
+                            std::pair{mounts, &mno}, std::pair{cached, &cco}, std::pair{cat, &cto},
+                            std::pair{hooks, &hko}})
     cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file instead of the dump's own");
   for (auto [cmd, opts] : {std::pair{ps, &po}, std::pair{maps, &mpo}, std::pair{files, &fo}}) {
     auto* btf_opt = cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the "
@@ -572,5 +591,6 @@ int main(int argc, char** argv) {
   if (mounts->parsed()) return run(mno, command::mounts);
   if (cached->parsed()) return run(cco, command::cached);
   if (cat->parsed()) return run(cto, command::cat);
+  if (hooks->parsed()) return run(hko, command::hooks);
   return run(io, command::inspect);
 }

@@ -286,4 +286,140 @@ void write_cached(std::FILE* out, const mquire::filesystems::cached_file_list& l
   std::fputc('\n', out);
 }
 
+namespace {
+
+const char* verdict(const mquire::hooks::pointer_check& c) {
+  return !c.backed ? "UNBACKED" : c.expected ? "expected" : "UNEXPECTED";
+}
+
+// A checked pointer's members: where it points, the symbol and module
+// there, and the verdicts.
+template <typename J>
+void pointer_members(J& j, const mquire::hooks::pointer_check& c) {
+  j.member("address", mquire::detail::hex(c.target));
+  j.member("symbol", c.symbol);
+  j.member("module", c.module);
+  j.member("backed", c.backed);
+  j.member("expected", c.expected);
+}
+
+template <typename J>
+void pointer_json(J& j, const char* key, const mquire::hooks::pointer_check& c) {
+  j.key(key);
+  j.begin_object();
+  pointer_members(j, c);
+  j.end_object();
+}
+
+} // namespace
+
+void write_hooks(std::FILE* out, const mquire::hooks::ftrace_view& ftrace, const mquire::hooks::hook_tables& tables,
+                 bool json) {
+  if (!json) {
+    std::string text = "# ftrace_ops\n";
+    for (const auto& o : ftrace.ops) {
+      text += o.ops + " func " + o.func_symbol + (o.func_backed ? "" : " UNBACKED") + " flags " +
+              mquire::detail::hex(o.flags);
+      if (o.traces_all) text += " filter: (all functions)";
+      else {
+        text += " filter:";
+        for (const auto& f : o.filter) text += " " + f.name;
+      }
+      if (!o.notrace.empty()) {
+        text += " notrace:";
+        for (const auto& f : o.notrace) text += " " + f.name;
+      }
+      text += "\n";
+    }
+    text += "# enabled_functions\n";
+    for (const auto& l : ftrace.enabled_functions) text += l + "\n";
+    text += "# kprobes\n";
+    for (const auto& k : tables.kprobes) {
+      text += mquire::detail::hex_digits(k.address, 16) + "  " + (k.ret_probe ? "r" : "k") + "  " + k.probed;
+      if (k.pre_handler.target) text += "  pre " + k.pre_handler.symbol + " " + verdict(k.pre_handler);
+      if (k.post_handler.target) text += "  post " + k.post_handler.symbol + " " + verdict(k.post_handler);
+      text += (k.flags.empty() ? "" : "  " + k.flags) + "\n";
+    }
+    for (const auto& t : tables.tables) {
+      std::size_t odd = 0;
+      for (const auto& s : t.slots) odd += s.check.expected ? 0 : 1;
+      text += "# " + t.name + " (" + t.type + " at " + mquire::detail::hex(t.address) + "): " +
+              std::to_string(t.slots.size()) + " pointers, " +
+              (odd == 0 ? std::string("all expected") : std::to_string(odd) + " not expected") +
+              (t.problem.empty() ? "" : "; " + t.problem) + "\n";
+      for (const auto& s : t.slots)
+        if (!s.check.expected) text += s.name + " " + s.check.symbol + " " + verdict(s.check) + "\n";
+    }
+    std::fwrite(text.data(), 1, text.size(), out);
+    return;
+  }
+  file_sink sink{out};
+  {
+    mquire::output::json_writer<file_sink> j(sink);
+    j.begin_object();
+    j.key("ftrace_ops");
+    j.begin_array();
+    for (const auto& o : ftrace.ops) {
+      j.begin_object();
+      j.member("address", mquire::detail::hex(o.address));
+      j.member("ops", o.ops);
+      mquire::hooks::pointer_check func{o.func, o.func_symbol, o.func_module, o.func_backed, o.func_backed};
+      pointer_json(j, "func", func);
+      j.member("flags", o.flags);
+      j.member("trampoline", mquire::detail::hex(o.trampoline));
+      j.member("traces_all", o.traces_all);
+      for (const auto* which : {"filter", "notrace"}) {
+        j.key(which);
+        j.begin_array();
+        for (const auto& f : std::string_view(which) == "filter" ? o.filter : o.notrace) j.value(f.name);
+        j.end_array();
+      }
+      if (!o.problem.empty()) j.member("problem", o.problem);
+      j.end_object();
+    }
+    j.end_array();
+    j.key("enabled_functions");
+    j.begin_array();
+    for (const auto& l : ftrace.enabled_functions) j.value(l);
+    j.end_array();
+    j.key("kprobes");
+    j.begin_array();
+    for (const auto& k : tables.kprobes) {
+      j.begin_object();
+      j.member("address", mquire::detail::hex(k.address));
+      j.member("probed", k.probed);
+      j.member("symbol_name", k.symbol_name);
+      j.member("type", k.ret_probe ? "r" : "k");
+      j.member("flags", k.flags);
+      if (k.pre_handler.target) pointer_json(j, "pre_handler", k.pre_handler);
+      if (k.post_handler.target) pointer_json(j, "post_handler", k.post_handler);
+      j.end_object();
+    }
+    j.end_array();
+    j.key("tables");
+    j.begin_array();
+    for (const auto& t : tables.tables) {
+      j.begin_object();
+      j.member("name", t.name);
+      j.member("type", t.type);
+      j.member("address", mquire::detail::hex(t.address));
+      j.member("null_slots", t.null_slots);
+      if (!t.problem.empty()) j.member("problem", t.problem);
+      j.key("slots");
+      j.begin_array();
+      for (const auto& s : t.slots) {
+        j.begin_object();
+        j.member("slot", s.name);
+        pointer_members(j, s.check);
+        j.end_object();
+      }
+      j.end_array();
+      j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+  }
+  std::fputc('\n', out);
+}
+
 } // namespace tool

@@ -7,6 +7,8 @@
 
 #include <mquire/filesystems/cached_files.hpp>
 #include <mquire/filesystems/mounts.hpp>
+#include <mquire/hooks/call_tables.hpp>
+#include <mquire/hooks/ftrace.hpp>
 #include <mquire/network/interfaces.hpp>
 #include <mquire/network/proc_net.hpp>
 #include <mquire/network/socket_owners.hpp>
@@ -37,5 +39,11 @@ void write_mounts(std::FILE* out, const mquire::filesystems::mount_table& table,
 // The files with pages in the page cache: a line each under a header, or
 // (json) one object per file.
 void write_cached(std::FILE* out, const mquire::filesystems::cached_file_list& list, unsigned page_size, bool json);
+
+// The hooks: ftrace's ops and enabled_functions, kprobes, and each checked
+// table (text: a summary line each, then the slots that are not what they
+// should be); json: every pointer, backed or not.
+void write_hooks(std::FILE* out, const mquire::hooks::ftrace_view& ftrace, const mquire::hooks::hook_tables& tables,
+                 bool json);
 
 } // namespace tool

@@ -7,6 +7,7 @@
 // over thousands of objects asks the same few questions again and again.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -112,6 +113,40 @@ public:
     }
     enums_.emplace(key, v);
     return v;
+  }
+
+  // The function pointers of struct `name` (an ops table's slots), by
+  // member name and byte offset, anonymous members looked into; empty
+  // when the types are a table's (which keeps no pointer targets) or the
+  // struct is unknown.
+  std::vector<std::pair<std::string, std::uint64_t>> function_pointers(std::string_view name) const {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    const auto it = t_ ? structs_.find(name) : structs_.end();
+    if (it == structs_.end()) return out;
+    struct level {
+      std::uint32_t id;
+      std::uint64_t offset;
+    };
+    std::vector<level> todo{{it->second, 0}};
+    for (std::size_t visited = 0; !todo.empty() && visited < 4096; ++visited) {
+      const level l = todo.back();
+      todo.pop_back();
+      const auto v = btf::strip(*t_, l.id);
+      if (!v) continue;
+      for (const auto& m : t_->members(*v)) {
+        const auto mt = btf::strip(*t_, m.type);
+        if (!mt || m.bitfield_size != 0) continue;
+        const std::uint64_t at = l.offset + m.bit_offset / 8;
+        if (m.name.empty() && (mt->kind == btf::kind::struct_ || mt->kind == btf::kind::union_)) {
+          todo.push_back({m.type, at});
+        } else if (mt->kind == btf::kind::ptr) {
+          const auto target = btf::strip(*t_, mt->size_or_type);
+          if (target && target->kind == btf::kind::func_proto) out.emplace_back(std::string(m.name), at);
+        }
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    return out;
   }
 
 private:

@@ -318,7 +318,7 @@ void write_hooks(std::FILE* out, const mquire::hooks::ftrace_view& ftrace, const
   if (!json) {
     std::string text = "# ftrace_ops\n";
     for (const auto& o : ftrace.ops) {
-      text += o.ops + " func " + o.func_symbol + (o.func_backed ? "" : " UNBACKED") + " flags " +
+      text += o.ops + " func " + o.func.symbol + (o.func.backed ? "" : " UNBACKED") + " flags " +
               mquire::detail::hex(o.flags);
       if (o.traces_all) text += " filter: (all functions)";
       else {
@@ -363,8 +363,7 @@ void write_hooks(std::FILE* out, const mquire::hooks::ftrace_view& ftrace, const
       j.begin_object();
       j.member("address", mquire::detail::hex(o.address));
       j.member("ops", o.ops);
-      mquire::hooks::pointer_check func{o.func, o.func_symbol, o.func_module, o.func_backed, o.func_backed};
-      pointer_json(j, "func", func);
+      pointer_json(j, "func", o.func);
       j.member("flags", o.flags);
       j.member("trampoline", mquire::detail::hex(o.trampoline));
       j.member("traces_all", o.traces_all);

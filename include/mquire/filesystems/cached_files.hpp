@@ -187,11 +187,7 @@ inline result<cached_file_list> read_cached_files(const objects::object_reader& 
                                                   std::size_t inode_limit = max_inodes) {
   auto mounts = read_mounts(r, syms, task, page_shift);
   if (!mounts) return make_error(mounts.err().code, "the mounts to name files by: " + mounts.err().message);
-  auto t = r.read(task, "task_struct");
-  if (!t) return t.err();
-  auto fs = r.follow(*t, "fs", "fs_struct");
-  if (!fs) return make_error(error_code::not_found, "the task's root: " + fs.err().message);
-  const processes::path_reader paths(r, {}, {fs->u("root.mnt").value_or(0), fs->u("root.dentry").value_or(0)});
+  const processes::path_reader paths(r, {}, mounts->root);
   auto out = read_cached_files(r, syms, *mounts, paths, inode_limit);
   if (out)
     for (auto& n : mounts->notes) out->notes.insert(out->notes.begin(), "mounts: " + n);

@@ -45,6 +45,7 @@ struct mount_entry {
 struct mount_table {
   std::vector<mount_entry> mounts;
   std::uint64_t namespace_address = 0;
+  processes::vfs_root root; // the process's root, which the mount points are seen from
   std::vector<std::string> notes;
 };
 
@@ -106,7 +107,8 @@ inline result<mount_table> read_mounts(const objects::object_reader& r, const ob
   auto fs = r.follow(*t, "fs", "fs_struct");
   if (!fs) return make_error(error_code::not_found, "the task's root: " + fs.err().message);
   out.namespace_address = ns->address();
-  const processes::path_reader paths(r, {}, {fs->u("root.mnt").value_or(0), fs->u("root.dentry").value_or(0)});
+  out.root = {fs->u("root.mnt").value_or(0), fs->u("root.dentry").value_or(0)};
+  const processes::path_reader paths(r, {}, out.root);
   const auto& ty = r.types();
   const auto mnt_at = ty.field("mount", "mnt");
   if (!mnt_at) return make_error(error_code::not_found, "the kernel's types have no struct mount.mnt");

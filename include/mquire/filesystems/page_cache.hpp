@@ -130,13 +130,15 @@ inline content_report write_file_content(const physical_reader& read, const memo
   std::uint64_t zeros = 0;
   const std::uint64_t ps = frames.page_size();
   std::vector<std::uint8_t> buf(static_cast<std::size_t>(ps));
+  // Writes up to `length` zeros for a hole, fewer when the bound on zeros
+  // is reached (then the report says it stopped); returns how many.
   const auto hole = [&](std::uint64_t offset, std::uint64_t length, const std::string& why) {
     if (length > max_zeros - zeros) {
       length = max_zeros - zeros;
       rep.stopped = true;
     }
     zeros += length;
-    if (length == 0) return;
+    if (length == 0) return length;
     if (!rep.holes.empty() && rep.holes.back().offset + rep.holes.back().length == offset && rep.holes.back().why == why)
       rep.holes.back().length += length;
     else rep.holes.push_back({offset, length, why});
@@ -146,6 +148,7 @@ inline content_report write_file_content(const physical_reader& read, const memo
       sink(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
       left -= n;
     }
+    return length;
   };
   std::size_t run = 0;
   std::uint64_t offset = 0;
@@ -157,23 +160,16 @@ inline content_report write_file_content(const physical_reader& read, const memo
       const std::uint64_t pa = frames.physical_of(pages.runs[run].pfn + (index - pages.runs[run].first)) + offset % ps;
       if (read(pa, buf.data(), static_cast<std::size_t>(n))) {
         sink(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
+        offset += n;
       } else {
-        const std::uint64_t before = zeros;
-        hole(offset, n, "its frame (physical " + mquire::detail::hex(pa - offset % ps) + ") is not in the dump");
-        if (rep.stopped) {
-          offset += zeros - before;
-          break;
-        }
+        offset += hole(offset, n, "its frame (physical " + mquire::detail::hex(pa - offset % ps) + ") is not in the dump");
       }
-      offset += n;
     } else {
       // Not cached: the whole stretch up to the next cached page at once.
       const std::uint64_t next = run < pages.runs.size() && pages.runs[run].first <= size / ps
                                      ? pages.runs[run].first * ps
                                      : size;
-      const std::uint64_t before = zeros;
-      hole(offset, std::min(next, size) - offset, "not in the page cache");
-      offset = rep.stopped ? offset + (zeros - before) : std::min(next, size);
+      offset += hole(offset, std::min(next, size) - offset, "not in the page cache");
     }
   }
   rep.bytes = offset;

@@ -23,16 +23,9 @@
 #include "../objects/object_reader.hpp"
 #include "../objects/symbol_index.hpp"
 #include "../objects/walkers.hpp"
+#include "pointer_check.hpp"
 
 namespace mquire::hooks {
-
-struct pointer_check {
-  std::uint64_t target = 0;
-  std::string symbol; // %pS, or the address in hex
-  std::string module; // the module whose memory holds it
-  bool backed = false;   // in kernel text or a module's memory
-  bool expected = false; // at the start of the kind of function the slot should hold
-};
 
 struct table_slot {
   std::string name; // the member, or the system call number
@@ -84,19 +77,6 @@ inline constexpr std::uint64_t max_syscalls = 4096;
 
 namespace detail {
 
-inline pointer_check check_pointer(const objects::code_symbols& symbols, std::uint64_t target) {
-  pointer_check c;
-  c.target = target;
-  c.symbol = symbols.describe(target);
-  if (const auto* m = symbols.module_at(target)) {
-    c.backed = true;
-    c.module = m->name;
-  } else {
-    c.backed = symbols.in_kernel_text(target);
-  }
-  return c;
-}
-
 // The names the kernel gives its system call entry points, across eras
 // and architectures.
 inline bool syscall_name(std::string_view n) {
@@ -139,11 +119,10 @@ inline hook_tables read_hook_tables(const objects::object_reader& r, const objec
       if (br.uint_unchecked(static_cast<std::size_t>(i * ps), ps, r.memory().order()) != 0) last = i + 1;
     for (std::uint64_t i = 0; i < last; ++i) {
       const std::uint64_t target = br.uint_unchecked(static_cast<std::size_t>(i * ps), ps, r.memory().order());
-      table_slot s{std::to_string(i), detail::check_pointer(symbols, target)};
-      const auto where = symbols.lookup(target);
-      s.check.expected = s.check.backed && s.check.module.empty() && where && where->offset == 0 &&
-                         detail::syscall_name(where->name);
-      t.slots.push_back(std::move(s));
+      t.slots.push_back({std::to_string(i),
+                         check_pointer(symbols, target, [](const objects::located_symbol& w, const std::string& module) {
+                           return module.empty() && w.offset == 0 && detail::syscall_name(w.name);
+                         })});
     }
     out.tables.push_back(std::move(t));
   }
@@ -170,10 +149,10 @@ inline hook_tables read_hook_tables(const objects::object_reader& r, const objec
         ++t.null_slots;
         continue;
       }
-      table_slot s{member, detail::check_pointer(symbols, *target)};
-      const auto where = symbols.lookup(*target);
-      s.check.expected = s.check.backed && s.check.module.empty() && where && where->offset == 0;
-      t.slots.push_back(std::move(s));
+      t.slots.push_back({member, check_pointer(symbols, *target,
+                                               [](const objects::located_symbol& w, const std::string& module) {
+                                                 return module.empty() && w.offset == 0;
+                                               })});
     }
     out.tables.push_back(std::move(t));
   }
@@ -205,10 +184,8 @@ inline hook_tables read_hook_tables(const objects::object_reader& r, const objec
         // A handler is expected at the start of a function of the kernel
         // or of a module (probes are what modules register).
         const auto handler = [&](std::uint64_t fn) {
-          auto c = detail::check_pointer(symbols, fn);
-          const auto where = symbols.lookup(fn);
-          c.expected = c.backed && where && where->offset == 0;
-          return c;
+          return check_pointer(symbols, fn,
+                               [](const objects::located_symbol& w, const std::string&) { return w.offset == 0; });
         };
         if (pre) e.pre_handler = handler(pre);
         if (post) e.post_handler = handler(post);

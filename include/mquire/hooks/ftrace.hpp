@@ -20,6 +20,7 @@
 #include "../objects/object_reader.hpp"
 #include "../objects/symbol_index.hpp"
 #include "../objects/walkers.hpp"
+#include "pointer_check.hpp"
 
 namespace mquire::hooks {
 
@@ -31,10 +32,7 @@ struct traced_function {
 struct ftrace_ops_entry {
   std::uint64_t address = 0; // the struct ftrace_ops
   std::string ops;           // %pS of it
-  std::uint64_t func = 0;
-  std::string func_symbol; // %pS of the callback
-  bool func_backed = false; // the callback lies in kernel or module text
-  std::string func_module;
+  pointer_check func; // the callback: expected wherever it is backed
   std::uint64_t flags = 0;
   std::uint64_t trampoline = 0;
   bool traces_all = false; // an empty filter: every function not in notrace
@@ -124,17 +122,12 @@ inline ftrace_view read_ftrace(const objects::object_reader& r, const objects::s
     ftrace_ops_entry e;
     e.address = *at;
     e.ops = symbols.describe(*at);
-    e.func = o->u("func").value_or(0);
-    e.func_symbol = symbols.describe(e.func);
-    if (const auto* m = symbols.module_at(e.func)) {
-      e.func_backed = true;
-      e.func_module = m->name;
-    } else {
-      e.func_backed = symbols.in_kernel_text(e.func);
-    }
+    e.func = check_pointer(symbols, o->u("func").value_or(0),
+                           [](const objects::located_symbol&, const std::string&) { return true; });
+    e.func.expected = e.func.backed; // any backed callback: ops are what tracers and modules register
     e.flags = o->u("flags").value_or(0);
     e.trampoline = o->u("trampoline").value_or(0);
-    detail::ops_hashes h{e.address, e.func, e.trampoline, {}, {}};
+    detail::ops_hashes h{e.address, e.func.target, e.trampoline, {}, {}};
     if (auto fh = r.follow(*o, "func_hash", "ftrace_ops_hash")) {
       for (const auto ip : detail::hash_ips(r, fh->u("filter_hash").value_or(0), e.problem)) {
         h.filter.insert(ip);

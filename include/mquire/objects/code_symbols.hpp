@@ -98,10 +98,11 @@ public:
   // in hex when no symbol holds it.
   std::string describe(std::uint64_t a) const {
     const auto s = lookup(a);
-    if (!s) return mquire::detail::hex(a);
-    std::string out = std::string(s->name) + "+" + mquire::detail::hex(s->offset) + "/" +
-                      mquire::detail::hex(s->size);
-    if (!s->module.empty()) out += " [" + std::string(s->module) + "]";
+    return s ? describe(*s) : mquire::detail::hex(a);
+  }
+  static std::string describe(const located_symbol& s) {
+    std::string out = std::string(s.name) + "+" + mquire::detail::hex(s.offset) + "/" + mquire::detail::hex(s.size);
+    if (!s.module.empty()) out += " [" + std::string(s.module) + "]";
     return out;
   }
 

@@ -108,7 +108,7 @@ for vmlinux in "$dir"/*.vmlinux; do
   python3 -c "print(f'  {\"$(basename "$vmlinux")\":40s} cat {$tc:5.2f} s, mquire {$tm:5.2f} s, --layout $layout {$tl:5.2f} s: {$tm/max($tc+$tl,0.01):4.2f}x cat + decoding, all layouts {$tm/max($tl,0.01):4.2f}x one; peak RSS {$rss/1024:6.1f} MiB')"
 done
 
-echo "== (6) the views on the x86_64 7.2 fixture dump: mquire ps/maps/files/sysinfo/dmesg/net/ifaces/mounts/cached/cat/hooks vs mquire kallsyms, and ps vs Volatility 3's pslist"
+echo "== (6) the views on the x86_64 7.2 fixture dump: mquire ps/maps/files/sysinfo/dmesg/net/ifaces/mounts/cached/cat/hooks/bpf vs mquire kallsyms, and ps vs Volatility 3's pslist"
 fixture=${MQUIRE_SHARED_DIR:-../shared}/fixtures/x86_64-7.2-modules/dump.elf.zst
 vol_tar=${MQUIRE_SHARED_DIR:-../shared}/tools/volatility3-2.11.0.tar.xz
 if [ -e "$fixture" ]; then
@@ -116,7 +116,7 @@ if [ -e "$fixture" ]; then
   [ -e "$dump" ] || zstd -dc "$fixture" >"$dump"
   cat "$dump" >/dev/null
   read -r tk _ <<<"$(measure $b/tools/mquire kallsyms "$dump")"
-  for view in "ps --format json" maps "files --format json" sysinfo dmesg net "net --format json" ifaces mounts cached hooks; do
+  for view in "ps --format json" maps "files --format json" sysinfo dmesg net "net --format json" ifaces mounts cached hooks bpf; do
     read -r tv rss <<<"$(measure $b/tools/mquire $view "$dump")"
     python3 -c "print(f'  mquire {\"$view\":22s} {$tv:5.2f} s ({$tv/max($tk,0.01):4.2f}x mquire kallsyms {$tk:5.2f} s), peak RSS {$rss/1024:6.1f} MiB')"
   done

@@ -20,6 +20,8 @@
 #include "generator/kallsyms_writer.hpp"
 #include "generator/memory_image.hpp"
 #include "generator/symbols.hpp"
+#include "support/bpf_decls.hpp"
+#include "support/device_counters_decls.hpp"
 #include "support/network_decls.hpp"
 #include "support/hooks_decls.hpp"
 #include "support/page_cache_decls.hpp"
@@ -34,6 +36,14 @@ NET_DECLS(ERA7_SOCK, NOTHING, ERA7_UDP)
 // The ftrace and kprobe layouts fuzz/types/hooks.btf describes.
 namespace seed_hooks {
 HOOKS_DECLS
+}
+// The 7.x BPF layouts fuzz/types/bpf.btf describes.
+namespace seed_bpf {
+BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_MAP_OWNER_MEMBER, BPF_OPS_MEM_USAGE_MEMBER)
+}
+// The 7.x net_device fuzz/types/devices.btf describes.
+namespace seed_dev {
+DC_DECLS(DC_ERA7_STAT, DC_ERA7_TAIL)
 }
 // The 7.x page cache layouts fuzz/types/page_cache.btf describes.
 namespace seed_pc {
@@ -333,6 +343,67 @@ int main(int argc, char** argv) {
     word(0x808, kbase + 0x18);
     for (int i = 0; i < 4; ++i) word(0xa00 + 8 * i, kbase + 0x20 + 8 * i); // tcp4_seq_ops
     put("objects_fuzzer", "hooks", m);
+  }
+  // BPF: prog_idr at 0 with program 1 (at 0x2000, its aux at 0x2400, its
+  // statistics at 0x3000) using map 2 (at 0x2800), map_idr at 0x40; one
+  // CPU, at offset 0.
+  {
+    constexpr std::uint64_t kbase = 0xffff888000000000ull;
+    using namespace seed_bpf;
+    bytes m(9 + 0x4000, 0);
+    m[0] = 11;
+    const auto word = [&](std::uint64_t at, std::uint64_t v, unsigned width = 8) {
+      for (unsigned i = 0; i < width; ++i) m[9 + at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+    };
+    const std::uint64_t progs = 0x1000, maps = 0x1400, prog = 0x2000, aux = 0x2400, map = 0x2800, stats = 0x3000,
+                        used = 0x3100;
+    word(offsetof(idr, idr_rt) + offsetof(xarray, xa_head), kbase + progs + 2);
+    word(0x40 + offsetof(idr, idr_rt) + offsetof(xarray, xa_head), kbase + maps + 2);
+    word(0xc0, 1); // CPU 0 possible; its offset (at 0x80) is 0
+    word(progs + offsetof(xa_node, slots) + 8, kbase + prog);
+    word(maps + offsetof(xa_node, slots) + 16, kbase + map);
+    word(prog + offsetof(bpf_prog, type), 2, 4);
+    word(prog + offsetof(bpf_prog, len), 4, 4);
+    word(prog + offsetof(bpf_prog, stats), kbase + stats);
+    word(prog + offsetof(bpf_prog, aux), kbase + aux);
+    word(aux + offsetof(bpf_prog_aux, id), 1, 4);
+    word(aux + offsetof(bpf_prog_aux, prog), kbase + prog);
+    word(aux + offsetof(bpf_prog_aux, name), 0x64656573, 4); // "seed"
+    word(aux + offsetof(bpf_prog_aux, used_map_cnt), 1, 4);
+    word(aux + offsetof(bpf_prog_aux, used_maps), kbase + used);
+    word(used, kbase + map);
+    word(map + offsetof(bpf_map, id), 2, 4);
+    word(map + offsetof(bpf_map, map_type), 1, 4);
+    word(map + offsetof(bpf_map, key_size), 4, 4);
+    word(map + offsetof(bpf_map, value_size), 8, 4);
+    word(map + offsetof(bpf_map, max_entries), 16, 4);
+    word(stats + offsetof(bpf_prog_stats, cnt), 1);
+    word(stats + offsetof(bpf_prog_stats, nsecs), 10);
+    put("objects_fuzzer", "bpf", m);
+  }
+  // Net devices: four at 0x400 * k; the first counted by the loopback
+  // driver's per-CPU lstats (at 0x2000), the second by dev->stats; one
+  // CPU, at offset 0; the drivers' functions in the text (0x100-0x300).
+  {
+    constexpr std::uint64_t kbase = 0xffff888000000000ull;
+    using namespace seed_dev;
+    bytes m(9 + 0x4000, 0);
+    m[0] = 12;
+    for (int i = 1; i < 9; ++i) m[i] = 0;
+    m[2] = 0x04; // start at 0x400
+    const auto word = [&](std::uint64_t at, std::uint64_t v) {
+      for (int i = 0; i < 8; ++i) m[9 + at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+    };
+    word(0x40, 1); // CPU 0 possible; its offset (at 0) is 0
+    const std::uint64_t lo = 0x400, plain = 0x800, lo_ops = 0x3000, plain_ops = 0x3100, lstats = 0x2000;
+    word(lo + offsetof(net_device, netdev_ops), kbase + lo_ops);
+    word(lo + offsetof(net_device, lstats), kbase + lstats);
+    word(lo_ops + offsetof(net_device_ops, ndo_get_stats64), kbase + 0x100);
+    word(lstats + offsetof(pcpu_lstats, packets), 7);
+    word(lstats + offsetof(pcpu_lstats, bytes), 452);
+    word(plain + offsetof(net_device, netdev_ops), kbase + plain_ops);
+    word(plain + offsetof(net_device, stats) + 16, 77); // rx_bytes
+    put("objects_fuzzer", "devices", m);
   }
   bytes with_nul{0};
   with_nul.insert(with_nul.end(), info.begin(), info.end());

@@ -5,7 +5,10 @@
 // (the BTF of tests/support/network_decls.hpp, fuzz/types/network.btf),
 // the page cache's files and their bytes (tests/support/page_cache_decls.hpp,
 // fuzz/types/page_cache.btf), and ftrace's ops and records, kprobes and
-// call tables (tests/support/hooks_decls.hpp, fuzz/types/hooks.btf).
+// call tables (tests/support/hooks_decls.hpp, fuzz/types/hooks.btf), the
+// BPF programs and maps of prog_idr and map_idr (tests/support/bpf_decls.hpp,
+// fuzz/types/bpf.btf) and /proc/net/dev's counters of net_devices
+// (tests/support/device_counters_decls.hpp, fuzz/types/devices.btf).
 // Input: a selector byte and a start address offset (8 bytes,
 // little-endian), then the memory, mapped at a kernel address. Invariants:
 // every node returned is a kernel address inside the memory (or an entry
@@ -15,10 +18,12 @@
 #include <map>
 #include <set>
 
+#include <mquire/bpf/bpftool_lines.hpp>
 #include <mquire/filesystems/cached_files.hpp>
 #include <mquire/filesystems/page_cache.hpp>
 #include <mquire/hooks/call_tables.hpp>
 #include <mquire/hooks/ftrace.hpp>
+#include <mquire/network/device_counters.hpp>
 #include <mquire/network/proc_net.hpp>
 
 #include "generator/btf_writer.hpp"
@@ -115,6 +120,12 @@ const std::uint8_t page_cache_btf[] = {
 const std::uint8_t hooks_btf[] = {
 #include "hooks_btf.inc"
 };
+const std::uint8_t bpf_btf[] = {
+#include "bpf_btf.inc"
+};
+const std::uint8_t devices_btf[] = {
+#include "devices_btf.inc"
+};
 
 // The struct page array of the page cache selector: at this offset of the
 // memory, whose frames are the memory's own 4 KiB pages.
@@ -154,11 +165,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       MQUIRE_FUZZ_CHECK(seen.insert(n).second);
     }
   };
-  switch (sel % 11) {
+  switch (sel % 13) {
   case 6:
   case 7: {
     // hlist_nulls chains, and the either-marker walk of the raw table.
-    const auto end = sel % 11 == 6 ? mquire::objects::hlist_end::nulls_marker : mquire::objects::hlist_end::either;
+    const auto end = sel % 13 == 6 ? mquire::objects::hlist_end::nulls_marker : mquire::objects::hlist_end::either;
     check_nodes(mquire::objects::walk_hlist_ending(r, start, budget, end).nodes, true);
     break;
   }
@@ -256,6 +267,74 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (const auto& sl : t.slots) MQUIRE_FUZZ_CHECK(!sl.check.expected || sl.check.backed);
     }
     for (const auto& k : hooks.kprobes) MQUIRE_FUZZ_CHECK(inside(k.kprobe));
+    break;
+  }
+  case 11: {
+    // prog_idr at `start`, map_idr 0x40 after it, the per-CPU offsets and
+    // the possible CPUs' mask after them: programs and maps in strictly
+    // rising id order, each inside the memory, its lines printed; the
+    // work bounded by max_bpf_reads.
+    static const auto bp_parsed = mquire::btf::type_info::parse(std::span<const std::uint8_t>(bpf_btf));
+    MQUIRE_FUZZ_CHECK(bp_parsed.ok());
+    static const mquire::objects::kernel_types bp_types(*bp_parsed, 8);
+    MQUIRE_FUZZ_CHECK(bp_types.enumerator("BPF_PROG_TYPE_KPROBE").has_value());
+    const mquire::objects::object_reader br(vm, bp_types);
+    const auto table = support::symbol_table({{"prog_idr", start},
+                                              {"map_idr", start + 0x40},
+                                              {"__per_cpu_offset", start + 0x80},
+                                              {"__cpu_possible_mask", start + 0xc0}},
+                                             'd');
+    const mquire::objects::symbol_index index(table);
+    const auto v = mquire::bpf::read_bpf(br, index, 4096);
+    if (!v) break;
+    const mquire::bpf::dump_clocks clocks{1700000000123456789ll, 12345678901ull};
+    for (std::size_t i = 0; i < v->programs.size(); ++i) {
+      const auto& p = v->programs[i];
+      MQUIRE_FUZZ_CHECK(inside(p.address));
+      MQUIRE_FUZZ_CHECK(i == 0 || v->programs[i - 1].id < p.id);
+      MQUIRE_FUZZ_CHECK(p.map_ids.size() <= mquire::bpf::max_used_maps);
+      const auto lines = mquire::bpf::program_lines(p, clocks, {});
+      MQUIRE_FUZZ_CHECK(lines.rfind(std::to_string(p.id) + ": ", 0) == 0 && lines.back() == '\n');
+    }
+    for (std::size_t i = 0; i < v->maps.size(); ++i) {
+      MQUIRE_FUZZ_CHECK(inside(v->maps[i].address));
+      MQUIRE_FUZZ_CHECK(i == 0 || v->maps[i - 1].id < v->maps[i].id);
+      MQUIRE_FUZZ_CHECK(mquire::bpf::map_lines(v->maps[i], {}).back() == '\n');
+    }
+    break;
+  }
+  case 12: {
+    // Four net_devices at `start` + 0x400 * k, the drivers' functions in
+    // the memory's first half, the per-CPU offsets and possible CPUs'
+    // mask at the memory's start: a line per device, known or '?', the
+    // per-CPU reads bounded by max_counter_reads.
+    static const auto dv_parsed = mquire::btf::type_info::parse(std::span<const std::uint8_t>(devices_btf));
+    MQUIRE_FUZZ_CHECK(dv_parsed.ok());
+    static const mquire::objects::kernel_types dv_types(*dv_parsed, 8);
+    const mquire::objects::object_reader dr(vm, dv_types);
+    const auto table = support::symbol_table({{"__per_cpu_offset", base},
+                                              {"__cpu_possible_mask", base + 0x40},
+                                              {"loopback_get_stats64", base + 0x100},
+                                              {"dummy_get_stats64", base + 0x200},
+                                              {"dev_get_tstats64", base + 0x300},
+                                              {"_etext", base + 0x1000}},
+                                             't');
+    const mquire::objects::symbol_index index(table);
+    const mquire::objects::code_symbols symbols(table);
+    mquire::network::interface_list list;
+    for (int k = 0; k < 4; ++k) {
+      mquire::network::interface i;
+      i.device = start + 0x400 * static_cast<std::uint64_t>(k);
+      i.name = "dev" + std::to_string(k);
+      i.index = k + 1;
+      list.interfaces.push_back(i);
+    }
+    const auto counters = mquire::network::read_device_counters(dr, index, &symbols, list);
+    MQUIRE_FUZZ_CHECK(counters.size() == 4);
+    for (const auto& d : counters) {
+      MQUIRE_FUZZ_CHECK(d.counters || !d.problem.empty());
+      MQUIRE_FUZZ_CHECK(mquire::network::device_counters_line(d).rfind("  dev", 0) == 0);
+    }
     break;
   }
   case 5: {

@@ -51,8 +51,10 @@ if [ -e "$dump" ]; then
   "$tool" ifaces .cache/dump.elf
   echo "== $tool cached .cache/dump.elf (the files in the page cache)"
   "$tool" cached .cache/dump.elf
-  echo "== $tool hooks .cache/dump.elf (ftrace, kprobes, system call and ops tables)"
+  echo "== $tool hooks .cache/dump.elf (ftrace, kprobes, system call and ops tables, BPF)"
   "$tool" hooks .cache/dump.elf
   echo "== $tool net .cache/dump.elf | sed -n 1,4p (/proc/net/tcp, ...)"
   "$tool" net .cache/dump.elf | sed -n 1,4p
+  echo "== $tool net .cache/dump.elf | sed -n '/net.dev/,/if_inet6/p' (/proc/net/dev)"
+  "$tool" net .cache/dump.elf | sed -n '/net.dev/,/if_inet6/p'
 fi

@@ -5,7 +5,10 @@
 # fuzz/types/page_cache.btf from the 7.x page cache declarations of
 # tests/support/page_cache_decls.hpp, and fuzz/types/hooks.btf from the
 # ftrace, kprobe and seq_operations declarations of
-# tests/support/hooks_decls.hpp, each compiled with -g and converted
+# tests/support/hooks_decls.hpp, fuzz/types/bpf.btf from the 7.x BPF
+# declarations of tests/support/bpf_decls.hpp and fuzz/types/devices.btf
+# from the 7.x net_device of tests/support/device_counters_decls.hpp,
+# each compiled with -g and converted
 # by pahole (Debian's dwarves). The blobs are kept in the tree so that fuzz
 # builds (OSS-Fuzz's too) need no pahole.
 set -eu
@@ -24,3 +27,6 @@ make_btf network network_decls.hpp 'NET_DECLS(ERA7_SOCK, NOTHING, ERA7_UDP) NET_
 make_btf page_cache page_cache_decls.hpp \
   'PC_DECLS(PC_ERA7_PRELUDE, PC_ERA7_FLAGS, PC_ERA7_FOLIO, PC_ERA7_ALIAS, 13) PC_USE(struct folio g_folio;)'
 make_btf hooks hooks_decls.hpp 'HOOKS_DECLS HOOKS_USE'
+make_btf bpf bpf_decls.hpp \
+  'BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_MAP_OWNER_MEMBER, BPF_OPS_MEM_USAGE_MEMBER) BPF_USE'
+make_btf devices device_counters_decls.hpp 'DC_DECLS(DC_ERA7_STAT, DC_ERA7_TAIL) DC_USE'

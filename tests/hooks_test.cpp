@@ -88,3 +88,31 @@ TEST_CASE("hooks: every system call and ops table slot of the clean dumps is whe
     }
   }
 }
+
+TEST_CASE("bpf: the fixture guests loaded no BPF program or map, and the dumps say so", "[hooks][bpf][fixture]") {
+  // The guests ran busybox init, not systemd: their prog_idr and map_idr
+  // are empty (the guests' kallsyms list no [bpf] line). Both listings are
+  // there, empty, with nothing on stderr; hooks ends with them.
+  for (const std::string fx : {"arm64-7.2-full", "x86_64-7.2-modules", "x86_64-6.1-boot1"}) {
+    DYNAMIC_SECTION(fx) {
+      const auto dump = support::require_fixture(fx + "/dump.elf.zst");
+      const auto r = run_tool("bpf " + quote(dump.string()), "bpf-" + fx);
+      REQUIRE(r.status == 0);
+      CHECK(r.err.empty());
+      CHECK(r.out == "# bpftool prog list\n# bpftool map list\n");
+      const auto j = run_tool("bpf --format json " + quote(dump.string()), "bpf-json-" + fx);
+      REQUIRE(j.status == 0);
+      const auto got = json::parse(j.out);
+      CHECK(got["programs"].empty());
+      CHECK(got["maps"].empty());
+      CHECK_FALSE(got.contains("problem"));
+      if (fx == "arm64-7.2-full") {
+        const auto h = run_tool("hooks " + quote(dump.string()), "hooks-bpf-" + fx);
+        REQUIRE(h.status == 0);
+        const std::string tail = "# bpftool prog list\n# bpftool map list\n";
+        REQUIRE(h.out.size() > tail.size());
+        CHECK(h.out.substr(h.out.size() - tail.size()) == tail);
+      }
+    }
+  }
+}

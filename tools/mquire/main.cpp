@@ -17,7 +17,8 @@
 //   mquire mounts   [--mountinfo] [--pid N] [--format text|json] [--btf FILE] [options] FILE  (/proc/PID/mounts)
 //   mquire cached   [--pid N] [--format text|json] [--btf FILE] [options] FILE  (files in the page cache)
 //   mquire cat      [-o OUT] [--pid N] [--btf FILE] [options] FILE PATH  (a cached file's bytes)
-//   mquire hooks    [--format text|json] [--btf FILE] [options] FILE  (ftrace, kprobes, call tables)
+//   mquire hooks    [--format text|json] [--btf FILE] [options] FILE  (ftrace, kprobes, call tables, BPF)
+//   mquire bpf      [--format text|json] [--btf FILE] [options] FILE  (bpftool prog list, bpftool map list)
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
 // Exit status: 0 found; 1 no kallsyms found (or, for btf/modules, nothing of
@@ -62,7 +63,7 @@ struct common_options {
   std::string path;                // cat: the file to write out
 };
 
-enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg, net, ifaces, mounts, cached, cat, hooks };
+enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg, net, ifaces, mounts, cached, cat, hooks, bpf };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -170,6 +171,45 @@ mquire::result<std::uint64_t> process_task(const common_options& o, const mquire
   return mquire::make_error(mquire::error_code::not_found, o.file + ": no process with pid " + std::to_string(pid));
 }
 
+// The loaded BPF programs and maps, with the processes holding them (read
+// through the page tables, when found) and the clocks for load times.
+tool::bpf_report read_bpf_report(const tool::found_table& best, const tool::kernel_view& v,
+                                 const mquire::objects::object_reader& reader, const mquire::objects::symbol_index& syms) {
+  tool::bpf_report out;
+  const unsigned page_shift = v.memory->space ? v.memory->space->page_shift : 12;
+  auto view = mquire::bpf::read_bpf(reader, syms, 1u << page_shift);
+  if (!view) {
+    out.problem = view.err().message;
+    return out;
+  }
+  out.view = std::move(*view);
+  if (auto id = mquire::system::read_identity(reader, syms); id && id->realtime_ns && id->uptime_ns)
+    out.clocks = mquire::bpf::dump_clocks{*id->realtime_ns, *id->uptime_ns};
+  if (out.view->programs.empty() && out.view->maps.empty()) return out;
+  if (!v.memory->space) {
+    out.holders.notes.push_back("BPF holders: the page tables were not found: " + v.memory->page_tables_problem);
+    return out;
+  }
+  mquire::processes::process_view pv(best.table, *v.types, v.memory->memory, *v.memory->space);
+  if (auto tasks = pv.tasks()) out.holders = mquire::bpf::bpf_holders(pv, *tasks);
+  else out.holders.notes.push_back("BPF holders: tasks not read: " + tasks.err().message);
+  return out;
+}
+
+void report_bpf_problems(const tool::bpf_report& bpf) {
+  if (!bpf.problem.empty()) std::fprintf(stderr, "mquire: warning: BPF not read: %s\n", bpf.problem.c_str());
+  if (bpf.view) {
+    for (const auto& n : bpf.view->notes) std::fprintf(stderr, "mquire: warning: BPF: %s\n", n.c_str());
+    for (const auto& p : bpf.view->programs)
+      for (const auto& why : p.problems) std::fprintf(stderr, "mquire: warning: BPF program %u: %s\n", p.id, why.c_str());
+    for (const auto& m : bpf.view->maps)
+      for (const auto& why : m.problems) std::fprintf(stderr, "mquire: warning: BPF map %u: %s\n", m.id, why.c_str());
+    if (!bpf.view->programs.empty() && !bpf.clocks)
+      std::fprintf(stderr, "mquire: warning: BPF: the clocks are not readable, so load times are shown as '?'\n");
+  }
+  for (const auto& n : bpf.holders.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+}
+
 // The page cache: which files have pages there (cached), and one file's
 // bytes (cat), named as pid 1 (or --pid) sees them.
 int show_page_cache(const common_options& o, command cmd, const mquire::objects::object_reader& reader,
@@ -249,7 +289,14 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
     for (const auto& n : tables.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
     for (const auto& op : ftrace.ops)
       if (!op.problem.empty()) std::fprintf(stderr, "mquire: warning: ftrace ops %s: %s\n", op.ops.c_str(), op.problem.c_str());
-    tool::write_hooks(stdout, ftrace, tables, o.format == "json");
+    const auto bpf = read_bpf_report(best, v, reader, syms);
+    report_bpf_problems(bpf);
+    tool::write_hooks(stdout, ftrace, tables, bpf, o.format == "json");
+  } else if (cmd == command::bpf) {
+    const auto bpf = read_bpf_report(best, v, reader, syms);
+    report_bpf_problems(bpf);
+    if (!bpf.view) return fail(not_found, o.file + ": BPF not read: " + bpf.problem);
+    tool::write_bpf(stdout, bpf, o.format == "json");
   } else if (cmd == command::mounts) {
     const auto task = process_task(o, reader, syms);
     if (!task) return fail(not_found, task.err().message);
@@ -270,7 +317,16 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
       for (const auto& p : i.problems) std::fprintf(stderr, "mquire: warning: %s: %s\n", i.name.c_str(), p.c_str());
     tool::write_ifaces(stdout, *list, o.format == "json");
   } else if (cmd == command::net) {
-    const auto net = mquire::network::read_proc_net(reader, syms);
+    // Drivers' counting functions (for /proc/net/dev) may be in modules.
+    if (!v.modules)
+      std::fprintf(stderr, "mquire: warning: modules not read, so a module driver's counters are unknown: %s\n",
+                   v.modules_problem.c_str());
+    const mquire::objects::code_symbols symbols(best.table, v.modules ? &*v.modules : nullptr);
+    const auto net = mquire::network::read_proc_net(reader, syms, &symbols);
+    for (const auto& d : net.devices)
+      if (!d.problem.empty())
+        std::fprintf(stderr, "mquire: warning: /proc/net/dev: %s: %s%s\n", d.name.c_str(),
+                     d.counters ? "" : "counters unknown: ", d.problem.c_str());
     for (const auto& n : net.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
     for (const auto& l : net.listings)
       if (!l.problem.empty()) std::fprintf(stderr, "mquire: warning: /proc/net/%s: %s\n", l.name.c_str(), l.problem.c_str());
@@ -404,12 +460,12 @@ int run(const common_options& o, command cmd) {
   const bool processes = cmd == command::ps || cmd == command::maps || cmd == command::files;
   const bool system = cmd == command::sysinfo || cmd == command::dmesg || cmd == command::net ||
                       cmd == command::ifaces || cmd == command::mounts || cmd == command::cached ||
-                      cmd == command::cat || cmd == command::hooks;
+                      cmd == command::cat || cmd == command::hooks || cmd == command::bpf;
   if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
                             processes || system || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
     want.btf = cmd != command::elf || is_dump; // modules are read through BTF
-    want.modules = is_dump && cmd != command::isf && !processes && (!system || cmd == command::hooks) &&
+    want.modules = is_dump && cmd != command::isf && !processes && (!system || cmd == command::hooks || cmd == command::net) &&
                    (cmd != command::btf || !o.module.empty());
     want.builtins = want.modules && (cmd == command::kallsyms || inspect);
     want.btf_file = o.btf_file;
@@ -497,7 +553,7 @@ int run(const common_options& o, command cmd) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo, no, ifo, mno, cco, cto, hko;
+  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo, no, ifo, mno, cco, cto, hko, bpo;
   auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
                                                   "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
@@ -558,9 +614,12 @@ int main(int argc, char** argv) {
                                             "and the system call and ops tables with every pointer checked (json: each "
                                             "backed or unbacked)");
   add_common(hooks, hko, "text", {"text", "json"});
+  auto* bpf = app.add_subcommand("bpf", "print the loaded BPF programs and maps as bpftool prog list and bpftool map "
+                                        "list show them (with the processes holding each); json: one object each");
+  add_common(bpf, bpo, "text", {"text", "json"});
   for (auto [cmd, opts] : {std::pair{sysinfo, &yo}, std::pair{dmesg, &dmo}, std::pair{net, &no}, std::pair{ifaces, &ifo},
                             std::pair{mounts, &mno}, std::pair{cached, &cco}, std::pair{cat, &cto},
-                            std::pair{hooks, &hko}})
+                            std::pair{hooks, &hko}, std::pair{bpf, &bpo}})
     cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file instead of the dump's own");
   for (auto [cmd, opts] : {std::pair{ps, &po}, std::pair{maps, &mpo}, std::pair{files, &fo}}) {
     auto* btf_opt = cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the "
@@ -592,5 +651,6 @@ int main(int argc, char** argv) {
   if (cached->parsed()) return run(cco, command::cached);
   if (cat->parsed()) return run(cto, command::cat);
   if (hooks->parsed()) return run(hko, command::hooks);
+  if (bpf->parsed()) return run(bpo, command::bpf);
   return run(io, command::inspect);
 }

@@ -84,6 +84,29 @@ void write_net(std::FILE* out, const mquire::network::net_view& net, bool json,
     for (const auto& l : net.listings) {
       j.key(l.name);
       j.begin_array();
+      if (l.name == "dev") {
+        for (std::size_t k = 0; k < net.devices.size() && k < l.rows.size(); ++k) {
+          const auto& d = net.devices[k];
+          j.begin_object();
+          j.member("name", d.name);
+          j.member("index", static_cast<std::int64_t>(d.index));
+          j.key("counters");
+          if (d.counters) {
+            j.begin_object();
+            for (std::size_t c = 0; c < mquire::network::link_counter_names.size(); ++c)
+              j.member(mquire::network::link_counter_names[c], d.counters->value[c]);
+            j.end_object();
+          } else {
+            j.null();
+          }
+          j.member("counted_by", d.source);
+          if (!d.problem.empty()) j.member("problem", d.problem);
+          j.member("line", l.rows[k].line);
+          j.end_object();
+        }
+        j.end_array();
+        continue;
+      }
       const bool inet = l.name.rfind("tcp", 0) == 0 || l.name.rfind("udp", 0) == 0 || l.name.rfind("raw", 0) == 0;
       for (const auto& r : l.rows) {
         j.begin_object();
@@ -311,10 +334,138 @@ void pointer_json(J& j, const char* key, const mquire::hooks::pointer_check& c) 
   j.end_object();
 }
 
+// BPF's two listings, each under its header line.
+std::string bpf_text(const bpf_report& bpf) {
+  namespace b = mquire::bpf;
+  static const std::vector<b::holder> none;
+  const auto held = [&](std::uint64_t object) -> const std::vector<b::holder>& {
+    const auto it = bpf.holders.by_object.find(object);
+    return it == bpf.holders.by_object.end() ? none : it->second;
+  };
+  std::string text = "# bpftool prog list\n";
+  if (bpf.view)
+    for (const auto& p : bpf.view->programs) text += b::program_lines(p, bpf.clocks, held(p.address));
+  text += "# bpftool map list\n";
+  if (bpf.view)
+    for (const auto& m : bpf.view->maps) text += b::map_lines(m, held(m.address));
+  return text;
+}
+
+template <typename J>
+void holders_json(J& j, const bpf_report& bpf, std::uint64_t object) {
+  j.key("pids");
+  j.begin_array();
+  if (const auto it = bpf.holders.by_object.find(object); it != bpf.holders.by_object.end())
+    for (const auto& h : it->second) {
+      j.begin_object();
+      j.member("pid", h.pid);
+      j.member("comm", h.comm);
+      j.end_object();
+    }
+  j.end_array();
+}
+
+template <typename J>
+void problems_json(J& j, const std::vector<std::string>& problems) {
+  if (problems.empty()) return;
+  j.key("problems");
+  j.begin_array();
+  for (const auto& p : problems) j.value(p);
+  j.end_array();
+}
+
+template <typename J>
+void bpf_json(J& j, const bpf_report& bpf) {
+  namespace b = mquire::bpf;
+  j.begin_object();
+  if (!bpf.problem.empty()) j.member("problem", bpf.problem);
+  j.key("programs");
+  j.begin_array();
+  if (bpf.view)
+    for (const auto& p : bpf.view->programs) {
+      j.begin_object();
+      j.member("id", std::uint64_t{p.id});
+      j.member("type", p.type_name.empty() ? std::to_string(p.type) : p.type_name);
+      j.member("name", p.name);
+      j.member("tag", b::tag_hex(p.tag));
+      j.member("gpl_compatible", p.gpl);
+      j.member("load_time_ns", p.load_time_ns);
+      if (bpf.clocks && p.load_time_ns) j.member("loaded_at", b::utc_time(b::load_wall_seconds(p.load_time_ns, *bpf.clocks)));
+      j.member("uid", std::uint64_t{p.uid});
+      j.member("bytes_xlated", p.xlated_len);
+      j.member("bytes_jited", p.jited_len);
+      j.member("bytes_memlock", p.memlock);
+      j.key("map_ids");
+      j.begin_array();
+      for (const auto id : p.map_ids) j.value(std::uint64_t{id});
+      j.end_array();
+      j.member("btf_id", std::uint64_t{p.btf_id});
+      if (p.stats) {
+        j.member("run_time_ns", p.stats->run_time_ns);
+        j.member("run_cnt", p.stats->run_cnt);
+        j.member("recursion_misses", p.stats->recursion_misses);
+      }
+      j.member("expected_attach_type", p.attach_type_name.empty() ? std::to_string(p.expected_attach_type)
+                                                                  : p.attach_type_name);
+      if (!p.attach_to.empty()) j.member("attach_to", p.attach_to);
+      if (p.attach_btf_id) j.member("attach_btf_id", std::uint64_t{p.attach_btf_id});
+      if (p.target_prog_id) j.member("target_prog_id", std::uint64_t{p.target_prog_id});
+      j.member("bpf_func", mquire::detail::hex(p.bpf_func));
+      j.member("image_start", mquire::detail::hex(p.image_start));
+      j.member("image_end", mquire::detail::hex(p.image_end));
+      j.member("offloaded", p.offloaded);
+      j.member("address", mquire::detail::hex(p.address));
+      holders_json(j, bpf, p.address);
+      problems_json(j, p.problems);
+      j.end_object();
+    }
+  j.end_array();
+  j.key("maps");
+  j.begin_array();
+  if (bpf.view)
+    for (const auto& m : bpf.view->maps) {
+      j.begin_object();
+      j.member("id", std::uint64_t{m.id});
+      j.member("type", m.type_name.empty() ? std::to_string(m.type) : m.type_name);
+      j.member("name", m.name);
+      j.member("flags", std::uint64_t{m.flags});
+      j.member("bytes_key", std::uint64_t{m.key_size});
+      j.member("bytes_value", std::uint64_t{m.value_size});
+      j.member("max_entries", std::uint64_t{m.max_entries});
+      j.key("bytes_memlock");
+      if (m.memlock) j.value(*m.memlock);
+      else j.null();
+      j.member("btf_id", std::uint64_t{m.btf_id});
+      j.member("frozen", m.frozen);
+      if (m.owner_prog_type)
+        j.member("owner_prog_type", m.owner_type_name.empty() ? std::to_string(*m.owner_prog_type) : m.owner_type_name);
+      j.member("address", mquire::detail::hex(m.address));
+      holders_json(j, bpf, m.address);
+      problems_json(j, m.problems);
+      j.end_object();
+    }
+  j.end_array();
+  j.end_object();
+}
+
 } // namespace
 
+void write_bpf(std::FILE* out, const bpf_report& bpf, bool json) {
+  if (!json) {
+    const std::string text = bpf_text(bpf);
+    std::fwrite(text.data(), 1, text.size(), out);
+    return;
+  }
+  file_sink sink{out};
+  {
+    mquire::output::json_writer<file_sink> j(sink);
+    bpf_json(j, bpf);
+  }
+  std::fputc('\n', out);
+}
+
 void write_hooks(std::FILE* out, const mquire::hooks::ftrace_view& ftrace, const mquire::hooks::hook_tables& tables,
-                 bool json) {
+                 const bpf_report& bpf, bool json) {
   if (!json) {
     std::string text = "# ftrace_ops\n";
     for (const auto& o : ftrace.ops) {
@@ -350,6 +501,7 @@ void write_hooks(std::FILE* out, const mquire::hooks::ftrace_view& ftrace, const
       for (const auto& s : t.slots)
         if (!s.check.expected) text += s.name + " " + s.check.symbol + " " + verdict(s.check) + "\n";
     }
+    text += bpf_text(bpf);
     std::fwrite(text.data(), 1, text.size(), out);
     return;
   }
@@ -416,6 +568,8 @@ void write_hooks(std::FILE* out, const mquire::hooks::ftrace_view& ftrace, const
       j.end_object();
     }
     j.end_array();
+    j.key("bpf");
+    bpf_json(j, bpf);
     j.end_object();
   }
   std::fputc('\n', out);

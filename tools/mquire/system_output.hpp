@@ -5,6 +5,12 @@
 
 #include <cstdio>
 
+#include <optional>
+#include <string>
+
+#include <mquire/bpf/bpf_holders.hpp>
+#include <mquire/bpf/bpf_objects.hpp>
+#include <mquire/bpf/bpftool_lines.hpp>
 #include <mquire/filesystems/cached_files.hpp>
 #include <mquire/filesystems/mounts.hpp>
 #include <mquire/hooks/call_tables.hpp>
@@ -40,10 +46,25 @@ void write_mounts(std::FILE* out, const mquire::filesystems::mount_table& table,
 // (json) one object per file.
 void write_cached(std::FILE* out, const mquire::filesystems::cached_file_list& list, unsigned page_size, bool json);
 
-// The hooks: ftrace's ops and enabled_functions, kprobes, and each checked
+// The loaded BPF programs and maps with what prints them: the processes
+// holding each, and the clocks that turn load times into wall time.
+struct bpf_report {
+  std::optional<mquire::bpf::bpf_view> view; // empty when not read
+  std::string problem;                       // why not
+  mquire::bpf::holder_map holders;
+  std::optional<mquire::bpf::dump_clocks> clocks;
+};
+
+// BPF: `bpftool prog list`'s lines then `bpftool map list`'s, each under a
+// "# bpftool prog list" / "# bpftool map list" line; json: one object per
+// program and map.
+void write_bpf(std::FILE* out, const bpf_report& bpf, bool json);
+
+// The hooks: ftrace's ops and enabled_functions, kprobes, each checked
 // table (text: a summary line each, then the slots that are not what they
-// should be); json: every pointer, backed or not.
+// should be), then BPF as write_bpf prints it; json: every pointer, backed
+// or not.
 void write_hooks(std::FILE* out, const mquire::hooks::ftrace_view& ftrace, const mquire::hooks::hook_tables& tables,
-                 bool json);
+                 const bpf_report& bpf, bool json);
 
 } // namespace tool

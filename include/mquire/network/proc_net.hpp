@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The socket listings of /proc/net (tcp, tcp6, udp, udp6, unix, raw, raw6,
-// packet) and its IPv6 address list (if_inet6) for the initial network
+// packet), its interface counters (dev, device_counters.hpp) and its IPv6
+// address list (if_inet6) for the initial network
 // namespace, line for line as the running
 // kernel printed them: the same hash tables walked in the same order
 // (TCP's listening buckets, then its established ones, which hold the
@@ -23,40 +24,15 @@
 #include "../objects/walkers.hpp"
 #include "../system/kernel_clock.hpp"
 #include "../system/printed_pointer.hpp"
+#include "device_counters.hpp"
+#include "proc_net_rows.hpp"
 #include "socket_fields.hpp"
 
 namespace mquire::network {
 
-// One row of a listing: its exact line and what JSON wants of it.
-struct socket_row {
-  std::uint64_t sock = 0; // the struct sock (or time-wait or request sock)
-  std::string line;       // as the listing prints it, without the newline
-  unsigned family = 0;
-  std::string local, remote; // addresses as text (inet and inet6 listings)
-  unsigned local_port = 0, remote_port = 0;
-  unsigned state = 0;
-  std::int64_t tx_queue = 0, rx_queue = 0;
-  std::uint32_t uid = 0;
-  std::uint64_t inode = 0;
-  std::uint64_t refcount = 0;
-  unsigned type = 0;                  // unix and packet: sk_type
-  std::uint64_t flags = 0;            // unix: __SO_ACCEPTCON for a listener
-  std::optional<std::string> path;    // unix: the bound name ('@' for abstract)
-  unsigned protocol = 0, ifindex = 0; // packet
-  bool running = false;               // packet
-  unsigned prefix_len = 0, scope = 0; // if_inet6 (with ifindex, flags, local)
-  std::string device;                 // if_inet6: the interface's name
-};
-
-struct listing {
-  std::string name;   // "tcp", "udp6", ...: /proc/net/NAME
-  std::string header; // its first line (if_inet6 has none)
-  std::vector<socket_row> rows;
-  std::string problem; // why the listing is missing or stops early
-};
-
 struct net_view {
-  std::vector<listing> listings; // tcp, tcp6, udp, udp6, unix, raw, raw6, packet, if_inet6
+  std::vector<listing> listings; // tcp, tcp6, udp, udp6, unix, raw, raw6, packet, dev, if_inet6
+  std::vector<device_counters> devices; // dev's rows, with their counters
   std::vector<std::string> notes;
 };
 
@@ -709,7 +685,10 @@ inline listing read_if_inet6(const reader& rd) {
 
 // Every listing of the initial network namespace. A listing that cannot be
 // read is still returned, empty, with its problem; the others are whole.
-inline net_view read_proc_net(const objects::object_reader& r, const objects::symbol_index& syms) {
+// `symbols` names the drivers' counting functions for /proc/net/dev
+// (without it, a device whose driver counts is shown with unknown counters).
+inline net_view read_proc_net(const objects::object_reader& r, const objects::symbol_index& syms,
+                              const objects::code_symbols* symbols = nullptr) {
   net_view v;
   const detail::reader rd(r, syms);
   if (!rd.printer())
@@ -725,6 +704,14 @@ inline net_view read_proc_net(const objects::object_reader& r, const objects::sy
   v.listings.push_back(detail::read_raw(rd, false, listed));
   v.listings.push_back(detail::read_raw(rd, true, listed));
   v.listings.push_back(detail::read_packet(rd, listed));
+  if (auto interfaces = read_interfaces(r, syms)) {
+    v.devices = read_device_counters(r, syms, symbols, *interfaces);
+    std::string problem;
+    for (const auto& n : interfaces->notes) problem += (problem.empty() ? "" : "; ") + n;
+    v.listings.push_back(device_counters_listing(v.devices, std::move(problem)));
+  } else {
+    v.listings.push_back(device_counters_listing({}, interfaces.err().message));
+  }
   v.listings.push_back(detail::read_if_inet6(rd));
   return v;
 }

@@ -115,6 +115,21 @@ public:
     return v;
   }
 
+  // The enumerators of `enum name`, in declaration order (several may
+  // share a value); empty when the types are a table's or the enum is
+  // unknown.
+  std::vector<std::pair<std::string, std::int64_t>> enumerators_of(std::string_view name) const {
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    if (!t_) return out;
+    auto id = btf::find_type(*t_, name, btf::kind::enum_);
+    if (!id) id = btf::find_type(*t_, name, btf::kind::enum64);
+    if (!id) return out;
+    const auto v = t_->type(*id);
+    if (!v) return out;
+    for (const auto& e : t_->enumerators(*v)) out.emplace_back(std::string(e.name), e.value);
+    return out;
+  }
+
   // The function pointers of struct `name` (an ops table's slots), by
   // member name and byte offset, anonymous members looked into; empty
   // when the types are a table's (which keeps no pointer targets) or the

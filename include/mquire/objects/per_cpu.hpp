@@ -2,8 +2,9 @@
 // Per-CPU variables: each online CPU's copy of a per-CPU symbol is at the
 // symbol's address plus that CPU's __per_cpu_offset entry (x86_64 keeps
 // the section at zero, so the symbol is a small offset; arm64 links it at
-// a kernel address; the sum is right on both). Online CPUs come from the
-// __cpu_online_mask bitmap; without it, CPU 0 alone.
+// a kernel address; the sum is right on both); so is each copy of what
+// alloc_percpu() returned. CPUs come from the __cpu_online_mask (or
+// __cpu_possible_mask) bitmap; without it, CPU 0 alone.
 #pragma once
 
 #include <cstdint>
@@ -30,20 +31,24 @@ struct per_cpu_result {
   std::string problem;
 };
 
-inline per_cpu_result per_cpu_addresses(const object_reader& r, const symbol_index& syms, std::string_view symbol) {
+namespace detail {
+
+// Each CPU of `mask` (a cpumask symbol) with its __per_cpu_offset entry
+// added to `base`.
+inline per_cpu_result cpu_copies(const object_reader& r, const symbol_index& syms, std::uint64_t base,
+                                 std::string_view mask) {
   per_cpu_result out;
-  const auto base = syms.address(symbol);
   const auto offsets = syms.address("__per_cpu_offset");
-  if (!base || !offsets) {
-    out.problem = "no " + std::string(base ? "__per_cpu_offset" : symbol) + " symbol";
+  if (!offsets) {
+    out.problem = "no __per_cpu_offset symbol";
     return out;
   }
-  const auto online = syms.address("__cpu_online_mask");
+  const auto cpus = syms.address(mask);
   const unsigned ps = r.pointer_size();
   const unsigned bits = ps * 8;
   for (std::size_t cpu = 0; cpu < max_cpus; ++cpu) {
-    if (online) {
-      const auto word = r.memory().uint(*online + (cpu / bits) * ps, ps);
+    if (cpus) {
+      const auto word = r.memory().uint(*cpus + (cpu / bits) * ps, ps);
       if (!word) break;
       if (!((*word >> (cpu % bits)) & 1)) {
         if (cpu % bits == 0 && *word == 0) break; // no CPU in this word: none further
@@ -57,9 +62,25 @@ inline per_cpu_result per_cpu_addresses(const object_reader& r, const symbol_ind
       out.problem = "__per_cpu_offset[" + std::to_string(cpu) + "] is not readable";
       break;
     }
-    out.copies.push_back({cpu, *base + *off});
+    out.copies.push_back({cpu, base + *off});
   }
   return out;
+}
+
+} // namespace detail
+
+// The online CPUs' copies of a per-CPU symbol (runqueues, say).
+inline per_cpu_result per_cpu_addresses(const object_reader& r, const symbol_index& syms, std::string_view symbol) {
+  const auto base = syms.address(symbol);
+  if (!base) return {{}, "no " + std::string(symbol) + " symbol"};
+  return detail::cpu_copies(r, syms, *base, "__cpu_online_mask");
+}
+
+// Every possible CPU's copy of a dynamically allocated per-CPU object (a
+// `__percpu` pointer, as alloc_percpu() returns it): what the kernel's
+// for_each_possible_cpu() sums, since a CPU gone offline keeps its counts.
+inline per_cpu_result per_cpu_pointer_copies(const object_reader& r, const symbol_index& syms, std::uint64_t pointer) {
+  return detail::cpu_copies(r, syms, pointer, "__cpu_possible_mask");
 }
 
 } // namespace mquire::objects

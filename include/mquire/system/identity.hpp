@@ -22,6 +22,7 @@ struct identity {
   std::string sysname, nodename, release, version, machine, domainname;
   std::optional<std::uint64_t> btime;     // seconds since the epoch, as /proc/stat's btime
   std::optional<std::uint64_t> uptime_ns; // CLOCK_BOOTTIME at the timekeeper's last update
+  std::optional<std::int64_t> realtime_ns; // CLOCK_REALTIME then (the wall clock, in ns since the epoch)
   std::vector<std::string> notes;         // what could not be read
 };
 
@@ -93,6 +94,8 @@ inline result<identity> read_identity(const objects::object_reader& r, const obj
     id.uptime_ns = *monotonic + static_cast<std::uint64_t>(*offs_boot);
   else
     id.notes.push_back("uptime: the timekeeper's monotonic clock is not readable");
+  if (monotonic && offs_real && *monotonic <= static_cast<std::uint64_t>(INT64_MAX - *offs_real) && *offs_real >= 0)
+    id.realtime_ns = static_cast<std::int64_t>(*monotonic) + *offs_real;
   return id;
 }
 

@@ -317,12 +317,27 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
       for (const auto& p : i.problems) std::fprintf(stderr, "mquire: warning: %s: %s\n", i.name.c_str(), p.c_str());
     tool::write_ifaces(stdout, *list, o.format == "json");
   } else if (cmd == command::net) {
-    // Drivers' counting functions (for /proc/net/dev) may be in modules.
-    if (!v.modules)
-      std::fprintf(stderr, "mquire: warning: modules not read, so a module driver's counters are unknown: %s\n",
-                   v.modules_problem.c_str());
-    const mquire::objects::code_symbols symbols(best.table, v.modules ? &*v.modules : nullptr);
-    const auto net = mquire::network::read_proc_net(reader, syms, &symbols);
+    // /proc/net/dev names each driver's counting function; one outside the
+    // kernel's text is a module's, and only then are the modules read.
+    const mquire::objects::code_symbols kernel_symbols(best.table);
+    auto net = mquire::network::read_proc_net(reader, syms, &kernel_symbols);
+    std::optional<mquire::modules::module_list> modules;
+    for (const auto& d : net.devices)
+      if (!modules && d.driver_function && !kernel_symbols.in_kernel_text(d.driver_function)) {
+        auto list = mquire::modules::read_modules(best.table, *v.types, v.memory->memory);
+        if (!list) {
+          std::fprintf(stderr, "mquire: warning: modules not read, so a module driver's counters are unknown: %s\n",
+                       list.err().message.c_str());
+          break;
+        }
+        modules = std::move(*list);
+        const mquire::objects::code_symbols symbols(best.table, &*modules);
+        if (auto interfaces = mquire::network::read_interfaces(reader, syms)) {
+          net.devices = mquire::network::read_device_counters(reader, syms, &symbols, *interfaces);
+          for (auto& l : net.listings)
+            if (l.name == "dev") l = mquire::network::device_counters_listing(net.devices, l.problem);
+        }
+      }
     for (const auto& d : net.devices)
       if (!d.problem.empty())
         std::fprintf(stderr, "mquire: warning: /proc/net/dev: %s: %s%s\n", d.name.c_str(),
@@ -465,7 +480,7 @@ int run(const common_options& o, command cmd) {
                             processes || system || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
     want.btf = cmd != command::elf || is_dump; // modules are read through BTF
-    want.modules = is_dump && cmd != command::isf && !processes && (!system || cmd == command::hooks || cmd == command::net) &&
+    want.modules = is_dump && cmd != command::isf && !processes && (!system || cmd == command::hooks) &&
                    (cmd != command::btf || !o.module.empty());
     want.builtins = want.modules && (cmd == command::kallsyms || inspect);
     want.btf_file = o.btf_file;

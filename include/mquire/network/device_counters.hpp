@@ -60,6 +60,7 @@ struct device_counters {
   int index = 0;
   std::optional<link_counters> counters; // empty when only the driver knows them
   std::string source;                    // how they were counted ("dev->stats", "loopback_get_stats64", ...)
+  std::uint64_t driver_function = 0;     // the driver's ndo_get_stats64 / ndo_get_stats, when it has one
   std::string problem;                   // why they are unknown, or what could not be added
 };
 
@@ -147,6 +148,7 @@ inline void count_device(const objects::object_reader& r, const objects::symbol_
   for (const char* member : {"ndo_get_stats64", "ndo_get_stats"}) {
     const auto p = ops->u(member);
     if (!p || *p == 0) continue;
+    out.driver_function = *p;
     const auto s = symbols ? symbols->lookup(*p) : std::nullopt;
     if (!s || s->offset != 0) {
       out.problem = std::string("its driver counts them (") + member + " at " + mquire::detail::hex(*p) +

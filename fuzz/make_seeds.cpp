@@ -39,7 +39,7 @@ HOOKS_DECLS
 }
 // The 7.x BPF layouts fuzz/types/bpf.btf describes.
 namespace seed_bpf {
-BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_MAP_OWNER_MEMBER, BPF_OPS_MEM_USAGE_MEMBER)
+BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_MAP_OWNER_MEMBER, BPF_OPS_MEM_USAGE_MEMBER, BPF_NOTHING)
 }
 // The 7.x net_device fuzz/types/devices.btf describes.
 namespace seed_dev {

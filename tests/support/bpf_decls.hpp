@@ -4,8 +4,10 @@
 // (before); a map's memlock as the pages it charged (5.10), as a footprint
 // the kernel computes (5.11 to 6.3) or as each map type's own function's
 // answer (6.4 and later, when bpf_map_ops has map_mem_usage); a program
-// array's owner as map->owner (6.x). Members are the ones bpf/ reads, in
-// the kernel's names and order; the rest of each struct is left out. The
+// array's owner as map->owner (later 6.x), in bpf_array_aux's owner
+// (5.16 on) or as its own members (before). Members are the ones bpf/
+// reads, in the kernel's names and order; the rest of each struct is left
+// out. The
 // same text is compiled into the tests (to lay objects out) and given to
 // pahole (for their BTF), and scripts/make_fuzz_btf.sh makes the fuzz
 // target's BTF from it.
@@ -14,7 +16,7 @@
 #define BPF_STRINGIFY(...) #__VA_ARGS__
 #define BPF_AS_TEXT(...) BPF_STRINGIFY(__VA_ARGS__)
 
-#define BPF_DECLS(PROG_STATS, AUX_STATS, MAP_MEMORY, MAP_OWNER, OPS_MEM_USAGE)                                         \
+#define BPF_DECLS(PROG_STATS, AUX_STATS, MAP_MEMORY, MAP_OWNER, OPS_MEM_USAGE, ARRAY_OWNER)                            \
   enum bpf_prog_type {                                                                                                 \
     BPF_PROG_TYPE_UNSPEC = 0,                                                                                          \
     BPF_PROG_TYPE_SOCKET_FILTER = 1,                                                                                   \
@@ -113,6 +115,15 @@
     MAP_OWNER                                                                                                          \
     unsigned char frozen;                                                                                                \
   };                                                                                                                   \
+  struct bpf_array_aux {                                                                                               \
+    ARRAY_OWNER                                                                                                        \
+    void *poke_progs[2];                                                                                               \
+  };                                                                                                                   \
+  struct bpf_array {                                                                                                   \
+    struct bpf_map map;                                                                                                \
+    unsigned int elem_size, index_mask;                                                                                \
+    struct bpf_array_aux *aux;                                                                                         \
+  };                                                                                                                   \
   struct bpf_prog;                                                                                                     \
   struct bpf_prog_aux {                                                                                                \
     unsigned int used_map_cnt;                                                                                         \
@@ -159,6 +170,7 @@
   struct bpf_map_ops g_ops;                                                                                            \
   struct bpf_map_owner g_owner;                                                                                        \
   struct bpf_map_memory g_memory;                                                                                      \
+  struct bpf_array g_array;                                                                                            \
   struct bpf_prog_stats g_stats;                                                                                       \
   struct xa_node g_node;                                                                                               \
   struct btf g_btf;                                                                                                    \
@@ -170,4 +182,14 @@
 #define BPF_MAP_MEMORY_MEMBER struct bpf_map_memory memory;
 #define BPF_MAP_OWNER_MEMBER struct bpf_map_owner *owner;
 #define BPF_OPS_MEM_USAGE_MEMBER unsigned long long (*map_mem_usage)(const struct bpf_map *map);
+// bpf_array_aux's owner: in a struct from 5.16, its own members before.
+#define BPF_ARRAY_OWNER_STRUCT                                                                                         \
+  struct {                                                                                                             \
+    int lock;                                                                                                          \
+    enum bpf_prog_type type;                                                                                           \
+    unsigned char jited;                                                                                               \
+  } owner;
+#define BPF_ARRAY_OWNER_MEMBERS                                                                                        \
+  enum bpf_prog_type type;                                                                                             \
+  unsigned char jited;
 #define BPF_NOTHING

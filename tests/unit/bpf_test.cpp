@@ -7,6 +7,7 @@
 // full name from its BTF), maps of three kinds. Each must print as
 // `bpftool prog list` / `bpftool map list` print them, memlock as that
 // era's kernel computes it (or '?' where a map type's own function does),
+// a program array's owner wherever its era keeps it,
 // and a slot holding something else must be reported, never listed.
 #include <catch2/catch.hpp>
 
@@ -25,19 +26,19 @@
 namespace {
 
 namespace era7 {
-BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_MAP_OWNER_MEMBER, BPF_OPS_MEM_USAGE_MEMBER)
+BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_MAP_OWNER_MEMBER, BPF_OPS_MEM_USAGE_MEMBER, BPF_NOTHING)
 constexpr const char* source = BPF_AS_TEXT(
-    BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_MAP_OWNER_MEMBER, BPF_OPS_MEM_USAGE_MEMBER) BPF_USE);
+    BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_MAP_OWNER_MEMBER, BPF_OPS_MEM_USAGE_MEMBER, BPF_NOTHING) BPF_USE);
 } // namespace era7
 namespace era61 {
-BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_MAP_OWNER_MEMBER, BPF_NOTHING)
+BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_NOTHING, BPF_NOTHING, BPF_ARRAY_OWNER_STRUCT)
 constexpr const char* source =
-    BPF_AS_TEXT(BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_MAP_OWNER_MEMBER, BPF_NOTHING) BPF_USE);
+    BPF_AS_TEXT(BPF_DECLS(BPF_STATS_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_NOTHING, BPF_NOTHING, BPF_ARRAY_OWNER_STRUCT) BPF_USE);
 } // namespace era61
 namespace era510 {
-BPF_DECLS(BPF_NOTHING, BPF_STATS_MEMBER, BPF_MAP_MEMORY_MEMBER, BPF_NOTHING, BPF_NOTHING)
+BPF_DECLS(BPF_NOTHING, BPF_STATS_MEMBER, BPF_MAP_MEMORY_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_ARRAY_OWNER_MEMBERS)
 constexpr const char* source =
-    BPF_AS_TEXT(BPF_DECLS(BPF_NOTHING, BPF_STATS_MEMBER, BPF_MAP_MEMORY_MEMBER, BPF_NOTHING, BPF_NOTHING) BPF_USE);
+    BPF_AS_TEXT(BPF_DECLS(BPF_NOTHING, BPF_STATS_MEMBER, BPF_MAP_MEMORY_MEMBER, BPF_NOTHING, BPF_NOTHING, BPF_ARRAY_OWNER_MEMBERS) BPF_USE);
 } // namespace era510
 
 using support::kernel_memory;
@@ -61,7 +62,7 @@ struct bpf_case {
 
 // The objects of one era. `Prog`, `Aux`, `Map`, ... are that era's types.
 template <typename Prog, typename Aux, typename Map, typename Node, typename Idr, typename Stats, typename User,
-          typename Btf, typename BtfType, typename FuncInfo, typename Ops>
+          typename Btf, typename BtfType, typename FuncInfo, typename Ops, typename Array, typename ArrayAux>
 bpf_case build(kernel_memory& m) {
   bpf_case c;
   // Two possible CPUs; a per-CPU object's copies at its pointer plus each
@@ -110,13 +111,28 @@ bpf_case build(kernel_memory& m) {
     mp.frozen = frozen;
     if (with_btf) mp.btf = ptr<std::remove_pointer_t<decltype(mp.btf)>>(btf_at);
     if constexpr (requires { mp.memory.pages; }) mp.memory.pages = pages;
-    if constexpr (requires { mp.owner; })
+    if constexpr (requires { mp.owner; }) {
       if (owner) {
         std::remove_pointer_t<decltype(mp.owner)> o{};
         o.type = static_cast<decltype(o.type)>(2); // kprobe
         o.jited = 1;
         mp.owner = ptr<std::remove_pointer_t<decltype(mp.owner)>>(put(m, o));
       }
+    } else if (owner) {
+      // Before map->owner: the program array's aux records it.
+      ArrayAux aux{};
+      if constexpr (requires { aux.owner.type; }) {
+        aux.owner.type = static_cast<decltype(aux.owner.type)>(2);
+        aux.owner.jited = 1;
+      } else {
+        aux.type = static_cast<decltype(aux.type)>(2);
+        aux.jited = 1;
+      }
+      Array array{};
+      array.map = mp;
+      array.aux = ptr<ArrayAux>(put(m, aux));
+      return put(m, array);
+    }
     return put(m, mp);
   };
   c.counts = make_map(5, 1, "counts", 4, 8, 1024, 5, false, false, false);
@@ -220,8 +236,7 @@ const std::string tracer_lines = "7: tracing  name a_very_long_function_name  ta
                                  "\tbtf_id 9\n";
 
 template <typename Build>
-void check_era(const char* name, const char* source, Build build_fn, const std::string& memlocks,
-               bool owner_recorded) {
+void check_era(const char* name, const char* source, Build build_fn, const std::string& memlocks) {
   auto bt = mquire::btf::type_info::parse(btf_of(name, source));
   REQUIRE(bt);
   const mquire::objects::kernel_types types(*bt, 8);
@@ -253,7 +268,7 @@ void check_era(const char* name, const char* source, Build build_fn, const std::
       CHECK(v->programs[1].short_name == "a_very_long_fun");
       std::string maps;
       for (const auto& mp : v->maps) maps += mquire::bpf::map_lines(mp, {});
-      const std::string owner = owner_recorded ? "\towner_prog_type kprobe  owner jited\n" : "";
+      const std::string owner = "\towner_prog_type kprobe  owner jited\n";
       std::string want = "5: hash  name counts  flags 0x0\n"
                          "\tkey 4B  value 8B  max_entries 1024  memlock " +
                          memlocks.substr(0, memlocks.find(',')) + "B\n" +
@@ -276,26 +291,29 @@ TEST_CASE("bpf: programs and maps of the 7.x era as bpftool lists them", "[bpf][
   // reproduced: '?'.
   check_era("bpf7", era7::source,
             build<era7::bpf_prog, era7::bpf_prog_aux, era7::bpf_map, era7::xa_node, era7::idr, era7::bpf_prog_stats,
-                  era7::user_struct, era7::btf, era7::btf_type, era7::bpf_func_info, era7::bpf_map_ops>,
-            "?,?,?", true);
+                  era7::user_struct, era7::btf, era7::btf_type, era7::bpf_func_info, era7::bpf_map_ops, era7::bpf_array,
+                  era7::bpf_array_aux>,
+            "?,?,?");
 }
 
-TEST_CASE("bpf: programs and maps of the 6.1 era (bpf_map_memory_footprint)", "[bpf][unit]") {
+TEST_CASE("bpf: programs and maps of the 6.1 era (bpf_map_memory_footprint, the owner in the array's aux)",
+          "[bpf][unit]") {
   // Hash: 1024 entries of 16 bytes; the program array's values are u32
   // file descriptors; the per-CPU array's value is two CPUs' 16 bytes.
   check_era("bpf61", era61::source,
             build<era61::bpf_prog, era61::bpf_prog_aux, era61::bpf_map, era61::xa_node, era61::idr,
                   era61::bpf_prog_stats, era61::user_struct, era61::btf, era61::btf_type, era61::bpf_func_info,
-                  era61::bpf_map_ops>,
-            "16384,4096,4096", true);
+                  era61::bpf_map_ops, era61::bpf_array, era61::bpf_array_aux>,
+            "16384,4096,4096");
 }
 
-TEST_CASE("bpf: programs and maps of the 5.10 era (charged pages, statistics in the aux)", "[bpf][unit]") {
+TEST_CASE("bpf: programs and maps of the 5.10 era (charged pages, statistics in the aux, the owner in the array's aux)",
+          "[bpf][unit]") {
   check_era("bpf510", era510::source,
             build<era510::bpf_prog, era510::bpf_prog_aux, era510::bpf_map, era510::xa_node, era510::idr,
                   era510::bpf_prog_stats, era510::user_struct, era510::btf, era510::btf_type, era510::bpf_func_info,
-                  era510::bpf_map_ops>,
-            "20480,4096,4096", false);
+                  era510::bpf_map_ops, era510::bpf_array, era510::bpf_array_aux>,
+            "20480,4096,4096");
 }
 
 TEST_CASE("bpf: load times in UTC as bpftool's arithmetic gives them", "[bpf][unit]") {

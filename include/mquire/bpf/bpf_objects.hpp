@@ -313,13 +313,27 @@ inline map read_map(const objects::object_reader& r, const objects::object& m, u
   } else {
     out.problems.push_back("memlock: computed by the map type's own map_mem_usage function");
   }
-  // A program array's owner (map->owner from 6.x).
-  if (const auto owner = m.u("owner"); owner && *owner)
-    if (auto o = r.read(*owner, "bpf_map_owner")) {
-      out.owner_prog_type = static_cast<std::uint32_t>(o->u("type").value_or(0));
-      out.owner_type_name = enum_text(ty, "bpf_prog_type", "BPF_PROG_TYPE_", *out.owner_prog_type);
-      out.owner_jited = o->u("jited").value_or(0) != 0;
+  // A program array's owner, as fdinfo shows it (only once a program
+  // type is recorded): map->owner in later kernels, the bpf_array's aux
+  // before.
+  if (out.type_name == "prog_array") {
+    std::optional<std::uint64_t> type, jited;
+    if (ty.field("bpf_map", "owner")) {
+      if (const auto owner = m.u("owner"); owner && *owner)
+        if (auto o = r.read(*owner, "bpf_map_owner")) type = o->u("type"), jited = o->u("jited");
+    } else if (const bool nested = ty.field("bpf_array_aux", "owner.type").has_value();
+               nested || ty.field("bpf_array_aux", "type")) {
+      // bpf_array_aux.owner (5.16 and later), its type and jited before.
+      if (auto array = r.read(m.address(), "bpf_array"))
+        if (auto aux = r.follow(*array, "aux", "bpf_array_aux"))
+          type = aux->u(nested ? "owner.type" : "type"), jited = aux->u(nested ? "owner.jited" : "jited");
     }
+    if (type && *type != 0) {
+      out.owner_prog_type = static_cast<std::uint32_t>(*type);
+      out.owner_jited = jited.value_or(0) != 0;
+      out.owner_type_name = enum_text(ty, "bpf_prog_type", "BPF_PROG_TYPE_", *out.owner_prog_type);
+    }
+  }
   return out;
 }
 

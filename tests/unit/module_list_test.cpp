@@ -384,6 +384,15 @@ void check_layout(const std::string& decls, const std::string& stem, const std::
   CHECK(mquire::modules::proc_modules_line(newest) == "newest 24576 0 - Live 0xffffffffc2000000");
   CHECK(mquire::modules::proc_modules_line(lib) == "base_lib 24576 2 newest,stuck, Live 0xffffffffc2100000 (OE)");
   CHECK(mquire::modules::proc_modules_line(stuck) == "stuck 24576 0 [permanent], Live 0xffffffffc2200000");
+  // Symbols only for the module holding an address: the others listed whole but for their names.
+  const std::uint64_t in_lib[] = {0xffffffffc2100024ull};
+  const auto only = mquire::modules::read_modules(kernel_table(head), *types, vm, in_lib);
+  REQUIRE(only);
+  REQUIRE(only->modules.size() == 3);
+  CHECK(only->modules[0].symbols.empty());
+  CHECK(only->modules[1].symbols.size() == 4);
+  CHECK(only->modules[2].symbols.empty());
+  CHECK(mquire::modules::proc_modules_line(only->modules[1]) == mquire::modules::proc_modules_line(lib));
 }
 
 } // namespace

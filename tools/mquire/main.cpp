@@ -321,23 +321,22 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
     // kernel's text is a module's, and only then are the modules read.
     const mquire::objects::code_symbols kernel_symbols(best.table);
     auto net = mquire::network::read_proc_net(reader, syms, &kernel_symbols);
-    std::optional<mquire::modules::module_list> modules;
+    std::vector<std::uint64_t> outside;
     for (const auto& d : net.devices)
-      if (!modules && d.driver_function && !kernel_symbols.in_kernel_text(d.driver_function)) {
-        auto list = mquire::modules::read_modules(best.table, *v.types, v.memory->memory);
-        if (!list) {
-          std::fprintf(stderr, "mquire: warning: modules not read, so a module driver's counters are unknown: %s\n",
-                       list.err().message.c_str());
-          break;
-        }
-        modules = std::move(*list);
+      if (d.driver_function && !kernel_symbols.in_kernel_text(d.driver_function)) outside.push_back(d.driver_function);
+    if (!outside.empty()) {
+      // Only the modules holding those functions have their symbols read.
+      auto modules = mquire::modules::read_modules(best.table, *v.types, v.memory->memory, outside);
+      if (!modules) {
+        std::fprintf(stderr, "mquire: warning: modules not read, so a module driver's counters are unknown: %s\n",
+                     modules.err().message.c_str());
+      } else if (auto interfaces = mquire::network::read_interfaces(reader, syms)) {
         const mquire::objects::code_symbols symbols(best.table, &*modules);
-        if (auto interfaces = mquire::network::read_interfaces(reader, syms)) {
-          net.devices = mquire::network::read_device_counters(reader, syms, &symbols, *interfaces);
-          for (auto& l : net.listings)
-            if (l.name == "dev") l = mquire::network::device_counters_listing(net.devices, l.problem);
-        }
+        net.devices = mquire::network::read_device_counters(reader, syms, &symbols, *interfaces);
+        for (auto& l : net.listings)
+          if (l.name == "dev") l = mquire::network::device_counters_listing(net.devices, l.problem);
       }
+    }
     for (const auto& d : net.devices)
       if (!d.problem.empty())
         std::fprintf(stderr, "mquire: warning: /proc/net/dev: %s: %s%s\n", d.name.c_str(),

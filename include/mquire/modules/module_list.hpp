@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -350,7 +351,11 @@ inline void read_symbols(const virtual_memory& vm, const module_fields& f, std::
 // Reads every module on the kernel's `modules` list. `t` is the recovered
 // kernel table (virtual addresses), `types` the kernel's BTF, `vm` kernel
 // virtual memory. An entry that cannot be read whole says so in `problem`.
-inline result<module_list> read_modules(const kallsyms_table& t, const btf::type_info& types, const virtual_memory& vm) {
+// With `symbols_for`, only the modules whose memory holds one of those
+// addresses have their symbols read (a caller naming a few code pointers
+// needs no other module's thousands of names).
+inline result<module_list> read_modules(const kallsyms_table& t, const btf::type_info& types, const virtual_memory& vm,
+                                        std::span<const std::uint64_t> symbols_for = {}) {
   if (t.basis != address_basis::virtual_address)
     return make_error(error_code::invalid_argument, "modules: the table's addresses are not virtual addresses");
   std::optional<std::uint64_t> head;
@@ -412,8 +417,13 @@ inline result<module_list> read_modules(const kallsyms_table& t, const btf::type
       }
       if (!problem.empty()) m.problem = "users: " + problem;
     }
-    const auto exports = detail::exported(vm, f, detail::get(b, f.syms, o), detail::get(b, f.num_syms, o), budget);
-    detail::read_symbols(vm, f, detail::get(b, f.kallsyms, o), exports, budget, m);
+    bool wanted = symbols_for.empty();
+    for (const auto a : symbols_for)
+      for (const auto& [base, size] : m.regions) wanted = wanted || (a >= base && a - base < size);
+    if (wanted) {
+      const auto exports = detail::exported(vm, f, detail::get(b, f.syms, o), detail::get(b, f.num_syms, o), budget);
+      detail::read_symbols(vm, f, detail::get(b, f.kallsyms, o), exports, budget, m);
+    }
     out.modules.push_back(std::move(m));
   }
   return out;

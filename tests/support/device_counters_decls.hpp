@@ -15,13 +15,14 @@
 #define DC_ERA7_STAT(n)                                                                                                \
   union {                                                                                                              \
     unsigned long n;                                                                                                   \
-    struct {                                                                                                           \
-      long counter;                                                                                                    \
-    } __##n;                                                                                                           \
+    atomic_long_t __##n;                                                                                               \
   };
 #define DC_ERA510_STAT(n) unsigned long n;
 
 #define DC_DECLS(STAT, DEVICE_TAIL)                                                                                    \
+  typedef struct {                                                                                                     \
+    long counter;                                                                                                      \
+  } atomic_long_t;                                                                                                     \
   enum netdev_stat_type {                                                                                              \
     NETDEV_PCPU_STAT_NONE = 0,                                                                                         \
     NETDEV_PCPU_STAT_LSTATS = 1,                                                                                       \
@@ -69,10 +70,7 @@
 #define DC_ERA7_TAIL                                                                                                   \
   enum netdev_stat_type pcpu_stat_type : 8;                                                                            \
   struct net_device_core_stats *core_stats;
-#define DC_ERA510_TAIL                                                                                                 \
-  struct {                                                                                                             \
-    long counter;                                                                                                      \
-  } rx_dropped, tx_dropped, rx_nohandler;
+#define DC_ERA510_TAIL atomic_long_t rx_dropped, tx_dropped, rx_nohandler;
 #define DC_USE                                                                                                         \
   struct net_device g_dev;                                                                                             \
   struct net_device_ops g_ops;                                                                                         \

@@ -12,6 +12,7 @@
 // JIT image is checked to be the one its kallsyms entry ([bpf]) covers.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
@@ -130,13 +131,18 @@ inline objects::xarray_walk idr_entries(const objects::object_reader& r, const o
   return objects::walk_xarray(r, *at + rt->offset, max_bpf_objects);
 }
 
-// A NUL-terminated name of at most `max` bytes in a BTF's string section.
+// The kernel accepts no BTF name of KSYM_NAME_LEN (512) bytes or more.
+inline constexpr std::size_t max_btf_name = 512;
+
+// A name in a BTF's string section: NUL-terminated within the section and
+// shorter than the kernel lets a BTF name be.
 inline std::optional<std::string> btf_string(const objects::object_reader& r, const objects::object& btf,
                                              std::uint32_t offset) {
   const auto strings = btf.u("strings"), str_len = btf.u("hdr.str_len");
   const auto start = btf.u("start_str_off").value_or(0);
   if (!strings || !str_len || offset < start || offset - start >= *str_len) return std::nullopt;
-  return r.string(*strings + (offset - start), static_cast<std::size_t>(*str_len - (offset - start)));
+  const std::uint64_t left = *str_len - (offset - start);
+  return r.string(*strings + (offset - start), static_cast<std::size_t>(std::min<std::uint64_t>(left, max_btf_name)));
 }
 
 // bpftool's get_prog_full_name: a name that fills aux->name (15 bytes and

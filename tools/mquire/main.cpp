@@ -330,9 +330,9 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
       if (!modules) {
         std::fprintf(stderr, "mquire: warning: modules not read, so a module driver's counters are unknown: %s\n",
                      modules.err().message.c_str());
-      } else if (auto interfaces = mquire::network::read_interfaces(reader, syms)) {
+      } else {
         const mquire::objects::code_symbols symbols(best.table, &*modules);
-        net.devices = mquire::network::read_device_counters(reader, syms, &symbols, *interfaces);
+        mquire::network::count_devices(reader, syms, &symbols, net.devices);
         for (auto& l : net.listings)
           if (l.name == "dev") l = mquire::network::device_counters_listing(net.devices, l.problem);
       }

@@ -30,17 +30,8 @@ inline holder_map bpf_holders(const processes::process_view& view, const process
     m.notes.push_back("BPF holders: no bpf_prog_fops or bpf_map_fops symbol");
     return m;
   }
-  std::vector<const processes::task*> leaders;
-  for (const auto& t : tasks.tasks)
-    if (t.pid == t.tgid && !t.kthread) leaders.push_back(&t);
-  std::stable_sort(leaders.begin(), leaders.end(), [](const auto* a, const auto* b) { return a->pid < b->pid; });
-  for (const auto* t : leaders) {
-    auto files = view.files(*t);
-    if (!files) {
-      m.notes.push_back("pid " + std::to_string(t->pid) + ": open files not read: " + files.err().message);
-      continue;
-    }
-    for (const auto& f : files->files) {
+  processes::each_process_files(view, tasks, m.notes, [&](const processes::task& t, const processes::open_file_list& files) {
+    for (const auto& f : files.files) {
       if (f.target.rfind("anon_inode:bpf-", 0) != 0) continue;
       auto file = r.read(f.file, "file");
       if (!file) continue;
@@ -49,9 +40,11 @@ inline holder_map bpf_holders(const processes::process_view& view, const process
       const auto object = file->u("private_data").value_or(0);
       if (object == 0) continue;
       auto& list = m.by_object[object];
-      if (list.empty() || list.back().pid != t->pid) list.push_back({t->pid, t->comm});
+      if (list.empty() || list.back().pid != t.pid) list.push_back({t.pid, t.comm});
     }
-  }
+  });
+  for (auto& [object, list] : m.by_object)
+    std::stable_sort(list.begin(), list.end(), [](const holder& a, const holder& b) { return a.pid < b.pid; });
   return m;
 }
 

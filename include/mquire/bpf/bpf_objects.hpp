@@ -191,6 +191,24 @@ inline std::optional<run_statistics> run_stats(const objects::object_reader& r, 
   return out;
 }
 
+// Each object of `type` that an array of `count` pointers at `array`
+// names, in order, up to the first that cannot be read (whose problem is
+// added, naming it "`what` N").
+template <typename Each>
+void each_pointed(const objects::object_reader& r, std::uint64_t array, std::uint64_t count, std::string_view type,
+                  std::string_view what, std::vector<std::string>& problems, Each&& each) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto at = r.pointer(array + i * r.pointer_size());
+    result<objects::object> o =
+        at ? r.read(*at, type) : make_error(error_code::out_of_range, "its pointer is not readable");
+    if (!o) {
+      problems.push_back(std::string(what) + " " + std::to_string(i) + ": " + o.err().message);
+      return;
+    }
+    each(*o);
+  }
+}
+
 inline program read_program(const objects::object_reader& r, const objects::symbol_index& syms,
                             const objects::object& p, unsigned page_size, std::size_t& budget) {
   const auto& ty = r.types();
@@ -227,17 +245,8 @@ inline program read_program(const objects::object_reader& r, const objects::symb
     out.problems.push_back("func_cnt " + std::to_string(func_cnt) + ": more than the reads left");
   } else if (func_cnt > 0 && func_cnt <= max_functions && aux->u("func").value_or(0) != 0) {
     budget -= func_cnt;
-    const auto funcs = *aux->u("func");
-    for (std::uint64_t i = 0; i < func_cnt; ++i) {
-      const auto f = r.pointer(funcs + i * r.pointer_size());
-      result<objects::object> sub = f ? r.read(*f, "bpf_prog")
-                                      : make_error(error_code::out_of_range, "its pointer is not readable");
-      if (!sub) {
-        out.problems.push_back("function " + std::to_string(i) + " of the program: " + sub.err().message);
-        break;
-      }
-      out.jited_len += sub->u("jited_len").value_or(0);
-    }
+    each_pointed(r, *aux->u("func"), func_cnt, "bpf_prog", "function", out.problems,
+                 [&](const objects::object& sub) { out.jited_len += sub.u("jited_len").value_or(0); });
   } else {
     out.jited_len = p.u("jited_len").value_or(0);
   }
@@ -249,17 +258,8 @@ inline program read_program(const objects::object_reader& r, const objects::symb
     out.problems.push_back("used_map_cnt " + std::to_string(used) + " is not a count a kernel keeps");
   } else if (used > 0) {
     budget -= used;
-    const auto maps = aux->u("used_maps").value_or(0);
-    for (std::uint64_t i = 0; i < used; ++i) {
-      const auto m = r.pointer(maps + i * r.pointer_size());
-      result<objects::object> mo = m ? r.read(*m, "bpf_map")
-                                     : make_error(error_code::out_of_range, "its pointer is not readable");
-      if (!mo) {
-        out.problems.push_back("used map " + std::to_string(i) + ": " + mo.err().message);
-        break;
-      }
-      out.map_ids.push_back(static_cast<std::uint32_t>(mo->u("id").value_or(0)));
-    }
+    each_pointed(r, aux->u("used_maps").value_or(0), used, "bpf_map", "used map", out.problems,
+                 [&](const objects::object& m) { out.map_ids.push_back(static_cast<std::uint32_t>(m.u("id").value_or(0))); });
   }
   out.btf_id = btf_id_of(r, aux->u("btf"));
   out.attach_btf_id = static_cast<std::uint32_t>(aux->u("attach_btf_id").value_or(0));

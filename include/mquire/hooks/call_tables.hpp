@@ -78,11 +78,12 @@ inline constexpr std::uint64_t max_syscalls = 4096;
 namespace detail {
 
 // The names the kernel gives its system call entry points, across eras
-// and architectures.
+// and architectures (`ptregs_` and `stub_` are the assembly entry stubs
+// older x86_64 kernels put in the table for execve, fork, rt_sigreturn).
 inline bool syscall_name(std::string_view n) {
   for (std::string_view p : {"__x64_sys_", "__ia32_sys_", "__ia32_compat_sys_", "__x32_compat_sys_", "__arm64_sys_",
-                             "__arm64_compat_sys_", "__se_sys_", "__se_compat_sys_", "__do_sys_", "__do_compat_sys_", "sys_", "compat_sys_", "ptregs_",
-                             "stub_", "__sys_"})
+                             "__arm64_compat_sys_", "__se_sys_", "__se_compat_sys_", "__do_sys_", "__do_compat_sys_",
+                             "sys_", "compat_sys_", "ptregs_", "stub_", "__sys_"})
     if (n.substr(0, p.size()) == p) return true;
   return n == "ni_syscall" || n == "sys_ni_syscall";
 }

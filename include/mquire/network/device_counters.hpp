@@ -43,21 +43,23 @@ inline constexpr std::size_t max_counter_reads = 1u << 20;
 
 struct link_counters {
   std::array<std::uint64_t, link_counter_names.size()> value{};
-  std::uint64_t& operator[](std::string_view name) {
-    for (std::size_t i = 0; i < link_counter_names.size(); ++i)
-      if (link_counter_names[i] == name) return value[i];
-    return value.back(); // unreachable for the names above
+  // A counter by its name; every name used is one of link_counter_names.
+  static constexpr std::size_t index(std::string_view name) {
+    std::size_t i = 0;
+    while (i + 1 < link_counter_names.size() && link_counter_names[i] != name) ++i;
+    return i;
   }
+  std::uint64_t& operator[](std::string_view name) { return value[index(name)]; }
   std::uint64_t get(std::string_view name) const {
-    for (std::size_t i = 0; i < link_counter_names.size(); ++i)
-      if (link_counter_names[i] == name) return value[i];
-    return 0;
+    const auto i = index(name);
+    return link_counter_names[i] == name ? value[i] : 0;
   }
 };
 
 struct device_counters {
   std::string name;
   int index = 0;
+  std::uint64_t device = 0;              // its struct net_device
   std::optional<link_counters> counters; // empty when only the driver knows them
   std::string source;                    // how they were counted ("dev->stats", "loopback_get_stats64", ...)
   std::uint64_t driver_function = 0;     // the driver's ndo_get_stats64 / ndo_get_stats, when it has one
@@ -230,21 +232,35 @@ inline void count_device(const objects::object_reader& r, const objects::symbol_
 
 } // namespace detail
 
+// Counts each device again, in place: for a caller that learns more
+// names (a module's symbols) after a first count.
+inline void count_devices(const objects::object_reader& r, const objects::symbol_index& syms,
+                          const objects::code_symbols* symbols, std::vector<device_counters>& devices) {
+  std::size_t budget = max_counter_reads;
+  for (auto& d : devices) {
+    d.counters.reset();
+    d.source.clear();
+    d.driver_function = 0;
+    d.problem.clear();
+    if (auto dev = r.read(d.device, "net_device")) detail::count_device(r, syms, symbols, *dev, d, budget);
+    else d.problem = dev.err().message;
+  }
+}
+
 // The counters of each interface, in the list's order.
 inline std::vector<device_counters> read_device_counters(const objects::object_reader& r,
                                                          const objects::symbol_index& syms,
                                                          const objects::code_symbols* symbols,
                                                          const interface_list& interfaces) {
   std::vector<device_counters> out;
-  std::size_t budget = max_counter_reads;
   for (const auto& i : interfaces.interfaces) {
     device_counters d;
     d.name = i.name;
     d.index = i.index;
-    if (auto dev = r.read(i.device, "net_device")) detail::count_device(r, syms, symbols, *dev, d, budget);
-    else d.problem = dev.err().message;
+    d.device = i.device;
     out.push_back(std::move(d));
   }
+  count_devices(r, syms, symbols, out);
   return out;
 }
 

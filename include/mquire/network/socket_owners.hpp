@@ -28,20 +28,14 @@ struct socket_owner_map {
 inline socket_owner_map socket_owners(const processes::process_view& view, const processes::task_list& tasks) {
   socket_owner_map m;
   const std::string prefix = "socket:[";
-  for (const auto& t : tasks.tasks) {
-    if (t.pid != t.tgid || t.kthread) continue;
-    auto files = view.files(t);
-    if (!files) {
-      m.notes.push_back("pid " + std::to_string(t.pid) + ": open files not read: " + files.err().message);
-      continue;
-    }
-    for (const auto& f : files->files) {
+  processes::each_process_files(view, tasks, m.notes, [&](const processes::task& t, const processes::open_file_list& files) {
+    for (const auto& f : files.files) {
       if (f.target.rfind(prefix, 0) != 0 || f.target.back() != ']') continue;
       const std::string digits = f.target.substr(prefix.size(), f.target.size() - prefix.size() - 1);
       if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 19) continue;
       m.by_inode[std::stoull(digits)].push_back({t.pid, t.comm, f.fd});
     }
-  }
+  });
   return m;
 }
 

@@ -173,4 +173,21 @@ private:
   mutable view_budget budget_;
 };
 
+// Every process's open files, in the task list's order: each thread
+// group once (threads share their leader's table), kernel threads skipped.
+// A process whose files cannot be read adds a note and is passed over.
+template <typename Each>
+void each_process_files(const process_view& view, const task_list& tasks, std::vector<std::string>& notes,
+                        Each&& each) {
+  for (const auto& t : tasks.tasks) {
+    if (t.pid != t.tgid || t.kthread) continue;
+    auto files = view.files(t);
+    if (!files) {
+      notes.push_back("pid " + std::to_string(t.pid) + ": open files not read: " + files.err().message);
+      continue;
+    }
+    each(t, *files);
+  }
+}
+
 } // namespace mquire::processes

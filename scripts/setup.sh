@@ -8,6 +8,7 @@ packages=(
   libboost-dev librange-v3-dev                           # the library: Boost.Hana, range-v3
   catch2 libbenchmark-dev zip                            # tests, benchmarks, fuzz corpora (fuzz/build.sh)
   libcli11-dev nlohmann-json3-dev libfmt-dev             # the command-line tool
+  libsqlite3-dev libedit-dev                             # mquire query and shell: SQLite, line editing
   zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev liblzo2-dev  # compressed kernel images, fixtures
   libkdumpfile-dev                                       # kdump-compressed dumps
   dwarves bpftool                                        # BTF: pahole -J makes test BTF, bpftool reads ours

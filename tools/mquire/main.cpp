@@ -19,10 +19,13 @@
 //   mquire cat      [-o OUT] [--pid N] [--btf FILE] [options] FILE PATH  (a cached file's bytes)
 //   mquire hooks    [--format text|json] [--btf FILE] [options] FILE  (ftrace, kprobes, call tables, BPF)
 //   mquire bpf      [--format text|json] [--btf FILE] [options] FILE  (bpftool prog list, bpftool map list)
+//   mquire query    [--format table|csv|json] [--stats] [--btf FILE] [options] FILE SQL  (SQL over every table)
+//   mquire shell    [--format table|csv|json] [--btf FILE] [options] FILE  (the same, interactively)
 //   options: [--base ADDR] [--layout NAME] [--input FORMAT] [--strict]
 //
 // Exit status: 0 found; 1 no kallsyms found (or, for btf/modules, nothing of
-// that kind); 2 usage error; 3 unreadable input.
+// that kind; for query, a table that could not be read); 2 usage error (and
+// SQL that does not parse); 3 unreadable input.
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +42,7 @@
 #include "process_output.hpp"
 #include "system_output.hpp"
 #include "output_file.hpp"
+#include "query.hpp"
 #include "scan.hpp"
 #include "segments.hpp"
 
@@ -61,9 +65,11 @@ struct common_options {
   std::string isf_file;            // ps/maps/files: types from this Volatility symbol table instead
   bool mountinfo = false;          // mounts: mountinfo's lines instead of mounts'
   std::string path;                // cat: the file to write out
+  std::string sql;                 // query: the statements
+  bool stats = false;              // query: the scans' work on stderr
 };
 
-enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg, net, ifaces, mounts, cached, cat, hooks, bpf };
+enum class command { kallsyms, inspect, modules, btf, isf, elf, ps, maps, files, sysinfo, dmesg, net, ifaces, mounts, cached, cat, hooks, bpf, query, shell };
 
 void add_common(CLI::App* cmd, common_options& o, const std::string& default_format,
                 const std::vector<std::string>& formats) {
@@ -475,11 +481,12 @@ int run(const common_options& o, command cmd) {
   const bool system = cmd == command::sysinfo || cmd == command::dmesg || cmd == command::net ||
                       cmd == command::ifaces || cmd == command::mounts || cmd == command::cached ||
                       cmd == command::cat || cmd == command::hooks || cmd == command::bpf;
+  const bool sql = cmd == command::query || cmd == command::shell; // the tables read modules when a query needs them
   if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
-                            processes || system || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
+                            processes || system || sql || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
     tool::view_request want;
     want.btf = cmd != command::elf || is_dump; // modules are read through BTF
-    want.modules = is_dump && cmd != command::isf && !processes && (!system || cmd == command::hooks) &&
+    want.modules = is_dump && cmd != command::isf && !processes && !sql && (!system || cmd == command::hooks) &&
                    (cmd != command::btf || !o.module.empty());
     want.builtins = want.modules && (cmd == command::kallsyms || inspect);
     want.btf_file = o.btf_file;
@@ -521,6 +528,16 @@ int run(const common_options& o, command cmd) {
     if ((dst != stdout && std::fclose(dst) != 0) || !ok) return fail(unreadable, "cannot write the BTF");
     std::fprintf(stderr, "mquire: BTF: %zu bytes from %s\n", blob->size(), source.c_str());
     return found;
+  }
+  if (sql) {
+    if (!v->memory) return fail(not_found, o.file + ": the kernel's memory is not readable: " + v->memory_problem);
+    if (!v->types) return fail(not_found, o.file + ": the tables are read through the kernel's types: " + v->btf_problem);
+    mquire::tables::dump_tables tables(best.table, *v->types, *v->memory);
+    const tool::query_format format = o.format == "csv" ? tool::query_format::csv
+                                      : o.format == "json" ? tool::query_format::json
+                                                           : tool::query_format::table;
+    const tool::sql_request req{o.sql, format, o.stats};
+    return cmd == command::query ? tool::run_query(tables, req) : tool::run_shell(tables, req);
   }
   if (processes) {
     if (!is_dump) return fail(not_found, o.file + ": a kernel file ran no processes (give a memory dump)");
@@ -567,7 +584,7 @@ int run(const common_options& o, command cmd) {
 int main(int argc, char** argv) {
   CLI::App app{"mquire: rebuild the Linux kernel symbol table (/proc/kallsyms) from a memory dump or kernel image"};
   app.require_subcommand(1);
-  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo, no, ifo, mno, cco, cto, hko, bpo;
+  common_options ko, io, mo, bo, so, eo, po, mpo, fo, yo, dmo, no, ifo, mno, cco, cto, hko, bpo, qo, sho;
   auto* kallsyms = app.add_subcommand("kallsyms", "print the recovered symbol table in /proc/kallsyms format, "
                                                   "module symbols included when the input is a memory dump");
   add_common(kallsyms, ko, "kallsyms", {"kallsyms", "json"});
@@ -631,9 +648,20 @@ int main(int argc, char** argv) {
   auto* bpf = app.add_subcommand("bpf", "print the loaded BPF programs and maps as bpftool prog list and bpftool map "
                                         "list show them (with the processes holding each); json: one object each");
   add_common(bpf, bpo, "text", {"text", "json"});
+  auto* query = app.add_subcommand("query", "run SQL over every table of the dump (tasks, task_open_files, "
+                                            "memory_mappings, network_connections, kernel_modules, ...; .tables lists "
+                                            "them, .schema TABLE shows one) and print the rows");
+  add_common(query, qo, "table", {"table", "csv", "json"});
+  query->add_option("SQL", qo.sql, "statements, or a dot command (.tables, .schema [TABLE])")->required();
+  query->add_flag("--stats", qo.stats, "say on stderr how many tasks' details, files and mappings were read");
+  auto* shell = app.add_subcommand("shell", "query the dump's tables interactively, with line editing and history; "
+                                            "every view is read once per session");
+  add_common(shell, sho, "table", {"table", "csv", "json"});
+  shell->add_flag("--stats", sho.stats, "say on stderr, when the session ends, how many tasks' details, files and "
+                                        "mappings were read");
   for (auto [cmd, opts] : {std::pair{sysinfo, &yo}, std::pair{dmesg, &dmo}, std::pair{net, &no}, std::pair{ifaces, &ifo},
                             std::pair{mounts, &mno}, std::pair{cached, &cco}, std::pair{cat, &cto},
-                            std::pair{hooks, &hko}, std::pair{bpf, &bpo}})
+                            std::pair{hooks, &hko}, std::pair{bpf, &bpo}, std::pair{query, &qo}, std::pair{shell, &sho}})
     cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file instead of the dump's own");
   for (auto [cmd, opts] : {std::pair{ps, &po}, std::pair{maps, &mpo}, std::pair{files, &fo}}) {
     auto* btf_opt = cmd->add_option("--btf", opts->btf_file, "the kernel's types from this BTF file (pahole -J of the "
@@ -666,5 +694,7 @@ int main(int argc, char** argv) {
   if (cat->parsed()) return run(cto, command::cat);
   if (hooks->parsed()) return run(hko, command::hooks);
   if (bpf->parsed()) return run(bpo, command::bpf);
+  if (query->parsed()) return run(qo, command::query);
+  if (shell->parsed()) return run(sho, command::shell);
   return run(io, command::inspect);
 }

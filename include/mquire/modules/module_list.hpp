@@ -9,6 +9,7 @@
 // symbol at that value.
 #pragma once
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <optional>
@@ -53,6 +54,7 @@ struct module_info {
   // Each memory region with a size (mem[i] from 6.4; core_layout and
   // init_layout before), as the module struct gives them: unchecked.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> regions; // address, size
+  std::vector<std::string> region_kinds; // each region's kind: "text", "rodata", ... ("core" before 6.4)
   std::optional<std::int64_t> users; // refcount less the base reference (CONFIG_MODULE_UNLOAD)
   std::vector<std::string> used_by;  // modules that depend on it (source_list)
   bool permanent = false;    // has an init and no exit: cannot be unloaded
@@ -84,6 +86,7 @@ struct module_fields {
   bool has_mem = false;
   field_at mem;
   std::uint64_t mem_count = 0, mem_stride = 0, mem_base = 0, mem_size_off = 0, mem_size_width = 0;
+  std::vector<std::string> mem_kinds; // mem[i]'s kind, from enum mod_mem_type
   std::int64_t mod_text = 0;
   field_at core_base, core_size, init_size;
   // mod_kallsyms
@@ -158,6 +161,14 @@ inline result<module_fields> read_fields(const btf::type_info& t, unsigned ptr) 
     f.mem_size_off = size.offset;
     f.mem_size_width = size.size;
     f.mod_text = btf::enum_value(t, "MOD_TEXT").value_or(0);
+    // Each mem[] slot's kind, by enum mod_mem_type: MOD_RO_AFTER_INIT -> "ro_after_init".
+    f.mem_kinds.assign(static_cast<std::size_t>(std::min<std::uint64_t>(f.mem_count, 64)), std::string());
+    for (const char* kind : {"TEXT", "DATA", "RODATA", "RO_AFTER_INIT", "INIT_TEXT", "INIT_DATA", "INIT_RODATA"})
+      if (const auto v = btf::enum_value(t, std::string("MOD_") + kind); v && *v >= 0 && static_cast<std::uint64_t>(*v) < f.mem_kinds.size()) {
+        std::string name = kind;
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        f.mem_kinds[static_cast<std::size_t>(*v)] = name;
+      }
   } else {
     need(*mod, "module", "core_layout.base", f.core_base);
     need(*mod, "module", "core_layout.size", f.core_size);
@@ -396,13 +407,19 @@ inline result<module_list> read_modules(const kallsyms_table& t, const btf::type
         const std::uint64_t at = f.mem.offset + i * f.mem_stride;
         const std::uint64_t size = detail::get(b, {at + f.mem_size_off, f.mem_size_width}, o);
         m.size += size;
-        if (size != 0) m.regions.emplace_back(detail::get(b, {at + f.mem_base, ptr}, o), size);
+        if (size != 0) {
+          m.regions.emplace_back(detail::get(b, {at + f.mem_base, ptr}, o), size);
+          m.region_kinds.push_back(i < f.mem_kinds.size() && !f.mem_kinds[i].empty() ? f.mem_kinds[i] : "mem" + std::to_string(i));
+        }
         if (static_cast<std::int64_t>(i) == f.mod_text) m.base = detail::get(b, {at + f.mem_base, ptr}, o);
       }
     } else {
       m.base = detail::get(b, f.core_base, o);
       m.size = detail::get(b, f.core_size, o) + detail::get(b, f.init_size, o);
-      if (detail::get(b, f.core_size, o) != 0) m.regions.emplace_back(m.base, detail::get(b, f.core_size, o));
+      if (detail::get(b, f.core_size, o) != 0) {
+        m.regions.emplace_back(m.base, detail::get(b, f.core_size, o));
+        m.region_kinds.emplace_back("core");
+      }
     }
     if (f.has_refcnt) m.users = static_cast<std::int32_t>(detail::get(b, f.refcnt, o)) - 1; // MODULE_REF_BASE
     if (f.has_taints) m.taints = detail::taint_letters(detail::get(b, f.taints, o));

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the tables read from one dump, each view read once and kept: the
+// tasks, each task's details, maps and files, the modules, the machine's
+// identity, its log, sockets, interfaces, mounts, cached files and hooks.
+// A query that joins or scans a table twice reads the dump once; a view
+// that cannot be read says why, and the tables that need it fail with that.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../filesystems/cached_files.hpp"
+#include "../filesystems/mounts.hpp"
+#include "../hooks/call_tables.hpp"
+#include "../hooks/ftrace.hpp"
+#include "../memory/kernel_space.hpp"
+#include "../modules/builtin_kallsyms.hpp"
+#include "../modules/module_list.hpp"
+#include "../network/interfaces.hpp"
+#include "../network/proc_net.hpp"
+#include "../objects/code_symbols.hpp"
+#include "../processes/process_view.hpp"
+#include "../system/identity.hpp"
+#include "../system/kernel_log.hpp"
+
+namespace mquire::tables {
+
+// The work the scans did, so that a caller (and a test) can see that a
+// constrained scan read only what it was asked for.
+struct scan_work {
+  std::uint64_t task_details = 0; // tasks whose user memory (command line, environment) was read
+  std::uint64_t task_files = 0;   // tasks whose descriptor tables were read
+  std::uint64_t task_maps = 0;    // tasks whose mappings were read
+};
+
+class dump_context {
+public:
+  // All arguments must outlive the context.
+  dump_context(const kallsyms_table& t, const btf::type_info& btf, const kernel_memory& memory)
+      : table_(&t), btf_(&btf), memory_(&memory), types_(btf, memory.memory.pointer_size()),
+        reader_(memory.memory, types_), syms_(t) {}
+
+  dump_context(const dump_context&) = delete;
+  dump_context& operator=(const dump_context&) = delete;
+
+  const kallsyms_table& table() const noexcept { return *table_; }
+  const objects::object_reader& reader() const noexcept { return reader_; }
+  const objects::symbol_index& symbols() const noexcept { return syms_; }
+  const virtual_memory& memory() const noexcept { return memory_->memory; }
+  const scan_work& work() const noexcept { return work_; }
+  // What could not be read, each view's notes once: for stderr.
+  const std::vector<std::string>& notes() const noexcept { return notes_; }
+  unsigned page_shift() const noexcept { return memory_->space ? memory_->space->page_shift : 12; }
+  // The kernel's top-level page table: the first half of a kernel object's vaddr(...).
+  std::uint64_t kernel_root() const noexcept { return memory_->space ? memory_->space->root_pa : 0; }
+
+  // Every task, found every way (processes/tasks.hpp).
+  result<const processes::task_list*> tasks() {
+    if (!tasks_) {
+      if (!memory_->space) {
+        tasks_ = make_error(error_code::not_found, "tasks are read through the kernel's page tables, which were not "
+                                                   "found: " + memory_->page_tables_problem);
+      } else {
+        view_ = std::make_unique<processes::process_view>(*table_, *btf_, memory_->memory, *memory_->space);
+        auto t = view_->tasks();
+        if (t) add_notes("tasks", t->notes);
+        tasks_ = t ? result<processes::task_list>(std::move(*t)) : result<processes::task_list>(t.err());
+      }
+    }
+    if (!*tasks_) return tasks_->err();
+    return &**tasks_;
+  }
+
+  // The task at `address`, only if the task list has it: an address from
+  // a query is never read as a task on its word.
+  const processes::task* task_at(std::uint64_t address) {
+    auto list = tasks();
+    if (!list) return nullptr;
+    for (const auto& t : (*list)->tasks)
+      if (t.address == address) return &t;
+    return nullptr;
+  }
+
+  const processes::process_details& details(const processes::task& t) {
+    auto [it, fresh] = details_.try_emplace(t.address);
+    if (fresh && view_) {
+      ++work_.task_details;
+      it->second = view_->details(t);
+    }
+    return it->second;
+  }
+
+  const result<processes::mapping_list>& maps(const processes::task& t) {
+    auto it = maps_.find(t.address);
+    if (it == maps_.end()) {
+      ++work_.task_maps;
+      it = maps_.emplace(t.address, view_ ? view_->maps(t) : result<processes::mapping_list>(no_view())).first;
+    }
+    return it->second;
+  }
+
+  const result<processes::open_file_list>& files(const processes::task& t) {
+    auto it = files_.find(t.address);
+    if (it == files_.end()) {
+      ++work_.task_files;
+      it = files_.emplace(t.address, view_ ? view_->files(t) : result<processes::open_file_list>(no_view())).first;
+    }
+    return it->second;
+  }
+
+  // The physical address of a task's top-level page table (mm->pgd), or
+  // the kernel's for a kernel thread.
+  std::uint64_t page_table_of(const processes::task& t) {
+    if (t.mm == 0) return kernel_root();
+    auto it = page_tables_.find(t.mm);
+    if (it != page_tables_.end()) return it->second;
+    std::uint64_t pa = 0;
+    if (auto mm = reader_.read(t.mm, "mm_struct"))
+      if (const auto pgd = mm->u("pgd"); pgd && *pgd != 0) pa = memory_->memory.physical(*pgd).value_or(0);
+    page_tables_.emplace(t.mm, pa);
+    return pa;
+  }
+
+  result<const modules::module_list*> modules() {
+    if (!modules_) {
+      auto m = modules::read_modules(*table_, *btf_, memory_->memory);
+      if (m) {
+        add_notes("modules", m->notes);
+        for (const auto& mod : m->modules)
+          if (!mod.problem.empty()) notes_.push_back("module " + mod.name + ": " + mod.problem);
+      }
+      modules_ = std::move(m);
+    }
+    if (!*modules_) return modules_->err();
+    return &**modules_;
+  }
+
+  // What /proc/kallsyms lists after the modules: ftrace, BPF and kprobe code.
+  const modules::builtin_symbol_list& builtins() {
+    if (!builtins_) {
+      builtins_ = modules::read_builtin_kallsyms(reader_, syms_);
+      add_notes("kallsyms", builtins_->notes);
+    }
+    return *builtins_;
+  }
+
+  // Kernel and module code, for pointer checks (modules when readable).
+  const objects::code_symbols& code() {
+    if (!code_) {
+      auto m = modules();
+      if (!m) notes_.push_back("modules not read, so pointers into them count as unbacked: " + m.err().message);
+      code_ = std::make_unique<objects::code_symbols>(*table_, m ? *m : nullptr);
+    }
+    return *code_;
+  }
+
+  result<const system::identity*> identity() {
+    return once(identity_, "identity", [&] { return system::read_identity(reader_, syms_); });
+  }
+  result<const system::kernel_log*> log() {
+    return once(log_, "kernel log", [&] { return system::read_kernel_log(reader_, syms_); });
+  }
+  result<const network::interface_list*> interfaces() {
+    return once(interfaces_, "interfaces", [&] { return network::read_interfaces(reader_, syms_); });
+  }
+  const network::net_view& net() {
+    if (!net_) {
+      net_ = network::read_proc_net(reader_, syms_);
+      add_notes("net", net_->notes);
+      for (const auto& l : net_->listings)
+        if (!l.problem.empty()) notes_.push_back("/proc/net/" + l.name + ": " + l.problem);
+    }
+    return *net_;
+  }
+  // Pid 1's mounts and the page cache as pid 1 names it.
+  result<const filesystems::mount_table*> mounts() {
+    return once(mounts_, "mounts", [&]() -> result<filesystems::mount_table> {
+      auto init = init_task();
+      if (!init) return init.err();
+      return filesystems::read_mounts(reader_, syms_, *init, page_shift());
+    });
+  }
+  result<const filesystems::cached_file_list*> cached_files() {
+    return once(cached_, "cached files", [&]() -> result<filesystems::cached_file_list> {
+      auto init = init_task();
+      if (!init) return init.err();
+      return filesystems::read_cached_files(reader_, syms_, *init, page_shift());
+    });
+  }
+  const hooks::ftrace_view& ftrace() {
+    if (!ftrace_) {
+      ftrace_ = hooks::read_ftrace(reader_, syms_, code());
+      add_notes("ftrace", ftrace_->notes);
+    }
+    return *ftrace_;
+  }
+  const hooks::hook_tables& hook_tables() {
+    if (!hooks_) {
+      hooks_ = hooks::read_hook_tables(reader_, syms_, code());
+      add_notes("hooks", hooks_->notes);
+    }
+    return *hooks_;
+  }
+  const btf::type_info& btf() const noexcept { return *btf_; }
+
+private:
+  static error no_view() { return make_error(error_code::not_found, "tasks were not read"); }
+
+  void add_notes(const std::string& what, const std::vector<std::string>& notes) {
+    for (const auto& n : notes) notes_.push_back(what + ": " + n);
+  }
+
+  template <typename T, typename Read>
+  result<const T*> once(std::optional<result<T>>& slot, const char* what, Read read) {
+    if (!slot) {
+      slot = read();
+      if (*slot) add_notes(what, (*slot)->notes);
+    }
+    if (!*slot) return slot->err();
+    return &**slot;
+  }
+
+  result<std::uint64_t> init_task() {
+    auto list = tasks();
+    if (!list) {
+      // Without page tables, pid 1 is still found through the kernel's own list.
+      processes::task_reader tr(reader_, syms_);
+      auto all = tr.read_all();
+      if (!all) return all.err();
+      for (const auto& t : all->tasks)
+        if (t.pid == 1 && t.tgid == 1) return t.address;
+      return make_error(error_code::not_found, "no process with pid 1");
+    }
+    for (const auto& t : (*list)->tasks)
+      if (t.pid == 1 && t.tgid == 1) return t.address;
+    return make_error(error_code::not_found, "no process with pid 1");
+  }
+
+  const kallsyms_table* table_;
+  const btf::type_info* btf_;
+  const kernel_memory* memory_;
+  objects::kernel_types types_;
+  objects::object_reader reader_;
+  objects::symbol_index syms_;
+  std::unique_ptr<processes::process_view> view_;
+  std::optional<result<processes::task_list>> tasks_;
+  std::map<std::uint64_t, processes::process_details> details_;
+  std::map<std::uint64_t, result<processes::mapping_list>> maps_;
+  std::map<std::uint64_t, result<processes::open_file_list>> files_;
+  std::map<std::uint64_t, std::uint64_t> page_tables_;
+  std::optional<result<modules::module_list>> modules_;
+  std::optional<modules::builtin_symbol_list> builtins_;
+  std::unique_ptr<objects::code_symbols> code_;
+  std::optional<result<system::identity>> identity_;
+  std::optional<result<system::kernel_log>> log_;
+  std::optional<result<network::interface_list>> interfaces_;
+  std::optional<network::net_view> net_;
+  std::optional<result<filesystems::mount_table>> mounts_;
+  std::optional<result<filesystems::cached_file_list>> cached_;
+  std::optional<hooks::ftrace_view> ftrace_;
+  std::optional<hooks::hook_tables> hooks_;
+  std::vector<std::string> notes_;
+  scan_work work_;
+};
+
+} // namespace mquire::tables

@@ -6,7 +6,9 @@
 # /dev/null` on warm 256 MiB, 1 GiB and 4 GiB dumps, with peak RSS, (4)
 # Debian amd64 kernel images as shipped against their decompressor alone and
 # one layout against all, (5) the vmlinux inside each of those images against
-# `cat` and against a search told the layout (reading plus decoding alone).
+# `cat` and against a search told the layout (reading plus decoding alone),
+# (6) each view of the x86_64 7.2 fixture against `mquire kallsyms`, (7) SQL
+# over those views against the commands that print the same rows.
 #   bench/run.sh [SIZES_MIB...]     (default: 256 1024 4096)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -134,6 +136,28 @@ if [ -e "$fixture" ]; then
     read -r tps _ <<<"$(measure $b/tools/mquire ps --format json "$dump")"
     python3 -c "print(f'  Volatility 3 linux.pslist (mquire ISF) {$tvol:6.2f} s; mquire ps with command lines {$tps:5.2f} s: {$tvol/max($tps,0.01):6.1f}x faster')"
   fi
+else
+  echo "  (no $fixture)"
+fi
+
+echo "== (7) SQL on the x86_64 7.2 fixture dump: each query vs the view command(s) that print the same rows"
+if [ -e "$fixture" ]; then
+  dump=$dir/x86_64-7.2.elf
+  sqlbench() { # label, query, baseline command(s) run one after another
+    local label=$1 sql=$2
+    shift 2
+    read -r tq rss <<<"$(measure $b/tools/mquire query "$dump" "$sql")"
+    local tb=0 t
+    for view in "$@"; do
+      read -r t _ <<<"$(measure $b/tools/mquire $view "$dump")"
+      tb=$(python3 -c "print($tb + $t)")
+    done
+    python3 -c "print(f'  {\"$label\":34s} {$tq:5.2f} s vs {\"$*\"} {$tb:5.2f} s: {$tq/max($tb,0.01):4.2f}x, peak RSS {$rss/1024:6.1f} MiB')"
+  }
+  sqlbench "SELECT * FROM tasks" "SELECT * FROM tasks" "ps --format json"
+  sqlbench "tasks x open files x sockets" "SELECT t.pid, tof.fd, nc.local_port FROM tasks t JOIN task_open_files tof ON tof.task = t.virtual_address JOIN network_connections nc ON nc.inode = tof.inode" "files --format json" "net"
+  sqlbench "SELECT * FROM memory_mappings" "SELECT * FROM memory_mappings" maps
+  sqlbench "SELECT * FROM kallsyms" "SELECT * FROM kallsyms" kallsyms
 else
   echo "  (no $fixture)"
 fi

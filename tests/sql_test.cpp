@@ -242,6 +242,25 @@ TEST_CASE("sql: tasks, command lines, environments and capabilities of the arm64
     else CHECK(row["environment"] == want);
   }
   CHECK(procs.at(126)["uid"] == 1000);
+  for (const auto& st : truth_json(arm, "status.json")) {
+    const auto pid = st["pid"].get<std::int64_t>();
+    INFO("status of pid " << pid);
+    const auto row = query(s, "SELECT uid, euid, gid, tracer_pid FROM tasks WHERE source = 'task_list' AND pid = " +
+                                  std::to_string(pid));
+    REQUIRE(row.size() == 1);
+    CHECK(row[0]["uid"] == st["uid"][0]);
+    CHECK(row[0]["euid"] == st["uid"][1]);
+    CHECK(row[0]["gid"] == st["gid"][0]);
+    CHECK(row[0]["tracer_pid"] == st["tracer_pid"]);
+  }
+  // Kernel threads run on the kernel's page tables; a process's mappings are read through its own.
+  const auto kernel_root = query(s, "SELECT DISTINCT page_table FROM tasks WHERE type = 'kthread'");
+  REQUIRE(kernel_root.size() == 1);
+  CHECK(query(s, "SELECT DISTINCT substr(virtual_address, 7, 18) AS r FROM tasks")[0]["r"] == kernel_root[0]["page_table"]);
+  CHECK(query(s, "SELECT count(*) AS n FROM tasks t JOIN memory_mappings m ON m.task = t.virtual_address WHERE "
+                 "t.source = 'task_list' AND substr(m.region_start, 7, 18) != t.page_table")[0]["n"] == 0);
+  CHECK(query(s, "SELECT DISTINCT raw_vaddr(root_task) AS r FROM tasks")[0]["r"] ==
+        query(s, "SELECT address FROM kallsyms WHERE symbol_name = 'init_task'")[0]["address"]);
   CHECK(procs.at(137)["ppid"] == 127); // traced: its parent is the tracer
   // The LD_PRELOAD process, as the Rust mquire's saved query finds it.
   const auto preload = query(s, "SELECT pid FROM tasks WHERE source = 'task_list' AND environment LIKE '%LD_PRELOAD=%'");
@@ -404,6 +423,17 @@ TEST_CASE("sql: the machine's state in tables, against the arm64 guest's own lis
     CHECK(got == want);
   }
   CHECK(query(s, "SELECT mask FROM network_interfaces WHERE name = 'evalbr0'")[0]["mask"] == "255.255.255.0");
+  for (const auto& i : truth_json(arm, "interfaces.json")) {
+    INFO(i["name"]);
+    const auto row = query(s, "SELECT ifindex, mtu, active_mac_address, physical_mac_address, additional_mac_address "
+                              "FROM network_interfaces WHERE name = '" + i["name"].get<std::string>() + "' LIMIT 1");
+    REQUIRE(row.size() == 1);
+    CHECK(row[0]["ifindex"] == i["index"]);
+    CHECK(row[0]["mtu"] == i["mtu"]);
+    CHECK(row[0]["active_mac_address"] == i["mac"]);
+    CHECK(row[0]["additional_mac_address"].is_null()); // set up with one address each
+    CHECK(row[0]["physical_mac_address"].is_null());   // software devices: no hardware address of their own
+  }
   CHECK(query(s, "SELECT active_mac_address AS m FROM network_interfaces WHERE name = 'eval0' LIMIT 1")[0]["m"] ==
         "02:e0:a1:00:00:01");
   // dmesg: the log's records, line for line with dmesg's text.
@@ -418,6 +448,17 @@ TEST_CASE("sql: the machine's state in tables, against the arm64 guest's own lis
     ++i;
   }
   CHECK(i == records.size());
+  // The three lines the guest wrote to /dev/kmsg: their levels, the user facility, dmesg's timestamps.
+  const auto kmsg = query(s, "SELECT level, facility, timestamp_ns, data_source FROM dmesg WHERE message LIKE "
+                             "'evalfull: kmsg line %' ORDER BY sequence");
+  REQUIRE(kmsg.size() == 3);
+  const std::int64_t stamps[] = {3506204, 3508757, 3510189}; // [    3.506204] ... in dmesg.truth
+  for (int k = 0; k < 3; ++k) {
+    CHECK(kmsg[k]["level"] == 5 - k);
+    CHECK(kmsg[k]["facility"] == 1);
+    CHECK(kmsg[k]["timestamp_ns"].get<std::int64_t>() / 1000 == stamps[k]);
+    CHECK(kmsg[k]["data_source"] == "printk_ringbuffer");
+  }
   // The machine's names and boot time.
   const auto system = truth_json(arm, "system.json");
   const auto info = query(s, "SELECT * FROM system_info, boot_time, os_version");
@@ -458,13 +499,23 @@ TEST_CASE("sql: the machine's state in tables, against the arm64 guest's own lis
   }
   CHECK(n == lines.size());
   CHECK(lines.front()["tgid"] == 135);
+  // The log in cached_files: its size as the guest saw it, every page cached.
+  const auto log_file = query(s, "SELECT size, cached_pages, fs_type, deleted, mode FROM cached_files WHERE path = "
+                                 "'/var/log/messages'");
+  REQUIRE(log_file.size() == 1);
+  CHECK(log_file[0]["size"] == truth_json(arm, "messages.json")["size"]);
+  CHECK(log_file[0]["cached_pages"] == (log_file[0]["size"].get<std::int64_t>() + 4095) / 4096);
+  CHECK(log_file[0]["fs_type"] == "tmpfs");
+  CHECK(log_file[0]["deleted"] == 0);
+  CHECK((log_file[0]["mode"].get<std::int64_t>() & 0170000) == 0100000);
+  CHECK(query(s, "SELECT count(*) AS n FROM cached_files WHERE deleted = 1 AND path LIKE '%evaldeleted%'")[0]["n"] == 1);
 }
 
 TEST_CASE("sql: modules, their memory and what points into them; kallsyms; BTF", "[sql][fixture]") {
   auto& s = arm_session();
   // kernel_modules against /proc/modules.
   std::istringstream in(support::read_text(support::fixtures_dir() / arm / "modules.truth"));
-  const auto mods = query(s, "SELECT name, size, users, base, state FROM kernel_modules");
+  const auto mods = query(s, "SELECT name, size, users, base, state, used_by FROM kernel_modules");
   std::size_t k = 0;
   for (std::string line; std::getline(in, line); ++k) {
     REQUIRE(k < mods.size());
@@ -476,8 +527,23 @@ TEST_CASE("sql: modules, their memory and what points into them; kallsyms; BTF",
     CHECK(std::to_string(mods[k]["users"].get<std::int64_t>()) == users);
     CHECK("0x" + mods[k]["base"].get<std::string>() == base);
     CHECK(mods[k]["state"] == "live");
+    CHECK(mods[k]["used_by"].get<std::string>() + (used == "-" ? "-" : ",") == used);
   }
   CHECK(k == mods.size());
+  // What struct module itself holds: bridge's MODULE_VERSION, its srcversion, the dummy's one parameter.
+  const auto bridge = query(s, "SELECT version, src_version, taints, taint_letters, gpl_only_symbols FROM "
+                               "kernel_modules WHERE name = 'bridge'");
+  REQUIRE(bridge.size() == 1);
+  CHECK(bridge[0]["version"] == "2.3");
+  CHECK(bridge[0]["src_version"].get<std::string>().size() >= 20);
+  CHECK(bridge[0]["taints"] == 0);
+  CHECK(bridge[0]["taint_letters"] == "");
+  CHECK(query(s, "SELECT parameters FROM kernel_modules WHERE name = 'dummy'")[0]["parameters"] ==
+        "numdummies (perm: 0o0)");
+  const auto kinds = query(s, "SELECT DISTINCT mem_type FROM kernel_module_mem_entries ORDER BY mem_type");
+  std::vector<std::string> kind_names;
+  for (const auto& r : kinds) kind_names.push_back(r["mem_type"]);
+  CHECK(kind_names == std::vector<std::string>{"data", "ro_after_init", "rodata", "text"});
   // Memory regions: each module's text holds its text symbols.
   const auto outside = query(s, "SELECT k.symbol_name FROM kallsyms k JOIN kernel_modules m ON m.name = k.module "
                                 "WHERE k.symbol_type IN ('t', 'T') AND NOT EXISTS (SELECT 1 FROM "
@@ -500,7 +566,22 @@ TEST_CASE("sql: modules, their memory and what points into them; kallsyms; BTF",
                "r.kernel_module = m.virtual_address WHERE r.mem_type IN ('text', 'init_text') AND "
                "h.func_addr >= r.start AND h.func_addr < r.end)");
   CHECK(unbacked.empty());
-  CHECK(query(s, "SELECT count(*) AS n FROM ftrace_ops")[0]["n"] == 1);
+  // tracing.truth: one ops, global_ops, calling function_trace_call; one kprobe on do_sys_openat2.
+  const auto ops = query(s, "SELECT f.symbol, f.backed, k.symbol_name FROM ftrace_ops f JOIN kallsyms k ON "
+                            "k.virtual_address = f.virtual_address");
+  REQUIRE(ops.size() == 1);
+  CHECK(ops[0]["symbol_name"] == "global_ops");
+  CHECK(ops[0]["symbol"] == "function_trace_call+0x0/0x170");
+  CHECK(ops[0]["backed"] == 1);
+  const auto probes = query(s, "SELECT name, slot, type, symbol, expected FROM hooks WHERE kind = 'kprobe'");
+  REQUIRE(probes.size() == 1);
+  CHECK(probes[0]["name"] == "do_sys_openat2");
+  CHECK(probes[0]["type"] == "pre_handler");
+  CHECK(probes[0]["symbol"].get<std::string>().rfind("kprobe_dispatcher+0x0/", 0) == 0);
+  CHECK(probes[0]["expected"] == 1);
+  // The system call table: every slot backed and expected.
+  CHECK(query(s, "SELECT count(*) AS n FROM hooks WHERE name = 'sys_call_table' AND expected = 1")[0]["n"].get<int>() >
+        400);
   // expect() fails the query with its message.
   {
     auto r = s.db->run("SELECT expect((SELECT 1 WHERE 0), 'no such symbol')", [](const auto&) {});

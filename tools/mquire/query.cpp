@@ -72,7 +72,11 @@ int execute(mquire::sql::database& db, mquire::tables::dump_tables& tables, cons
     std::fputs((*dot)->c_str(), stdout);
     return 0;
   }
-  auto r = db.run(text, [&](const mquire::sql::statement_result& s) { write_statement(stdout, s, format); });
+  statement_printer printer(stdout, format);
+  auto r = db.stream(
+      text, [&](const std::vector<std::string>& columns) { printer.begin(columns); },
+      [&](const std::vector<mquire::sql::value>& values) { printer.row(values); }, [&] { printer.end(); });
+  printer.flush();
   report_notes(tables, notes_shown);
   if (!r) {
     std::fprintf(stderr, "mquire: SQL: %s\n", r.err().message.c_str());
@@ -83,57 +87,77 @@ int execute(mquire::sql::database& db, mquire::tables::dump_tables& tables, cons
 
 } // namespace
 
-void write_statement(std::FILE* out, const mquire::sql::statement_result& r, query_format format) {
-  fmt::memory_buffer buf;
-  auto put = [&](std::string_view s) { buf.append(s.data(), s.data() + s.size()); };
-  if (format == query_format::json) {
-    auto rows = nlohmann::json::array();
-    for (const auto& row : r.rows) {
-      auto o = nlohmann::json::object();
-      for (std::size_t i = 0; i < r.columns.size(); ++i) {
-        const auto& v = row[i];
-        if (const auto* s = std::get_if<std::string>(&v)) o[r.columns[i]] = *s;
-        else if (const auto* n = std::get_if<std::int64_t>(&v)) o[r.columns[i]] = *n;
-        else if (const auto* d = std::get_if<double>(&v)) o[r.columns[i]] = *d;
-        else o[r.columns[i]] = nullptr;
-      }
-      rows.push_back(std::move(o));
-    }
-    put(rows.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
+statement_printer::statement_printer(std::FILE* out, query_format format) : out_(out), format_(format) {}
+
+void statement_printer::flush() {
+  std::fwrite(buf_.data(), 1, buf_.size(), out_);
+  buf_.clear();
+}
+
+void statement_printer::put(std::string_view s) {
+  buf_.append(s.data(), s.data() + s.size());
+  if (buf_.size() > (1u << 20)) flush();
+}
+
+void statement_printer::begin(const std::vector<std::string>& columns) {
+  columns_ = columns;
+  rows_ = 0;
+  cells_.clear();
+  width_.assign(columns.size(), 0);
+  for (std::size_t i = 0; i < columns.size(); ++i) width_[i] = width_of(columns[i]);
+  if (format_ == query_format::csv) {
+    for (std::size_t i = 0; i < columns.size(); ++i) put((i ? "," : "") + csv_field(columns[i]));
     put("\n");
-  } else if (format == query_format::csv) {
-    for (std::size_t i = 0; i < r.columns.size(); ++i) put((i ? "," : "") + csv_field(r.columns[i]));
+  } else if (format_ == query_format::json) {
+    put("[");
+  }
+}
+
+void statement_printer::row(const std::vector<mquire::sql::value>& values) {
+  if (format_ == query_format::json) {
+    auto o = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < columns_.size() && i < values.size(); ++i) {
+      const auto& v = values[i];
+      if (const auto* s = std::get_if<std::string>(&v)) o[columns_[i]] = *s;
+      else if (const auto* n = std::get_if<std::int64_t>(&v)) o[columns_[i]] = *n;
+      else if (const auto* d = std::get_if<double>(&v)) o[columns_[i]] = *d;
+      else o[columns_[i]] = nullptr;
+    }
+    put(rows_ ? ",\n " : "\n ");
+    put(o.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  } else if (format_ == query_format::csv) {
+    for (std::size_t i = 0; i < values.size(); ++i) put((i ? "," : "") + csv_field(text_of(values[i])));
     put("\n");
-    for (const auto& row : r.rows) {
-      for (std::size_t i = 0; i < row.size(); ++i) put((i ? "," : "") + csv_field(text_of(row[i])));
-      put("\n");
+  } else { // an aligned table needs every row's widths first
+    auto& c = cells_.emplace_back();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      c.push_back(table_cell(values[i]));
+      width_[i] = std::max(width_[i], width_of(c.back()));
     }
-  } else {
-    std::vector<std::size_t> width(r.columns.size());
-    std::vector<std::vector<std::string>> cells;
-    for (std::size_t i = 0; i < r.columns.size(); ++i) width[i] = width_of(r.columns[i]);
-    for (const auto& row : r.rows) {
-      auto& c = cells.emplace_back();
-      for (std::size_t i = 0; i < row.size(); ++i) {
-        c.push_back(table_cell(row[i]));
-        width[i] = std::max(width[i], width_of(c.back()));
-      }
-    }
+  }
+  ++rows_;
+}
+
+void statement_printer::end() {
+  if (format_ == query_format::json) {
+    put(rows_ ? "\n]\n" : "]\n");
+  } else if (format_ == query_format::table) {
     const auto line = [&](const std::vector<std::string>& v) {
       for (std::size_t i = 0; i < v.size(); ++i) {
         put(i ? " | " : "");
         put(v[i]);
-        if (i + 1 < v.size()) put(std::string(width[i] - width_of(v[i]), ' '));
+        if (i + 1 < v.size()) put(std::string(width_[i] - width_of(v[i]), ' '));
       }
       put("\n");
     };
-    line(r.columns);
-    for (std::size_t i = 0; i < width.size(); ++i) put((i ? "-+-" : "") + std::string(width[i], '-'));
+    line(columns_);
+    for (std::size_t i = 0; i < width_.size(); ++i) put((i ? "-+-" : "") + std::string(width_[i], '-'));
     put("\n");
-    for (const auto& c : cells) line(c);
-    put(fmt::format("({} row{})\n", r.rows.size(), r.rows.size() == 1 ? "" : "s"));
+    for (const auto& c : cells_) line(c);
+    put(fmt::format("({} row{})\n", rows_, rows_ == 1 ? "" : "s"));
+    cells_.clear();
   }
-  std::fwrite(buf.data(), 1, buf.size(), out);
+  flush();
 }
 
 int run_query(mquire::tables::dump_tables& tables, const sql_request& req) {

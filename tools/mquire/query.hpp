@@ -7,6 +7,9 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include <mquire/sql/sqlite_tables.hpp>
 
@@ -14,8 +17,26 @@ namespace tool {
 
 enum class query_format { table, csv, json };
 
-// One statement's rows, in `format`.
-void write_statement(std::FILE* out, const mquire::sql::statement_result& r, query_format format);
+// Prints statements' rows as they come: CSV and JSON row by row, an
+// aligned table once its last row gives the columns' widths.
+class statement_printer {
+public:
+  statement_printer(std::FILE* out, query_format format);
+  void begin(const std::vector<std::string>& columns);
+  void row(const std::vector<mquire::sql::value>& values);
+  void end();
+  void flush();
+
+private:
+  void put(std::string_view s);
+  std::FILE* out_;
+  query_format format_;
+  fmt::memory_buffer buf_;
+  std::vector<std::string> columns_;
+  std::vector<std::size_t> width_;
+  std::vector<std::vector<std::string>> cells_;
+  std::size_t rows_ = 0;
+};
 
 struct sql_request {
   std::string sql;     // query: the statements (or a dot command)

@@ -307,13 +307,15 @@ public:
   database(const database&) = delete;
   database& operator=(const database&) = delete;
 
-  // Runs every statement of `sql`; `each` receives each statement that
-  // returns columns (SELECT, PRAGMA ...), with all its rows.
-  template <typename Each>
-  result<bool> run(std::string_view sql, Each each) {
+  // Runs every statement of `sql`, streaming: `columns(names)` when a
+  // statement that returns rows (SELECT, PRAGMA ...) starts, `row(values)`
+  // for each of its rows as SQLite produces it, `done()` when it ends.
+  template <typename Columns, typename Row, typename Done>
+  result<bool> stream(std::string_view sql, Columns columns, Row row, Done done) {
     std::string text(sql);
     const char* at = text.c_str();
     const char* end = at + text.size();
+    std::vector<value> values;
     while (at < end) {
       sqlite3_stmt* st = nullptr;
       const char* rest = nullptr;
@@ -321,15 +323,17 @@ public:
         return make_error(error_code::invalid_argument, sqlite3_errmsg(db_)); // the SQL itself
       at = rest;
       if (!st) continue; // whitespace or a comment
-      statement_result out;
       const int n = sqlite3_column_count(st);
-      for (int i = 0; i < n; ++i) out.columns.emplace_back(sqlite3_column_name(st, i));
+      if (n > 0) {
+        std::vector<std::string> names;
+        for (int i = 0; i < n; ++i) names.emplace_back(sqlite3_column_name(st, i));
+        columns(names);
+      }
       int rc;
       while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        std::vector<value> row;
-        row.reserve(static_cast<std::size_t>(n));
-        for (int i = 0; i < n; ++i) row.push_back(detail::value_of(st, i));
-        out.rows.push_back(std::move(row));
+        values.clear();
+        for (int i = 0; i < n; ++i) values.push_back(detail::value_of(st, i));
+        row(values);
       }
       if (rc != SQLITE_DONE) {
         std::string msg = sqlite3_errmsg(db_);
@@ -337,9 +341,22 @@ public:
         return make_error(error_code::not_found, msg); // a table that could not be read, or expect()
       }
       sqlite3_finalize(st);
-      if (n > 0) each(out);
+      if (n > 0) done();
     }
     return true;
+  }
+
+  // The same, each statement's rows collected: `each(statement_result)`.
+  template <typename Each>
+  result<bool> run(std::string_view sql, Each each) {
+    statement_result current;
+    return stream(
+        sql,
+        [&](const std::vector<std::string>& names) {
+          current = statement_result{};
+          current.columns = names;
+        },
+        [&](const std::vector<value>& v) { current.rows.push_back(v); }, [&] { each(current); });
   }
 
   sqlite3* handle() noexcept { return db_; }

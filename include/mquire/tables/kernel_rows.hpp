@@ -55,17 +55,22 @@ inline result<bool> scan_kallsyms(dump_context& ctx, const table_schema& s, cons
   const auto root = ctx.kernel_root();
   const bool vaddr = req.uses(*s.index_of("virtual_address"));
   const bool hex = req.uses(*s.index_of("address"));
-  const auto emit = [&](std::uint64_t address, char type, std::string name, const std::string* module) {
+  // symbol_name = '...' (the Rust mquire's _stext / _etext lookups) formats one row, not every symbol's.
+  const cell* named = req.value_of(*s.index_of("symbol_name"));
+  const std::string* only = named ? std::get_if<std::string>(named) : nullptr;
+  if (named && !only) return true;
+  const auto emit = [&](std::uint64_t address, char type, std::string_view name, const std::string* module) {
+    if (only && name != *only) return true;
     row r(s.columns.size());
     r[0] = hex ? cell(hex16(address)) : cell();
     r[1] = module ? cell(*module) : cell();
-    r[2] = std::move(name);
+    r[2] = std::string(name);
     r[3] = std::string(1, type);
     r[4] = vaddr ? cell(vaddr_text(root, address)) : cell();
     return sink(std::move(r));
   };
   for (const auto& sym : t.symbols)
-    if (sym.trusted() && !emit(sym.address, sym.type, std::string(t.name(sym)), nullptr)) return false;
+    if (sym.trusted() && !emit(sym.address, sym.type, t.name(sym), nullptr)) return false;
   if (auto mods = ctx.modules()) // else the kernel's symbols stand alone; the notes say why
     for (const auto& m : (*mods)->modules)
       for (const auto& sym : m.symbols)

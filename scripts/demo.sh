@@ -57,4 +57,9 @@ if [ -e "$dump" ]; then
   "$tool" net .cache/dump.elf | sed -n 1,4p
   echo "== $tool net .cache/dump.elf | sed -n '/net.dev/,/if_inet6/p' (/proc/net/dev)"
   "$tool" net .cache/dump.elf | sed -n '/net.dev/,/if_inet6/p'
+  q="SELECT t.pid, t.comm, t.command_line, m.perms, m.file_path FROM tasks t
+     JOIN memory_mappings m ON m.task = t.virtual_address
+     WHERE t.source = 'task_list' AND m.file_path IS NOT NULL"
+  echo "== $tool query .cache/dump.elf \"$q\" (SQL: each process and the files it mapped)"
+  "$tool" query .cache/dump.elf "$q"
 fi

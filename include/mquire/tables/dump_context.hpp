@@ -61,12 +61,18 @@ public:
   result<const processes::task_list*> tasks() {
     if (!tasks_) {
       if (!memory_->space) {
-        tasks_ = make_error(error_code::not_found, "tasks are read through the kernel's page tables, which were not "
-                                                   "found: " + memory_->page_tables_problem);
+        tasks_ = make_error(error_code::not_found,
+                            "tasks are read through the kernel's page tables, which were not found: " +
+                                (memory_->page_tables_problem.empty() ? std::string("a kernel file has none (give a memory dump)")
+                                                                      : memory_->page_tables_problem));
       } else {
         view_ = std::make_unique<processes::process_view>(*table_, *btf_, memory_->memory, *memory_->space);
         auto t = view_->tasks();
-        if (t) add_notes("tasks", t->notes);
+        if (t) {
+          add_notes("tasks", t->notes);
+          for (const auto& task : t->tasks)
+            for (const auto& p : task.problems) notes_.push_back(pid_note(task, p));
+        }
         tasks_ = t ? result<processes::task_list>(std::move(*t)) : result<processes::task_list>(t.err());
       }
     }
@@ -89,6 +95,7 @@ public:
     if (fresh && view_) {
       ++work_.task_details;
       it->second = view_->details(t);
+      for (const auto& p : it->second.problems) notes_.push_back(pid_note(t, p));
     }
     return it->second;
   }
@@ -98,6 +105,12 @@ public:
     if (it == maps_.end()) {
       ++work_.task_maps;
       it = maps_.emplace(t.address, view_ ? view_->maps(t) : result<processes::mapping_list>(no_view())).first;
+      if (!it->second) notes_.push_back(pid_note(t, "maps not read: " + it->second.err().message));
+      else {
+        for (const auto& n : it->second->notes) notes_.push_back(pid_note(t, n));
+        for (const auto& m : it->second->maps)
+          if (!m.problem.empty()) notes_.push_back(pid_note(t, "mapping " + mquire::detail::hex(m.start) + ": " + m.problem));
+      }
     }
     return it->second;
   }
@@ -107,6 +120,12 @@ public:
     if (it == files_.end()) {
       ++work_.task_files;
       it = files_.emplace(t.address, view_ ? view_->files(t) : result<processes::open_file_list>(no_view())).first;
+      if (!it->second) notes_.push_back(pid_note(t, "files not read: " + it->second.err().message));
+      else {
+        for (const auto& n : it->second->notes) notes_.push_back(pid_note(t, n));
+        for (const auto& f : it->second->files)
+          if (!f.problem.empty()) notes_.push_back(pid_note(t, "fd " + std::to_string(f.fd) + ": " + f.problem));
+      }
     }
     return it->second;
   }
@@ -207,6 +226,9 @@ public:
   const btf::type_info& btf() const noexcept { return *btf_; }
 
 private:
+  static std::string pid_note(const processes::task& t, const std::string& what) {
+    return "pid " + std::to_string(t.pid) + ": " + what;
+  }
   static error no_view() { return make_error(error_code::not_found, "tasks were not read"); }
 
   void add_notes(const std::string& what, const std::vector<std::string>& notes) {

@@ -6,6 +6,8 @@
 // that cannot be read says why, and the tables that need it fail with that.
 #pragma once
 
+#include <chrono>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,6 +55,11 @@ public:
   const scan_work& work() const noexcept { return work_; }
   // What could not be read, each view's notes once: for stderr.
   const std::vector<std::string>& notes() const noexcept { return notes_; }
+  // The same notes with when and where each was made: log_messages' rows.
+  struct log_entry {
+    std::string time, location, message;
+  };
+  const std::vector<log_entry>& log_entries() const noexcept { return log_entries_; }
   unsigned page_shift() const noexcept { return memory_->space ? memory_->space->page_shift : 12; }
   // The kernel's top-level page table: the first half of a kernel object's vaddr(...).
   std::uint64_t kernel_root() const noexcept { return memory_->space ? memory_->space->root_pa : 0; }
@@ -71,7 +78,7 @@ public:
         if (t) {
           add_notes("tasks", t->notes);
           for (const auto& task : t->tasks)
-            for (const auto& p : task.problems) notes_.push_back(pid_note(task, p));
+            for (const auto& p : task.problems) note("tasks", pid_note(task, p), false);
         }
         tasks_ = t ? result<processes::task_list>(std::move(*t)) : result<processes::task_list>(t.err());
       }
@@ -95,7 +102,7 @@ public:
     if (fresh && view_) {
       ++work_.task_details;
       it->second = view_->details(t);
-      for (const auto& p : it->second.problems) notes_.push_back(pid_note(t, p));
+      for (const auto& p : it->second.problems) note("tasks", pid_note(t, p), false);
     }
     return it->second;
   }
@@ -105,11 +112,12 @@ public:
     if (it == maps_.end()) {
       ++work_.task_maps;
       it = maps_.emplace(t.address, view_ ? view_->maps(t) : result<processes::mapping_list>(no_view())).first;
-      if (!it->second) notes_.push_back(pid_note(t, "maps not read: " + it->second.err().message));
+      if (!it->second) note("memory_mappings", pid_note(t, "maps not read: " + it->second.err().message), false);
       else {
-        for (const auto& n : it->second->notes) notes_.push_back(pid_note(t, n));
+        for (const auto& n : it->second->notes) note("memory_mappings", pid_note(t, n), false);
         for (const auto& m : it->second->maps)
-          if (!m.problem.empty()) notes_.push_back(pid_note(t, "mapping " + mquire::detail::hex(m.start) + ": " + m.problem));
+          if (!m.problem.empty())
+            note("memory_mappings", pid_note(t, "mapping " + mquire::detail::hex(m.start) + ": " + m.problem), false);
       }
     }
     return it->second;
@@ -120,11 +128,11 @@ public:
     if (it == files_.end()) {
       ++work_.task_files;
       it = files_.emplace(t.address, view_ ? view_->files(t) : result<processes::open_file_list>(no_view())).first;
-      if (!it->second) notes_.push_back(pid_note(t, "files not read: " + it->second.err().message));
+      if (!it->second) note("task_open_files", pid_note(t, "files not read: " + it->second.err().message), false);
       else {
-        for (const auto& n : it->second->notes) notes_.push_back(pid_note(t, n));
+        for (const auto& n : it->second->notes) note("task_open_files", pid_note(t, n), false);
         for (const auto& f : it->second->files)
-          if (!f.problem.empty()) notes_.push_back(pid_note(t, "fd " + std::to_string(f.fd) + ": " + f.problem));
+          if (!f.problem.empty()) note("task_open_files", pid_note(t, "fd " + std::to_string(f.fd) + ": " + f.problem), false);
       }
     }
     return it->second;
@@ -149,7 +157,7 @@ public:
       if (m) {
         add_notes("modules", m->notes);
         for (const auto& mod : m->modules)
-          if (!mod.problem.empty()) notes_.push_back("module " + mod.name + ": " + mod.problem);
+          if (!mod.problem.empty()) note("modules", "module " + mod.name + ": " + mod.problem, false);
       }
       modules_ = std::move(m);
     }
@@ -170,7 +178,7 @@ public:
   const objects::code_symbols& code() {
     if (!code_) {
       auto m = modules();
-      if (!m) notes_.push_back("modules not read, so pointers into them count as unbacked: " + m.err().message);
+      if (!m) note("modules", "modules not read, so pointers into them count as unbacked: " + m.err().message, false);
       code_ = std::make_unique<objects::code_symbols>(*table_, m ? *m : nullptr);
     }
     return *code_;
@@ -190,7 +198,7 @@ public:
       net_ = network::read_proc_net(reader_, syms_);
       add_notes("net", net_->notes);
       for (const auto& l : net_->listings)
-        if (!l.problem.empty()) notes_.push_back("/proc/net/" + l.name + ": " + l.problem);
+        if (!l.problem.empty()) note("net", "/proc/net/" + l.name + ": " + l.problem, false);
     }
     return *net_;
   }
@@ -226,13 +234,31 @@ public:
   const btf::type_info& btf() const noexcept { return *btf_; }
 
 private:
+  // A note for stderr ("LOCATION: MESSAGE", or MESSAGE alone when it names
+  // its subject) and for log_messages.
+  void note(const std::string& location, const std::string& message, bool prefixed = true) {
+    notes_.push_back(prefixed ? location + ": " + message : message);
+    log_entries_.push_back({utc_now(), location, message});
+  }
+  static std::string utc_now() {
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[96]; // room for any int the fields could hold
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    return buf;
+  }
+
   static std::string pid_note(const processes::task& t, const std::string& what) {
     return "pid " + std::to_string(t.pid) + ": " + what;
   }
   static error no_view() { return make_error(error_code::not_found, "tasks were not read"); }
 
   void add_notes(const std::string& what, const std::vector<std::string>& notes) {
-    for (const auto& n : notes) notes_.push_back(what + ": " + n);
+    for (const auto& n : notes) note(what, n);
   }
 
   template <typename T, typename Read>
@@ -285,6 +311,7 @@ private:
   std::optional<hooks::ftrace_view> ftrace_;
   std::optional<hooks::hook_tables> hooks_;
   std::vector<std::string> notes_;
+  std::vector<log_entry> log_entries_;
   scan_work work_;
 };
 

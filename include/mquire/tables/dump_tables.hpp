@@ -41,6 +41,7 @@ public:
         {"network_connections", scan_network_connections},
         {"network_interfaces", scan_network_interfaces},
         {"dmesg", scan_dmesg},
+        {"log_messages", scan_log_messages},
         {"boot_time", scan_identity},
         {"os_version", scan_identity},
         {"system_info", scan_identity},

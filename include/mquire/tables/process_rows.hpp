@@ -5,7 +5,11 @@
 // a query is only ever one the task list found and checked.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,18 +68,24 @@ inline std::string joined_arguments(const std::vector<std::uint8_t>& bytes) {
   return out;
 }
 
-// environ's entries, each followed by ", " as the Rust mquire writes them.
+// environ's entries as the Rust mquire writes them: by name (a name set
+// twice keeps its last value), each "NAME=VALUE" followed by ", ".
 inline std::string environment_text(const std::vector<std::uint8_t>& bytes) {
-  std::string out, entry;
-  for (const std::uint8_t b : bytes) {
-    if (b != 0) {
-      entry.push_back(static_cast<char>(b));
-      continue;
-    }
-    if (!entry.empty()) out += entry + ", ";
+  std::map<std::string, std::string> by_name;
+  std::string entry;
+  const auto put = [&] {
+    if (entry.empty()) return;
+    const auto eq = entry.find('=');
+    by_name[entry.substr(0, eq)] = eq == std::string::npos ? std::string() : entry.substr(eq + 1);
     entry.clear();
+  };
+  for (const std::uint8_t b : bytes) {
+    if (b != 0) entry.push_back(static_cast<char>(b));
+    else put();
   }
-  if (!entry.empty()) out += entry + ", ";
+  put();
+  std::string out;
+  for (const auto& [name, value] : by_name) out += name + "=" + value + ", ";
   return out;
 }
 
@@ -149,8 +159,13 @@ inline result<bool> scan_tasks(dump_context& ctx, const table_schema& s, const s
     if (t.tracer_pid != 0)
       if (const auto tr = tgid_of.find(t.tracer_pid); tr != tgid_of.end()) parent = tr->second;
     b.set_int("ppid", parent).set_int("tracer_pid", t.tracer_pid).set_text("type", detail::task_type(t));
+    b.set_int("main_thread", t.pid == t.tgid ? 1 : 0);
     if (t.creds) b.set_int("uid", t.creds->uid).set_int("gid", t.creds->gid).set_int("euid", t.creds->euid);
-    if (b.wants("page_table")) b.set_text("page_table", "0x" + hex16(ctx.page_table_of(t)));
+    if (b.wants("page_table")) {
+      char pt[48];
+      std::snprintf(pt, sizeof pt, "PhysicalAddress(0x%016llX)", static_cast<unsigned long long>(ctx.page_table_of(t)));
+      b.set_text("page_table", pt);
+    }
     if (b.wants("binary_path") || b.wants("command_line") || b.wants("environment")) {
       const auto& d = ctx.details(t);
       if (t.mm != 0) {
@@ -160,7 +175,20 @@ inline result<bool> scan_tasks(dump_context& ctx, const table_schema& s, const s
         if (!env.empty()) b.set_text("environment", env);
       }
     }
+    // A row for each of the Rust mquire's two sources that found the task
+    // (task_list, pid_ns); a task only the runqueues or the parent/children
+    // links found still has a row, under that source: nothing is hidden.
+    std::string all;
+    bool main_source = false;
+    for (const char* known : {processes::source_task_list, processes::source_pid_idr, processes::source_runqueue,
+                              processes::source_children})
+      if (std::find(t.sources.begin(), t.sources.end(), known) != t.sources.end())
+        all += (all.empty() ? "" : ",") + detail::source_name(known);
+    for (const auto& src : t.sources)
+      main_source = main_source || src == processes::source_task_list || src == processes::source_pid_idr;
+    b.set_text("sources", all);
     for (const auto& src : t.sources) {
+      if (main_source && src != processes::source_task_list && src != processes::source_pid_idr) continue;
       b.set_text("source", detail::source_name(src));
       if (!sink(b.take())) return false;
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cctype>
 #include <string>
 
 #include "../filesystems/page_cache.hpp"
@@ -115,8 +116,13 @@ inline result<bool> scan_network_connections(dump_context& ctx, const table_sche
       b.set_text("virtual_address", vaddr_text(root, so.sock)).set_text("listing", l.name);
       b.set_text("protocol", protocol).set_text("type", v6 ? "ipv6" : "ipv4");
       b.set_text("local_address", so.local).set_int("local_port", so.local_port);
-      b.set_text("remote_address", so.remote).set_int("remote_port", so.remote_port);
-      b.set_text("state", network::tcp_state_name(so.state)).set_int("inode", static_cast<std::int64_t>(so.inode));
+      // As the Rust mquire gives them: an unset remote end is NULL, states in lower case.
+      if (so.remote != "0.0.0.0" && so.remote != "::" && !so.remote.empty()) b.set_text("remote_address", so.remote);
+      if (so.remote_port != 0) b.set_int("remote_port", so.remote_port);
+      std::string state = network::tcp_state_name(so.state);
+      for (char& c : state) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (!state.empty()) b.set_text("state", state);
+      b.set_int("inode", static_cast<std::int64_t>(so.inode));
       b.set_int("tx_queue", so.tx_queue).set_int("rx_queue", so.rx_queue).set_int("uid", so.uid);
       if (!sink(b.take())) return false;
     }
@@ -160,6 +166,19 @@ inline result<bool> scan_network_interfaces(dump_context& ctx, const table_schem
         if (!sink(std::move(r))) return false;
       }
     }
+  }
+  return true;
+}
+
+inline result<bool> scan_log_messages(dump_context& ctx, const table_schema& s, const scan_request& req,
+                                      const row_sink& sink) {
+  // A copy: a scan of another table in the same statement may add notes.
+  const auto entries = ctx.log_entries();
+  for (const auto& e : entries) {
+    row_builder b(s, req);
+    b.set_text("time", e.time).set_text("location", e.location).set_text("message", e.message);
+    b.set_int("level", 2).set_text("type", "WARN");
+    if (!sink(b.take())) return false;
   }
   return true;
 }

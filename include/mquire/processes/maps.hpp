@@ -44,14 +44,18 @@ struct mapping_list {
   std::vector<std::string> notes;
 };
 
+// The permissions column of /proc/PID/maps: VM_READ, VM_WRITE, VM_EXEC,
+// then 's' for VM_MAYSHARE or 'p'.
+inline std::string maps_perms(const mapping& m) {
+  return {(m.flags & 1) ? 'r' : '-', (m.flags & 2) ? 'w' : '-', (m.flags & 4) ? 'x' : '-', (m.flags & 0x80) ? 's' : 'p'};
+}
+
 // One /proc/PID/maps line (without the newline).
 inline std::string maps_line(const mapping& m, unsigned pointer_size = 8) {
   char head[160];
-  std::snprintf(head, sizeof head, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
-                static_cast<unsigned long long>(m.start), static_cast<unsigned long long>(m.end),
-                (m.flags & 1) ? 'r' : '-', (m.flags & 2) ? 'w' : '-', (m.flags & 4) ? 'x' : '-',
-                (m.flags & 0x80) ? 's' : 'p', static_cast<unsigned long long>(m.offset), m.major, m.minor,
-                static_cast<unsigned long long>(m.inode));
+  std::snprintf(head, sizeof head, "%08llx-%08llx %s %08llx %02x:%02x %llu ", static_cast<unsigned long long>(m.start),
+                static_cast<unsigned long long>(m.end), maps_perms(m).c_str(), static_cast<unsigned long long>(m.offset),
+                m.major, m.minor, static_cast<unsigned long long>(m.inode));
   std::string out = head;
   if (m.name.empty()) return out;
   // seq_pad(): the name starts after column 25 + 6 * sizeof(void *) - 1.

@@ -378,7 +378,8 @@ inline std::optional<result<std::string>> dot_command(database& db, std::string_
   const std::string_view cmd = line.substr(0, sp);
   std::string_view arg = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
   while (!arg.empty() && arg.front() == ' ') arg.remove_prefix(1);
-  std::vector<std::pair<std::string, std::string>> views; // name, sql
+  if (cmd != ".tables" && cmd != ".schema") return std::nullopt;
+  std::vector<std::pair<std::string, std::string>> views; // name, sql: the session's own
   (void)db.run("SELECT name, sql FROM sqlite_schema WHERE type = 'view' ORDER BY name", [&](const statement_result& r) {
     for (const auto& row : r.rows)
       if (const auto* n = std::get_if<std::string>(&row[0]))
@@ -393,24 +394,22 @@ inline std::optional<result<std::string>> dot_command(database& db, std::string_
     for (const auto& n : names) out += n + "\n";
     return result<std::string>(out);
   }
-  if (cmd == ".schema") {
-    std::string out;
-    bool found = false;
-    for (const auto& s : tables::all_schemas()) {
-      if (!arg.empty() && s.name != arg) continue;
-      found = true;
-      out += "-- " + std::string(s.doc) + "\n" + schema_sql(s) + ";\n";
-      for (const auto& c : s.columns) out += "--   " + std::string(c.name) + ": " + std::string(c.doc) + "\n";
-    }
-    for (const auto& v : views)
-      if (arg.empty() || v.first == arg) {
-        found = true;
-        out += v.second + ";\n";
-      }
-    if (!found) return result<std::string>(make_error(error_code::not_found, "no table named " + std::string(arg)));
-    return result<std::string>(out);
+  // .schema [TABLE]
+  std::string out;
+  bool found = false;
+  for (const auto& s : tables::all_schemas()) {
+    if (!arg.empty() && s.name != arg) continue;
+    found = true;
+    out += "-- " + std::string(s.doc) + "\n" + schema_sql(s) + ";\n";
+    for (const auto& c : s.columns) out += "--   " + std::string(c.name) + ": " + std::string(c.doc) + "\n";
   }
-  return std::nullopt;
+  for (const auto& v : views)
+    if (arg.empty() || v.first == arg) {
+      found = true;
+      out += v.second + ";\n";
+    }
+  if (!found) return result<std::string>(make_error(error_code::not_found, "no table named " + std::string(arg)));
+  return result<std::string>(out);
 }
 
 } // namespace mquire::sql

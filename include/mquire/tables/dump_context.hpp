@@ -271,20 +271,22 @@ private:
     return &**slot;
   }
 
+  // Pid 1's task_struct, found once: through the task list when it was
+  // read, else through the kernel's own list (no page tables are needed).
   result<std::uint64_t> init_task() {
-    auto list = tasks();
-    if (!list) {
-      // Without page tables, pid 1 is still found through the kernel's own list.
-      processes::task_reader tr(reader_, syms_);
-      auto all = tr.read_all();
-      if (!all) return all.err();
-      for (const auto& t : all->tasks)
-        if (t.pid == 1 && t.tgid == 1) return t.address;
-      return make_error(error_code::not_found, "no process with pid 1");
+    if (!init_task_) {
+      auto list = tasks();
+      std::optional<result<processes::task_list>> own;
+      if (!list) own = processes::task_reader(reader_, syms_).read_all();
+      if (own && !*own) {
+        init_task_ = own->err();
+      } else {
+        init_task_ = make_error(error_code::not_found, "no process with pid 1");
+        for (const auto& t : own ? (*own)->tasks : (*list)->tasks)
+          if (t.pid == 1 && t.tgid == 1) init_task_ = t.address;
+      }
     }
-    for (const auto& t : (*list)->tasks)
-      if (t.pid == 1 && t.tgid == 1) return t.address;
-    return make_error(error_code::not_found, "no process with pid 1");
+    return *init_task_;
   }
 
   const kallsyms_table* table_;
@@ -295,6 +297,7 @@ private:
   objects::symbol_index syms_;
   std::unique_ptr<processes::process_view> view_;
   std::optional<result<processes::task_list>> tasks_;
+  std::optional<result<std::uint64_t>> init_task_;
   std::map<std::uint64_t, processes::process_details> details_;
   std::map<std::uint64_t, result<processes::mapping_list>> maps_;
   std::map<std::uint64_t, result<processes::open_file_list>> files_;

@@ -48,6 +48,15 @@ inline cell module_parameters(dump_context& ctx, const objects::object& mod) {
   return out.empty() ? cell() : cell(out);
 }
 
+// `emit(id)` for the one type a constraint names, else for every type id.
+template <typename Emit>
+bool each_type(const btf::type_info& t, const std::optional<std::int64_t>& only, Emit emit) {
+  if (only) return *only >= 1 && *only <= t.last_id() ? emit(static_cast<std::uint32_t>(*only)) : true;
+  for (std::uint32_t id = 1; id <= t.last_id() && t.size() != 0; ++id)
+    if (!emit(id)) return false;
+  return true;
+}
+
 } // namespace detail
 
 inline result<bool> scan_kallsyms(dump_context& ctx, const table_schema& s, const scan_request& req, const row_sink& sink) {
@@ -85,10 +94,9 @@ inline result<bool> scan_kernel_modules(dump_context& ctx, const table_schema& s
   auto mods = ctx.modules();
   if (!mods) return mods.err();
   const auto root = ctx.kernel_root();
-  const auto va = s.index_of("virtual_address");
-  const cell* only_cell = va ? req.value_of(*va) : nullptr;
-  const auto only = only_cell ? address_of(*only_cell) : std::nullopt;
-  if (only_cell && !only) return false;
+  bool bad = false;
+  const auto only = address_constraint(s, req, "virtual_address", bad);
+  if (bad) return false;
   for (const auto& m : (*mods)->modules) {
     if (only && m.address != *only) continue;
     row_builder b(s, req);
@@ -119,10 +127,9 @@ inline result<bool> scan_kernel_module_mem_entries(dump_context& ctx, const tabl
                                                    const row_sink& sink) {
   auto mods = ctx.modules();
   if (!mods) return mods.err();
-  const auto km = s.index_of("kernel_module");
-  const cell* only_cell = km ? req.value_of(*km) : nullptr;
-  const auto only = only_cell ? address_of(*only_cell) : std::nullopt;
-  if (only_cell && !only) return false;
+  bool bad = false;
+  const auto only = address_constraint(s, req, "kernel_module", bad);
+  if (bad) return false;
   for (const auto& m : (*mods)->modules) {
     if (only && m.address != *only) continue;
     row_builder b(s, req);
@@ -187,10 +194,9 @@ inline result<bool> scan_hooks(dump_context& ctx, const table_schema& s, const s
 
 inline result<bool> scan_btf_types(dump_context& ctx, const table_schema& s, const scan_request& req, const row_sink& sink) {
   const auto& t = ctx.btf();
-  const auto id_col = s.index_of("id");
-  const cell* only_cell = id_col ? req.value_of(*id_col) : nullptr;
-  const auto only = only_cell ? integer_of(*only_cell) : std::nullopt;
-  if (only_cell && !only) return false;
+  bool bad = false;
+  const auto only = integer_constraint(s, req, "id", bad);
+  if (bad) return false;
   const auto emit = [&](std::uint32_t id) {
     const auto v = t.type(id);
     if (!v) return true;
@@ -203,19 +209,15 @@ inline result<bool> scan_btf_types(dump_context& ctx, const table_schema& s, con
     b.set_int(sized ? "size" : "type_id", v->size_or_type);
     return sink(b.take());
   };
-  if (only) return *only >= 1 && *only <= t.last_id() ? emit(static_cast<std::uint32_t>(*only)) : true;
-  for (std::uint32_t id = 1; id <= t.last_id() && t.size() != 0; ++id)
-    if (!emit(id)) return false;
-  return true;
+  return detail::each_type(t, only, emit);
 }
 
 inline result<bool> scan_btf_members(dump_context& ctx, const table_schema& s, const scan_request& req,
                                      const row_sink& sink) {
   const auto& t = ctx.btf();
-  const auto id_col = s.index_of("type_id");
-  const cell* only_cell = id_col ? req.value_of(*id_col) : nullptr;
-  const auto only = only_cell ? integer_of(*only_cell) : std::nullopt;
-  if (only_cell && !only) return false;
+  bool bad = false;
+  const auto only = integer_constraint(s, req, "type_id", bad);
+  if (bad) return false;
   const auto emit = [&](std::uint32_t id) {
     const auto v = t.type(id);
     if (!v || (v->kind != btf::kind::struct_ && v->kind != btf::kind::union_)) return true;
@@ -228,10 +230,7 @@ inline result<bool> scan_btf_members(dump_context& ctx, const table_schema& s, c
     }
     return true;
   };
-  if (only) return *only >= 1 && *only <= t.last_id() ? emit(static_cast<std::uint32_t>(*only)) : true;
-  for (std::uint32_t id = 1; id <= t.last_id() && t.size() != 0; ++id)
-    if (!emit(id)) return false;
-  return true;
+  return detail::each_type(t, only, emit);
 }
 
 } // namespace mquire::tables

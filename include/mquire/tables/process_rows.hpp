@@ -116,25 +116,22 @@ std::vector<const processes::task*> tasks_to_scan(dump_context& ctx, const proce
   return out;
 }
 
-inline std::optional<std::uint64_t> address_constraint(const table_schema& s, const scan_request& req,
-                                                       std::string_view column, bool& unparsable) {
-  const auto i = s.index_of(column);
-  const cell* v = i ? req.value_of(*i) : nullptr;
-  if (!v) return std::nullopt;
-  auto a = address_of(*v);
-  if (!a) unparsable = true;
-  return a;
+// The tasks a per-task table reads for `req`: the one its `task` column
+// names, else those of the process its `id_column` names (if any), else
+// every process (tasks_to_scan). Empty when a constraint's value can match no task.
+template <typename Own>
+result<std::vector<const processes::task*>> scan_targets(dump_context& ctx, const table_schema& s,
+                                                         const scan_request& req, std::string_view id_column, Own own) {
+  auto list = ctx.tasks();
+  if (!list) return list.err();
+  bool bad = false;
+  const auto task = address_constraint(s, req, "task", bad);
+  const auto id = id_column.empty() ? std::nullopt : integer_constraint(s, req, id_column, bad);
+  if (bad) return std::vector<const processes::task*>{};
+  return tasks_to_scan(ctx, **list, task, id, own);
 }
 
-inline std::optional<std::int64_t> integer_constraint(const table_schema& s, const scan_request& req,
-                                                      std::string_view column, bool& unparsable) {
-  const auto i = s.index_of(column);
-  const cell* v = i ? req.value_of(*i) : nullptr;
-  if (!v) return std::nullopt;
-  auto n = integer_of(*v);
-  if (!n) unparsable = true;
-  return n;
-}
+inline bool any_task(const processes::task&, const processes::task&) { return true; }
 
 } // namespace detail
 
@@ -142,9 +139,9 @@ inline result<bool> scan_tasks(dump_context& ctx, const table_schema& s, const s
   auto list = ctx.tasks();
   if (!list) return list.err();
   bool bad = false;
-  const auto only = detail::address_constraint(s, req, "virtual_address", bad);
-  const auto pid = detail::integer_constraint(s, req, "pid", bad);
-  const auto tgid = detail::integer_constraint(s, req, "tgid", bad);
+  const auto only = address_constraint(s, req, "virtual_address", bad);
+  const auto pid = integer_constraint(s, req, "pid", bad);
+  const auto tgid = integer_constraint(s, req, "tgid", bad);
   if (bad) return false; // a value no task can have: no rows
   const auto root = ctx.symbols().address("init_task");
   std::map<std::int64_t, std::int64_t> tgid_of; // pid -> tgid, for a tracer's
@@ -179,16 +176,17 @@ inline result<bool> scan_tasks(dump_context& ctx, const table_schema& s, const s
     // (task_list, pid_ns); a task only the runqueues or the parent/children
     // links found still has a row, under that source: nothing is hidden.
     std::string all;
-    bool main_source = false;
     for (const char* known : {processes::source_task_list, processes::source_pid_idr, processes::source_runqueue,
                               processes::source_children})
       if (std::find(t.sources.begin(), t.sources.end(), known) != t.sources.end())
         all += (all.empty() ? "" : ",") + detail::source_name(known);
-    for (const auto& src : t.sources)
-      main_source = main_source || src == processes::source_task_list || src == processes::source_pid_idr;
+    const auto is_main = [](const std::string& src) {
+      return src == processes::source_task_list || src == processes::source_pid_idr;
+    };
+    const bool main_source = std::any_of(t.sources.begin(), t.sources.end(), is_main);
     b.set_text("sources", all);
     for (const auto& src : t.sources) {
-      if (main_source && src != processes::source_task_list && src != processes::source_pid_idr) continue;
+      if (main_source && !is_main(src)) continue;
       b.set_text("source", detail::source_name(src));
       if (!sink(b.take())) return false;
     }
@@ -198,14 +196,10 @@ inline result<bool> scan_tasks(dump_context& ctx, const table_schema& s, const s
 
 inline result<bool> scan_task_open_files(dump_context& ctx, const table_schema& s, const scan_request& req,
                                          const row_sink& sink) {
-  auto list = ctx.tasks();
-  if (!list) return list.err();
-  bool bad = false;
-  const auto task = detail::address_constraint(s, req, "task", bad);
-  const auto tgid = detail::integer_constraint(s, req, "tgid", bad);
-  if (bad) return false;
   const auto own = [](const processes::task& t, const processes::task& leader) { return t.files != leader.files; };
-  for (const auto* t : detail::tasks_to_scan(ctx, **list, task, tgid, own)) {
+  auto targets = detail::scan_targets(ctx, s, req, "tgid", own);
+  if (!targets) return targets.err();
+  for (const auto* t : *targets) {
     if (t->files == 0) continue;
     const auto& files = ctx.files(*t);
     if (!files) continue; // said in the notes by the tool's own listing; no row invented
@@ -224,14 +218,10 @@ inline result<bool> scan_task_open_files(dump_context& ctx, const table_schema& 
 
 inline result<bool> scan_memory_mappings(dump_context& ctx, const table_schema& s, const scan_request& req,
                                          const row_sink& sink) {
-  auto list = ctx.tasks();
-  if (!list) return list.err();
-  bool bad = false;
-  const auto task = detail::address_constraint(s, req, "task", bad);
-  const auto pid = detail::integer_constraint(s, req, "pid", bad);
-  if (bad) return false;
   const auto own = [](const processes::task& t, const processes::task& leader) { return t.mm != leader.mm; };
-  for (const auto* t : detail::tasks_to_scan(ctx, **list, task, pid, own)) {
+  auto targets = detail::scan_targets(ctx, s, req, "pid", own);
+  if (!targets) return targets.err();
+  for (const auto* t : *targets) {
     if (t->mm == 0) continue;
     const auto& maps = ctx.maps(*t);
     if (!maps) continue;
@@ -240,12 +230,7 @@ inline result<bool> scan_memory_mappings(dump_context& ctx, const table_schema& 
       row_builder b(s, req);
       b.set_int("readable", (m.flags & 1) ? 1 : 0).set_int("writable", (m.flags & 2) ? 1 : 0);
       b.set_int("executable", (m.flags & 4) ? 1 : 0).set_int("shared", (m.flags & 0x80) ? 1 : 0);
-      std::string perms = "----";
-      perms[0] = (m.flags & 1) ? 'r' : '-';
-      perms[1] = (m.flags & 2) ? 'w' : '-';
-      perms[2] = (m.flags & 4) ? 'x' : '-';
-      perms[3] = (m.flags & 0x80) ? 's' : 'p';
-      b.set_text("perms", perms).set_int("inode", static_cast<std::int64_t>(m.inode)).set_int("pid", t->tgid);
+      b.set_text("perms", processes::maps_perms(m)).set_int("inode", static_cast<std::int64_t>(m.inode)).set_int("pid", t->tgid);
       if (!m.name.empty()) b.set_text("name", m.name);
       if (m.file != 0) {
         b.set_text("file_path", m.name);
@@ -262,13 +247,9 @@ inline result<bool> scan_memory_mappings(dump_context& ctx, const table_schema& 
 
 inline result<bool> scan_task_capabilities(dump_context& ctx, const table_schema& s, const scan_request& req,
                                            const row_sink& sink) {
-  auto list = ctx.tasks();
-  if (!list) return list.err();
-  bool bad = false;
-  const auto task = detail::address_constraint(s, req, "task", bad);
-  if (bad) return false;
-  const auto all = [](const processes::task&, const processes::task&) { return true; };
-  for (const auto* t : detail::tasks_to_scan(ctx, **list, task, std::nullopt, all)) {
+  auto targets = detail::scan_targets(ctx, s, req, {}, detail::any_task);
+  if (!targets) return targets.err();
+  for (const auto* t : *targets) {
     if (!t->creds) continue;
     const auto& c = *t->creds;
     const std::array<std::pair<const char*, std::uint64_t>, 5> sets = {{{"effective", c.cap_effective},
@@ -293,13 +274,9 @@ inline result<bool> scan_task_capabilities(dump_context& ctx, const table_schema
 
 inline result<bool> scan_task_ptrace_flags(dump_context& ctx, const table_schema& s, const scan_request& req,
                                            const row_sink& sink) {
-  auto list = ctx.tasks();
-  if (!list) return list.err();
-  bool bad = false;
-  const auto task = detail::address_constraint(s, req, "task", bad);
-  if (bad) return false;
-  const auto all = [](const processes::task&, const processes::task&) { return true; };
-  for (const auto* t : detail::tasks_to_scan(ctx, **list, task, std::nullopt, all)) {
+  auto targets = detail::scan_targets(ctx, s, req, {}, detail::any_task);
+  if (!targets) return targets.err();
+  for (const auto* t : *targets) {
     row_builder b(s, req);
     b.set_text("task", vaddr_text(ctx.kernel_root(), t->address));
     std::uint64_t known = 0;

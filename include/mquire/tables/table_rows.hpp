@@ -5,6 +5,7 @@
 // (sql/sqlite_tables.hpp) and C++ embedders read the same rows.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -14,6 +15,8 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "../detail/hex.hpp"
 
 namespace mquire::tables {
 
@@ -78,11 +81,7 @@ inline std::string vaddr_text(std::uint64_t page_table, std::uint64_t address) {
 
 // 16 hex digits without 0x: text that orders as the address does, for
 // range comparisons in SQL (func_addr, start, end).
-inline std::string hex16(std::uint64_t address) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(address));
-  return buf;
-}
+inline std::string hex16(std::uint64_t address) { return mquire::detail::hex_digits(address, 16); }
 
 namespace detail {
 inline std::optional<std::uint64_t> parse_hex(std::string_view s) {
@@ -91,14 +90,8 @@ inline std::optional<std::uint64_t> parse_hex(std::string_view s) {
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
   if (s.empty() || s.size() > 16) return std::nullopt;
   std::uint64_t v = 0;
-  for (const char c : s) {
-    unsigned d = 0;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
-    else return std::nullopt;
-    v = v << 4 | d;
-  }
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
   return v;
 }
 } // namespace detail
@@ -126,17 +119,35 @@ inline std::optional<std::uint64_t> address_of(const cell& c) {
 inline std::optional<std::int64_t> integer_of(const cell& c) {
   if (const auto* i = std::get_if<std::int64_t>(&c)) return *i;
   if (const auto* s = std::get_if<std::string>(&c)) {
-    if (s->empty() || s->size() > 19) return std::nullopt;
     std::int64_t v = 0;
-    std::size_t at = (*s)[0] == '-' ? 1 : 0;
-    if (at == s->size()) return std::nullopt;
-    for (; at < s->size(); ++at) {
-      if ((*s)[at] < '0' || (*s)[at] > '9') return std::nullopt;
-      v = v * 10 + ((*s)[at] - '0');
-    }
-    return (*s)[0] == '-' ? -v : v;
+    const auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), v, 10);
+    if (s->empty() || ec != std::errc() || end != s->data() + s->size()) return std::nullopt; // out of range too
+    return v;
   }
   return std::nullopt;
+}
+
+// A scan's `column = value` constraint on a key column, read as an
+// address (or an integer): nullopt when the query gives none; a value that
+// is no address (no integer) sets `unparsable`, and then no row can match.
+inline std::optional<std::uint64_t> address_constraint(const table_schema& s, const scan_request& req,
+                                                       std::string_view column, bool& unparsable) {
+  const auto i = s.index_of(column);
+  const cell* v = i ? req.value_of(*i) : nullptr;
+  if (!v) return std::nullopt;
+  auto a = address_of(*v);
+  if (!a) unparsable = true;
+  return a;
+}
+
+inline std::optional<std::int64_t> integer_constraint(const table_schema& s, const scan_request& req,
+                                                      std::string_view column, bool& unparsable) {
+  const auto i = s.index_of(column);
+  const cell* v = i ? req.value_of(*i) : nullptr;
+  if (!v) return std::nullopt;
+  auto n = integer_of(*v);
+  if (!n) unparsable = true;
+  return n;
 }
 
 // Text as a cell, NULL when absent.

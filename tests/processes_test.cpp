@@ -18,6 +18,7 @@
 #include "scan.hpp"
 #include "segments.hpp"
 #include "support/fixtures.hpp"
+#include "support/opened_dump.hpp"
 #include "support/run.hpp"
 
 using support::quote;
@@ -29,11 +30,7 @@ namespace {
 const std::string arm = "arm64-7.2-full";
 const std::string x86 = "x86_64-7.2-modules";
 
-json truth_json(const std::string& fixture, const std::string& name) {
-  const auto p = support::fixtures_dir() / fixture / name;
-  if (!support::fs::exists(p)) support::skip("fixture " + fixture + "/" + name + " not found");
-  return json::parse(support::read_text(p));
-}
+using support::truth_json;
 
 std::map<std::int64_t, json> by_pid(const json& rows) {
   std::map<std::int64_t, json> out;
@@ -224,22 +221,10 @@ struct task_field {
 };
 
 task_field locate_task_field(const support::fs::path& raw, std::int64_t pid, std::string_view member) {
-  auto opened = tool::open_input(raw.string(), std::nullopt);
-  REQUIRE(std::holds_alternative<std::unique_ptr<tool::input>>(opened));
-  auto& in = *std::get<std::unique_ptr<tool::input>>(opened);
-  tool::scan_options so;
-  for (const auto& d : mquire::builtin_layouts()) so.layouts.push_back(d);
-  auto r = tool::scan(in, so);
-  REQUIRE(r);
-  REQUIRE(!r->tables.empty());
-  auto a = tool::resolve_addresses(r->tables.front(), *r, in, std::nullopt);
-  tool::view_request want;
-  want.modules = false;
-  auto v = tool::read_kernel_view(r->tables.front(), a, in, *r, want);
-  REQUIRE(v.memory);
+  const auto d = support::open_dump(raw);
+  const auto& v = d->view;
   REQUIRE(v.memory->space);
-  REQUIRE(v.types);
-  mquire::processes::process_view view(r->tables.front().table, *v.types, v.memory->memory, *v.memory->space);
+  mquire::processes::process_view view(d->best().table, *v.types, v.memory->memory, *v.memory->space);
   auto tasks = view.tasks();
   REQUIRE(tasks);
   for (const auto& t : tasks->tasks)

@@ -18,10 +18,8 @@
 
 #include <mquire/sql/sqlite_tables.hpp>
 
-#include "addressing.hpp"
-#include "kernel_view.hpp"
-#include "scan.hpp"
 #include "support/fixtures.hpp"
+#include "support/opened_dump.hpp"
 #include "support/run.hpp"
 
 using json = nlohmann::json;
@@ -33,43 +31,21 @@ namespace {
 const std::string arm = "arm64-7.2-full";
 const std::string x86 = "x86_64-7.2-modules";
 
-json truth_json(const std::string& fixture, const std::string& name) {
-  const auto p = support::fixtures_dir() / fixture / name;
-  if (!support::fs::exists(p)) support::skip("fixture " + fixture + "/" + name + " not found");
-  return json::parse(support::read_text(p));
-}
+using support::truth_json;
 
 // A dump opened the way an embedder would, with its tables and one SQL
 // session over them.
 struct session {
-  std::unique_ptr<tool::input> in;
-  tool::scan_result scanned;
-  std::optional<tool::addressing> addressing;
-  tool::kernel_view view;
+  std::unique_ptr<support::opened_dump> dump;
   std::unique_ptr<mquire::tables::dump_tables> tables;
   std::unique_ptr<mquire::sql::database> db;
 };
 
 std::unique_ptr<session> open_session(const std::string& fixture) {
-  const auto dump = support::require_fixture(fixture + "/dump.elf.zst");
   auto s = std::make_unique<session>();
-  auto opened = tool::open_input(dump.string(), std::nullopt);
-  REQUIRE(std::holds_alternative<std::unique_ptr<tool::input>>(opened));
-  s->in = std::move(std::get<std::unique_ptr<tool::input>>(opened));
-  tool::scan_options so;
-  for (const auto& d : mquire::builtin_layouts()) so.layouts.push_back(d);
-  auto r = tool::scan(*s->in, so);
-  REQUIRE(r);
-  REQUIRE(!r->tables.empty());
-  s->scanned = std::move(*r);
-  s->addressing = tool::resolve_addresses(s->scanned.tables.front(), s->scanned, *s->in, std::nullopt);
-  tool::view_request want;
-  want.modules = false;
-  s->view = tool::read_kernel_view(s->scanned.tables.front(), *s->addressing, *s->in, s->scanned, want);
-  REQUIRE(s->view.memory);
-  REQUIRE(s->view.types);
-  s->tables = std::make_unique<mquire::tables::dump_tables>(s->scanned.tables.front().table, *s->view.types,
-                                                             *s->view.memory);
+  s->dump = support::open_dump(support::require_fixture(fixture + "/dump.elf.zst"));
+  s->tables = std::make_unique<mquire::tables::dump_tables>(s->dump->best().table, *s->dump->view.types,
+                                                             *s->dump->view.memory);
   auto db = mquire::sql::database::open(*s->tables);
   REQUIRE(db);
   s->db = std::move(*db);

@@ -10,14 +10,23 @@
 # (6) each view of the x86_64 7.2 fixture against `mquire kallsyms`, (7) SQL
 # over those views against the commands that print the same rows.
 #   bench/run.sh [SIZES_MIB...]     (default: 256 1024 4096)
+# With MQUIRE_BENCH_LOAD=N, N busy loops run for the whole run (a loaded
+# machine: both a command and its baseline share the cores with them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-command -v /usr/bin/time >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -q time >/dev/null; }
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DMQUIRE_BUILD_TESTS=OFF -DMQUIRE_BUILD_FUZZ_REPLAY=OFF \
   -DMQUIRE_BUILD_BENCH=ON >/dev/null
 cmake --build build-bench -j "$(nproc)" >/dev/null
 b=build-bench
+
+load=${MQUIRE_BENCH_LOAD:-0}
+if [ "$load" -gt 0 ]; then
+  hogs=()
+  for _ in $(seq "$load"); do sh -c 'while :; do :; done' & hogs+=($!); done
+  trap 'kill "${hogs[@]}" 2>/dev/null' EXIT
+  echo "== the machine is loaded: $load busy loops on $(nproc) cores"
+fi
 
 echo "== (1) landmark scan, 256 MiB in memory, single thread"
 $b/bench/landmark_bench --benchmark_format=json --benchmark_min_time=1 >$b/landmark.json 2>/dev/null
@@ -44,13 +53,16 @@ PY
 echo "== (3) end to end: mquire kallsyms vs cat, warm page cache"
 dir=${BENCH_DIR:-/tmp/mquire-bench}
 mkdir -p "$dir"
-measure() { # best wall time of 3 runs of "$@" in seconds, and the peak RSS in KiB of the last
-  local best=999 out=$dir/time.out
-  for i in 1 2 3; do
-    /usr/bin/time -o "$out" -f "%e %M" "$@" >/dev/null 2>/dev/null
-    best=$(python3 -c "print(min($best, $(cut -d' ' -f1 "$out")))")
-  done
-  echo "$best $(cut -d' ' -f2 "$out")"
+measure() { # best wall time of 5 runs of "$@" in seconds (to the 0.1 ms), and the peak RSS in KiB
+  python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+best = float("inf")
+for _ in range(5):
+    t = time.perf_counter()
+    subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    best = min(best, time.perf_counter() - t)
+print(f"{best:.4f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+PY
 }
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(256 1024 4096)
@@ -61,7 +73,7 @@ for size in "${sizes[@]}"; do
     cat "$f" >/dev/null; cat "$f" >/dev/null
     read -r tc _ <<<"$(measure cat "$f")"
     read -r tm rss <<<"$(measure $b/tools/mquire kallsyms "$f")"
-    python3 -c "print(f'  {$size:>5} MiB: cat {$tc:5.2f} s, mquire {$tm:5.2f} s, ratio {($tm/max($tc,0.01)):4.2f}x, mquire peak RSS {$rss/1024:6.1f} MiB')"
+    python3 -c "print(f'  {$size:>5} MiB: cat {$tc:6.3f} s, mquire {$tm:6.3f} s, ratio {($tm/max($tc,0.001)):4.2f}x, mquire peak RSS {$rss/1024:6.1f} MiB')"
   }
 done
 
@@ -93,7 +105,7 @@ PY
   read -r tm rss <<<"$(measure $b/tools/mquire kallsyms "$img")"
   layout=$($b/tools/mquire inspect "$img" | sed -n 's/^  layout: *\([^ ]*\).*/\1/p' | head -1)
   read -r tl _ <<<"$(measure $b/tools/mquire kallsyms --layout "$layout" "$img")"
-  python3 -c "print(f'  {\"$(basename "$img")\":32s} $tool -dc {$td:5.2f} s, mquire {$tm:5.2f} s ({$tm/max($td,0.01):4.2f}x), --layout $layout {$tl:5.2f} s (all layouts {$tm/max($tl,0.01):4.2f}x one); peak RSS {$rss/1024:6.1f} MiB = kernel {$kernel/1048576:5.1f} MiB + {($rss*1024-$kernel)/1048576:5.1f} MiB')"
+  python3 -c "print(f'  {\"$(basename "$img")\":32s} $tool -dc {$td:6.3f} s, mquire {$tm:6.3f} s ({$tm/max($td,0.001):4.2f}x), --layout $layout {$tl:6.3f} s (all layouts {$tm/max($tl,0.001):4.2f}x one); peak RSS {$rss/1024:6.1f} MiB = kernel {$kernel/1048576:5.1f} MiB + {($rss*1024-$kernel)/1048576:5.1f} MiB')"
 done
 
 echo "== (5) vmlinux (the ELF inside each image above): mquire kallsyms vs cat, and vs one layout (reading + decoding)"
@@ -107,7 +119,7 @@ for vmlinux in "$dir"/*.vmlinux; do
   read -r tm rss <<<"$(measure $b/tools/mquire kallsyms "$vmlinux")"
   layout=$($b/tools/mquire inspect "$vmlinux" | sed -n 's/^  layout: *\([^ ]*\).*/\1/p' | head -1)
   read -r tl _ <<<"$(measure $b/tools/mquire kallsyms --layout "$layout" "$vmlinux")"
-  python3 -c "print(f'  {\"$(basename "$vmlinux")\":40s} cat {$tc:5.2f} s, mquire {$tm:5.2f} s, --layout $layout {$tl:5.2f} s: {$tm/max($tc+$tl,0.01):4.2f}x cat + decoding, all layouts {$tm/max($tl,0.01):4.2f}x one; peak RSS {$rss/1024:6.1f} MiB')"
+  python3 -c "print(f'  {\"$(basename "$vmlinux")\":40s} cat {$tc:6.3f} s, mquire {$tm:6.3f} s, --layout $layout {$tl:6.3f} s: {$tm/max($tc+$tl,0.001):4.2f}x cat + decoding, all layouts {$tm/max($tl,0.001):4.2f}x one; peak RSS {$rss/1024:6.1f} MiB')"
 done
 
 echo "== (6) the views on the x86_64 7.2 fixture dump: mquire ps/maps/files/sysinfo/dmesg/net/ifaces/mounts/cached/cat/hooks/bpf vs mquire kallsyms, and ps vs Volatility 3's pslist"
@@ -120,11 +132,11 @@ if [ -e "$fixture" ]; then
   read -r tk _ <<<"$(measure $b/tools/mquire kallsyms "$dump")"
   for view in "ps --format json" maps "files --format json" sysinfo dmesg net "net --format json" ifaces mounts cached hooks bpf; do
     read -r tv rss <<<"$(measure $b/tools/mquire $view "$dump")"
-    python3 -c "print(f'  mquire {\"$view\":22s} {$tv:5.2f} s ({$tv/max($tk,0.01):4.2f}x mquire kallsyms {$tk:5.2f} s), peak RSS {$rss/1024:6.1f} MiB')"
+    python3 -c "print(f'  mquire {\"$view\":22s} {$tv:6.3f} s ({$tv/max($tk,0.001):4.2f}x mquire kallsyms {$tk:6.3f} s), peak RSS {$rss/1024:6.1f} MiB')"
   done
   # A file from the page cache: the initramfs's busybox, 2 MB.
   read -r tv rss <<<"$(measure $b/tools/mquire cat "$dump" /bin/busybox -o /dev/null)"
-  python3 -c "print(f'  mquire {\"cat /bin/busybox\":22s} {$tv:5.2f} s ({$tv/max($tk,0.01):4.2f}x mquire kallsyms {$tk:5.2f} s), peak RSS {$rss/1024:6.1f} MiB')"
+  python3 -c "print(f'  mquire {\"cat /bin/busybox\":22s} {$tv:6.3f} s ({$tv/max($tk,0.001):4.2f}x mquire kallsyms {$tk:6.3f} s), peak RSS {$rss/1024:6.1f} MiB')"
   if [ -e "$vol_tar" ]; then
     vol=$dir/volatility3
     [ -e "$vol/vol.py" ] || { mkdir -p "$vol" && tar -xJf "$vol_tar" -C "$vol" --strip-components=1; }
@@ -134,7 +146,7 @@ if [ -e "$fixture" ]; then
     python3 "$vol/vol.py" -q -s "$dir/symbols" -f "$dump" linux.pslist >/dev/null 2>&1 || true
     read -r tvol _ <<<"$(measure python3 "$vol/vol.py" -q -s "$dir/symbols" -f "$dump" linux.pslist)"
     read -r tps _ <<<"$(measure $b/tools/mquire ps --format json "$dump")"
-    python3 -c "print(f'  Volatility 3 linux.pslist (mquire ISF) {$tvol:6.2f} s; mquire ps with command lines {$tps:5.2f} s: {$tvol/max($tps,0.01):6.1f}x faster')"
+    python3 -c "print(f'  Volatility 3 linux.pslist (mquire ISF) {$tvol:6.2f} s; mquire ps with command lines {$tps:6.3f} s: {$tvol/max($tps,0.001):6.1f}x faster')"
   fi
 else
   echo "  (no $fixture)"
@@ -152,7 +164,7 @@ if [ -e "$fixture" ]; then
       read -r t _ <<<"$(measure $b/tools/mquire $view "$dump")"
       tb=$(python3 -c "print($tb + $t)")
     done
-    python3 -c "print(f'  {\"$label\":34s} {$tq:5.2f} s vs {\"$*\"} {$tb:5.2f} s: {$tq/max($tb,0.01):4.2f}x, peak RSS {$rss/1024:6.1f} MiB')"
+    python3 -c "print(f'  {\"$label\":34s} {$tq:6.3f} s vs {\"$*\"} {$tb:6.3f} s: {$tq/max($tb,0.001):4.2f}x, peak RSS {$rss/1024:6.1f} MiB')"
   }
   sqlbench "SELECT * FROM tasks" "SELECT * FROM tasks" "ps --format json"
   sqlbench "tasks x open files x sockets" "SELECT t.pid, tof.fd, nc.local_port FROM tasks t JOIN task_open_files tof ON tof.task = t.virtual_address JOIN network_connections nc ON nc.inode = tof.inode" "files --format json" "net"

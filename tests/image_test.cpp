@@ -10,11 +10,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include "decompress.hpp"
 #include "image_input.hpp"
 #include "generator/compressors.hpp"
+#include "generator/dump_writer.hpp"
 #include "generator/kallsyms_writer.hpp"
 #include "generator/memory_image.hpp"
 #include "generator/symbols.hpp"
@@ -191,6 +193,85 @@ TEST_CASE("tool: a kernel compressed whole with each compression (vmlinux.xz, Im
     CHECK(a.err.empty());
     CHECK_THAT(a.description, Catch::Contains(std::string("whole file, ") + c));
   }
+}
+
+// A bzImage (Documentation/arch/x86/boot.rst) around `payload`, the
+// compressed kernel with the uncompressed size the build appends.
+bytes bzimage(const bytes& payload) {
+  constexpr std::size_t setup_sects = 3, payload_offset = 0x200;
+  bytes img((setup_sects + 1) * 512 + payload_offset, 0);
+  std::memcpy(img.data() + 0x202, "HdrS", 4);
+  put(img, 0x1f1, setup_sects, 1, byte_order::little);
+  put(img, 0x206, 0x20f, 2, byte_order::little);
+  put(img, 0x248, payload_offset, 4, byte_order::little);
+  put(img, 0x24c, payload.size(), 4, byte_order::little);
+  img.insert(img.end(), payload.begin(), payload.end());
+  return img;
+}
+
+// A vmlinux: an ELF image whose first PT_LOAD holds the kernel's table
+// (3 MiB in all) and whose second holds 1.5 MiB more, with a note before
+// them: each more than the megabyte a decompression publishes at a time.
+bytes vmlinux_of(const kernel& k) {
+  bytes data = gen::embed(k.image, {.total = 3u << 20, .at = 0x100000, .seed = 5, .decoy_digit_runs = 2});
+  const bytes more = gen::embed({}, {.total = 3u << 19, .seed = 6, .decoy_digit_runs = 0, .decoy_banners = 0});
+  data.insert(data.end(), more.begin(), more.end());
+  bytes elf = gen::elf_core(data, {{0, 3u << 20, 0x1000000}, {3u << 20, 3u << 19, 0x1400000}}, "OSRELEASE=6.2.0\n");
+  put(elf, 16, 2, 2, byte_order::little); // ET_EXEC
+  for (std::size_t i = 1; i <= 2; ++i) // p_vaddr of each PT_LOAD (after the note's header)
+    put(elf, 64 + 56 * i + 16, 0xffffffff80000000ull + (i == 1 ? 0 : (3u << 20)), 8, byte_order::little);
+  return elf;
+}
+
+TEST_CASE("tool: a bzImage is searched while its payload arrives, and answers as the whole payload would",
+          "[image][tool][arriving]") {
+  // No SECTIONs: each would build and compress the kernel again.
+  const kernel k = make_kernel(21);
+  const bytes vmlinux = vmlinux_of(k);
+  // What the vmlinux gives by itself is what its bzImage must give.
+  const auto plain = run_on(write_input("arriving.vmlinux", vmlinux), "arriving-vmlinux");
+  REQUIRE(plain.status == 0);
+  REQUIRE(plain.kallsyms.find(k.kallsyms) == 0);
+  const std::string unpacked = "vmlinux ELF, " + std::to_string(vmlinux.size()) + " bytes -> ";
+  const auto run_bz = [&](const std::string& name, const bytes& payload) {
+    INFO(name);
+    return run_on(write_input(name, bzimage(payload)), name);
+  };
+  for (const std::string c : {"zstd", "xz", "gzip"}) {
+    INFO(c);
+    const bytes packed = gen::compress(c, vmlinux);
+    const auto a = run_bz("arriving-" + c, gen::append_size(packed, vmlinux.size()));
+    CHECK(a.status == 0);
+    CHECK(a.kallsyms == plain.kallsyms);
+    CHECK(a.err == plain.err);
+    CHECK_THAT(a.description, Catch::Contains("bzImage payload at file offset 0xa00, " + c + " -> " + unpacked +
+                                              "ELF64 LE image, machine 62, 2 loadable segments, VMCOREINFO note"));
+    // A payload that does not end at its stated size is not the block that
+    // was searched as it came: the search runs again over what came.
+    for (const long skew : {-4096L, 4096L}) {
+      INFO(skew);
+      const auto b = run_bz("arriving-skew" + std::to_string(skew) + "-" + c,
+                            gen::append_size(packed, static_cast<std::size_t>(static_cast<long>(vmlinux.size()) + skew)));
+      CHECK(b.status == 0);
+      CHECK(b.kallsyms == plain.kallsyms);
+      CHECK_THAT(b.description, Catch::Contains(c + " -> " + unpacked));
+    }
+    // Cut after the table has arrived: the search found it, but the image
+    // does not unpack, and the tool says so as it always has.
+    const bytes cut(packed.begin(), packed.begin() + static_cast<std::ptrdiff_t>(packed.size() * 3 / 4));
+    const bytes img = bzimage(gen::append_size(cut, vmlinux.size()));
+    const auto unpacked_whole = tool::unpack_kernel_image(img);
+    REQUIRE_FALSE(unpacked_whole);
+    const auto path = write_input("arriving-cut-" + c, img);
+    const auto r = support::run_tool("kallsyms " + support::quote(path), "arriving-cut-" + c);
+    CHECK(r.status == 3);
+    CHECK(r.out.empty());
+    CHECK(r.err == "mquire: " + path + ": " + unpacked_whole.err().message + "\n");
+  }
+  const auto raw = run_bz("arriving-raw", gen::append_size(gen::zstd_compress(k.image), k.image.size()));
+  CHECK(raw.status == 0);
+  CHECK(raw.kallsyms == k.kallsyms);
+  CHECK_THAT(raw.description, Catch::Contains("zstd -> raw kernel image, " + std::to_string(k.image.size()) + " bytes"));
 }
 
 TEST_CASE("tool: a boot image embedding the kernel's stream among decoys, each compression", "[image][tool]") {

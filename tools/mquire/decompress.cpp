@@ -41,20 +41,44 @@ public:
   // `expected`: the size the stream says it decompresses to (0: unknown).
   // Trusted when a kernel could have it (see plausible_size); then the
   // output is allocated once, with no regrowth and no copy.
+  // `progress`: a trusted output is lent to it (see arrival_progress) and
+  // what passes the checks of wrote() is published.
   output_buffer(compression c, std::size_t input, std::size_t limit, decompress_budget* budget,
-                std::size_t expected = 0)
+                std::size_t expected = 0, arrival_progress* progress = nullptr)
       : c_(c), input_(input), limit_(limit), budget_(budget) {
     trusted_ = expected >= input && expected <= limit &&
                (expected <= bomb_ratio_floor || expected / bomb_ratio <= input);
     bytes_.resize(trusted_ ? expected : std::min(limit, std::max<std::size_t>(64u << 10, input * 4)));
+    if (trusted_ && progress && progress->lend(std::span<const std::uint8_t>(bytes_.data(), bytes_.size())))
+      lent_to_ = progress;
+  }
+  output_buffer(const output_buffer&) = delete;
+  output_buffer& operator=(const output_buffer&) = delete;
+  // A lent block that is not returned stays readable until the readers are
+  // done (arrival_progress keeps it).
+  ~output_buffer() {
+    if (lent_to_) lent_to_->keep(std::move(bytes_));
   }
   // Whether the output was sized once from a size a kernel could have.
   bool trusted() const { return trusted_; }
   // Room for at least `n` more bytes after `produced`; false past the limit.
   bool reserve(std::size_t produced, std::size_t n) {
     if (n > limit_ || produced > limit_ - n) return false;
+    if (lent_to_ && bytes_.size() - produced < n) {
+      // The stream is longer than it said: readers keep the lent block, and
+      // the output moves on in a copy that is no longer published.
+      byte_buffer copy(bytes_.size());
+      std::memcpy(copy.data(), bytes_.data(), produced);
+      lent_to_->keep(std::move(bytes_));
+      bytes_ = std::move(copy);
+      lent_to_ = nullptr;
+    }
     while (bytes_.size() - produced < n) bytes_.resize(std::min(limit_, bytes_.size() * 2));
     return true;
+  }
+  // Tells the readers of a lent output that [0, to) is final.
+  void publish(std::size_t to) {
+    if (lent_to_) lent_to_->publish(to);
   }
   std::uint8_t* at(std::size_t produced) { return bytes_.data() + produced; }
   std::size_t room(std::size_t produced) const { return bytes_.size() - produced; }
@@ -86,6 +110,7 @@ public:
   }
   decompressed finish(std::size_t produced) && {
     bytes_.resize(produced);
+    lent_to_ = nullptr; // the block leaves in the result
     return decompressed{std::move(bytes_), std::string(to_string(c_))};
   }
 
@@ -97,6 +122,7 @@ private:
   std::uint8_t run_value_ = 0;
   std::size_t run_ = 0;
   bool trusted_ = false;
+  arrival_progress* lent_to_ = nullptr;
 };
 
 // One call of a streaming decoder: how many bytes it wrote, and whether the
@@ -111,8 +137,8 @@ struct step_result {
 // decoder that stops making progress has run out of input: truncated.
 template <class Step>
 mquire::result<decompressed> drain(compression c, std::size_t input_size, std::size_t limit, decompress_budget* budget,
-                                   std::size_t expected, Step&& step) {
-  output_buffer out(c, input_size, limit, budget, expected);
+                                   std::size_t expected, arrival_progress* progress, Step&& step) {
+  output_buffer out(c, input_size, limit, budget, expected, progress);
   std::size_t produced = 0;
   int stalls = 0;
   for (;;) {
@@ -125,6 +151,7 @@ mquire::result<decompressed> drain(compression c, std::size_t input_size, std::s
     const step_result s = step(out.at(produced), std::min<std::size_t>(out.room(produced), 1u << 20));
     if (auto bomb = out.wrote(produced, produced + s.written)) return *bomb;
     produced += s.written;
+    out.publish(produced);
     if (s.status == step_result::end) return std::move(out).finish(produced);
     if (s.status == step_result::failed) return malformed(c, s.why);
     stalls = s.written == 0 ? stalls + 1 : 0;
@@ -133,7 +160,7 @@ mquire::result<decompressed> drain(compression c, std::size_t input_size, std::s
 }
 
 mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
-                                  std::size_t expected) {
+                                  std::size_t expected, arrival_progress* progress) {
   lzma_stream s = LZMA_STREAM_INIT;
   // One stream only: the kernel appends the uncompressed size after it,
   // which a concatenated-stream decoder would try to read as another one.
@@ -141,7 +168,7 @@ mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint
   if (init != LZMA_OK) return make_error(error_code::unsupported, "liblzma cannot start its decoder");
   s.next_in = in.data();
   s.avail_in = in.size();
-  auto r = drain(c, in.size(), limit, budget, expected, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(c, in.size(), limit, budget, expected, progress, [&](std::uint8_t* out, std::size_t room) {
     s.next_out = out;
     s.avail_out = room;
     const lzma_ret rc = lzma_code(&s, LZMA_RUN);
@@ -155,12 +182,12 @@ mquire::result<decompressed> xz_or_lzma(compression c, std::span<const std::uint
 }
 
 mquire::result<decompressed> gzip(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
-                                  std::size_t expected) {
+                                  std::size_t expected, arrival_progress* progress) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return make_error(error_code::unsupported, "zlib cannot start inflate");
   z.next_in = const_cast<Bytef*>(in.data());
   z.avail_in = static_cast<uInt>(std::min<std::size_t>(in.size(), UINT32_MAX));
-  auto r = drain(compression::gzip, in.size(), limit, budget, expected, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::gzip, in.size(), limit, budget, expected, progress, [&](std::uint8_t* out, std::size_t room) {
     z.next_out = out;
     z.avail_out = static_cast<uInt>(std::min<std::size_t>(room, UINT32_MAX));
     const uInt before = z.avail_out;
@@ -175,12 +202,12 @@ mquire::result<decompressed> gzip(std::span<const std::uint8_t> in, std::size_t 
 }
 
 mquire::result<decompressed> bzip2(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
-                                  std::size_t expected) {
+                                  std::size_t expected, arrival_progress* progress) {
   bz_stream z{};
   if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK) return make_error(error_code::unsupported, "libbz2 cannot start its decoder");
   z.next_in = const_cast<char*>(reinterpret_cast<const char*>(in.data()));
   z.avail_in = static_cast<unsigned>(std::min<std::size_t>(in.size(), UINT32_MAX));
-  auto r = drain(compression::bzip2, in.size(), limit, budget, expected, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::bzip2, in.size(), limit, budget, expected, progress, [&](std::uint8_t* out, std::size_t room) {
     z.next_out = reinterpret_cast<char*>(out);
     z.avail_out = static_cast<unsigned>(std::min<std::size_t>(room, UINT32_MAX));
     const unsigned before = z.avail_out;
@@ -195,40 +222,83 @@ mquire::result<decompressed> bzip2(std::span<const std::uint8_t> in, std::size_t
 }
 
 // A zstd frame whose size the payload states (and a kernel could have) is
-// decompressed in one call straight into the output: the streaming decoder
+// decompressed straight into the output: the streaming decoder's usual way
 // would copy every byte once more out of its window. The output is checked
 // as the streaming path checks it, a megabyte at a time, once written (its
 // size is bounded by the stated one). Nothing when the frame does not end
 // at that size (the streaming path then decides).
+//
+// Without readers waiting, it is one call. With them (`progress`), the same
+// frame is fed to the decoder a piece at a time into the same fixed output
+// (ZSTD_d_stableOutBuffer: no window of its own), and each megabyte is
+// published once checked; the outcome is the one call's, so a failed check
+// is only reported once the frame has decoded as the one call would have.
 std::optional<mquire::result<decompressed>> zstd_at_stated_size(std::span<const std::uint8_t> in, std::size_t limit,
-                                                                 decompress_budget* budget, std::size_t expected) {
+                                                                 decompress_budget* budget, std::size_t expected,
+                                                                 arrival_progress* progress) {
   const std::size_t frame = ZSTD_findFrameCompressedSize(in.data(), in.size());
   if (expected == 0 || ZSTD_isError(frame)) return std::nullopt;
-  output_buffer out(compression::zstd, in.size(), limit, nullptr, expected);
+  output_buffer out(compression::zstd, in.size(), limit, nullptr, expected, progress);
   if (!out.trusted()) return std::nullopt;
   // The attempt counts against the unpacking's budget whether it succeeds
   // or not (it writes at most `expected` bytes); past the budget the
   // streaming path reports it.
   if (budget && (budget->spent > budget->limit || expected > budget->limit - budget->spent)) return std::nullopt;
+  constexpr std::size_t mib = 1u << 20;
   ZSTD_DCtx* z = ZSTD_createDCtx();
   if (!z) return std::nullopt;
-  const std::size_t n = ZSTD_decompressDCtx(z, out.at(0), out.room(0), in.data(), frame);
+  std::size_t n = 0;
+  std::optional<mquire::error> bomb;
+  // Readers are only worth feeding piecewise where the decoder can write
+  // into the output as it stands (libzstd 1.4.5 and later; its parameter
+  // is still filed as experimental, hence the enum's placeholder name), and
+  // may use a window as large as the one call allows.
+  const bool piecewise =
+      progress && !ZSTD_isError(ZSTD_DCtx_setParameter(z, ZSTD_d_experimentalParam2, 1)) &&
+      !ZSTD_isError(ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, ZSTD_dParam_getBounds(ZSTD_d_windowLogMax).upperBound));
+  if (!piecewise) {
+    n = ZSTD_decompressDCtx(z, out.at(0), out.room(0), in.data(), frame);
+  } else {
+    ZSTD_inBuffer ib{in.data(), 0, 0};
+    ZSTD_outBuffer ob{out.at(0), out.room(0), 0};
+    std::size_t checked = 0;
+    for (;;) {
+      ib.size = std::min(frame, ib.pos + (256u << 10));
+      const std::size_t before_in = ib.pos, before_out = ob.pos;
+      const std::size_t rc = ZSTD_decompressStream(z, &ob, &ib);
+      if (ZSTD_isError(rc)) {
+        n = rc;
+        break;
+      }
+      for (; !bomb && ob.pos - checked >= mib; checked += mib) {
+        bomb = out.wrote(checked, checked + mib);
+        if (!bomb) out.publish(checked + mib);
+      }
+      if (rc == 0) {
+        n = ob.pos;
+        break;
+      }
+      if (ib.pos == before_in && ob.pos == before_out && ib.size == frame) break; // stuck: not the stated size
+    }
+  }
   ZSTD_freeDCtx(z);
   if (budget) budget->spent += expected;
   if (ZSTD_isError(n) || n != expected) return std::nullopt;
-  for (std::size_t from = 0; from < n; from += 1u << 20)
-    if (auto bomb = out.wrote(from, std::min(n, from + (1u << 20)))) return *bomb;
+  if (bomb) return *bomb;
+  for (std::size_t from = piecewise ? n / mib * mib : 0; from < n; from += mib)
+    if (auto b = out.wrote(from, std::min(n, from + mib))) return *b;
+  out.publish(n);
   return std::move(out).finish(n);
 }
 
 mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
-                                  std::size_t expected) {
-  if (auto done = zstd_at_stated_size(in, limit, budget, expected)) return std::move(*done);
+                                  std::size_t expected, arrival_progress* progress) {
+  if (auto done = zstd_at_stated_size(in, limit, budget, expected, progress)) return std::move(*done);
   ZSTD_DStream* z = ZSTD_createDStream();
   if (!z) return make_error(error_code::unsupported, "libzstd cannot start its decoder");
   ZSTD_initDStream(z);
   ZSTD_inBuffer ib{in.data(), in.size(), 0};
-  auto r = drain(compression::zstd, in.size(), limit, budget, expected, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::zstd, in.size(), limit, budget, expected, progress, [&](std::uint8_t* out, std::size_t room) {
     ZSTD_outBuffer ob{out, room, 0};
     const std::size_t rc = ZSTD_decompressStream(z, &ob, &ib);
     if (ZSTD_isError(rc)) return step_result{step_result::failed, ob.pos, ZSTD_getErrorName(rc)};
@@ -239,12 +309,12 @@ mquire::result<decompressed> zstd(std::span<const std::uint8_t> in, std::size_t 
 }
 
 mquire::result<decompressed> lz4_frame(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
-                                  std::size_t expected) {
+                                  std::size_t expected, arrival_progress* progress) {
   LZ4F_dctx* z = nullptr;
   if (LZ4F_isError(LZ4F_createDecompressionContext(&z, LZ4F_VERSION)))
     return make_error(error_code::unsupported, "liblz4 cannot start its decoder");
   std::size_t pos = 0;
-  auto r = drain(compression::lz4, in.size(), limit, budget, expected, [&](std::uint8_t* out, std::size_t room) {
+  auto r = drain(compression::lz4, in.size(), limit, budget, expected, progress, [&](std::uint8_t* out, std::size_t room) {
     std::size_t out_n = room, in_n = in.size() - pos;
     const std::size_t rc = LZ4F_decompress(z, out, &out_n, in.data() + pos, &in_n, nullptr);
     pos += in_n;
@@ -260,10 +330,10 @@ mquire::result<decompressed> lz4_frame(std::span<const std::uint8_t> in, std::si
 // stream has no end marker; it ends where the input does or where a block
 // cannot be one (the appended size, the image's next bytes).
 mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
-                                  std::size_t expected) {
+                                  std::size_t expected, arrival_progress* progress) {
   constexpr std::size_t block_max = 8u << 20;
   const mquire::byte_reader r(in);
-  output_buffer out(compression::lz4, in.size(), limit, budget, expected);
+  output_buffer out(compression::lz4, in.size(), limit, budget, expected, progress);
   std::size_t produced = 0, pos = sizeof magic::lz4_legacy;
   while (pos + 4 <= in.size()) {
     const std::uint32_t n = *r.u32(pos, mquire::byte_order::little);
@@ -282,6 +352,7 @@ mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::s
     }
     if (auto bomb = out.wrote(produced, produced + static_cast<std::size_t>(got))) return *bomb;
     produced += static_cast<std::size_t>(got);
+    out.publish(produced);
     pos += 4 + n;
   }
   if (produced == 0) return malformed(compression::lz4, "no block");
@@ -292,7 +363,7 @@ mquire::result<decompressed> lz4_legacy(std::span<const std::uint8_t> in, std::s
 // blocks of {u32 uncompressed size, u32 compressed size, checksums, data}
 // ending with a zero size; a block whose sizes are equal is stored as is.
 mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t limit, decompress_budget* budget,
-                                  std::size_t expected) {
+                                  std::size_t expected, arrival_progress* progress) {
   constexpr auto be = mquire::byte_order::big;
   constexpr std::uint32_t adler32_d = 0x1, adler32_c = 0x2, extra_field = 0x40, crc32_d = 0x100, crc32_c = 0x200,
                           filter = 0x800;
@@ -320,7 +391,7 @@ mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t l
     if (!extra || *extra > in.size()) return malformed(compression::lzo, "truncated header");
     pos += 4 + *extra + 4;
   }
-  output_buffer out(compression::lzo, in.size(), limit, budget, expected);
+  output_buffer out(compression::lzo, in.size(), limit, budget, expected, progress);
   std::size_t produced = 0;
   for (;;) {
     const auto dst_len = r.u32(pos, be);
@@ -347,6 +418,7 @@ mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t l
     }
     if (auto bomb = out.wrote(produced, produced + *dst_len)) return *bomb;
     produced += *dst_len;
+    out.publish(produced);
     pos += *src_len;
   }
   return std::move(out).finish(produced);
@@ -355,28 +427,28 @@ mquire::result<decompressed> lzo(std::span<const std::uint8_t> in, std::size_t l
 } // namespace
 
 mquire::result<decompressed> decompress(compression c, std::span<const std::uint8_t> in, std::size_t limit,
-                                        decompress_budget* budget, std::size_t expected) {
+                                        decompress_budget* budget, std::size_t expected, arrival_progress* progress) {
   switch (c) {
   case compression::xz:
-  case compression::lzma: return xz_or_lzma(c, in, limit, budget, expected);
-  case compression::gzip: return gzip(in, limit, budget, expected);
-  case compression::bzip2: return bzip2(in, limit, budget, expected);
-  case compression::zstd: return zstd(in, limit, budget, expected);
+  case compression::lzma: return xz_or_lzma(c, in, limit, budget, expected, progress);
+  case compression::gzip: return gzip(in, limit, budget, expected, progress);
+  case compression::bzip2: return bzip2(in, limit, budget, expected, progress);
+  case compression::zstd: return zstd(in, limit, budget, expected, progress);
   case compression::lz4:
-    return starts_with_magic(in, magic::lz4_frame) ? lz4_frame(in, limit, budget, expected)
-                                                   : lz4_legacy(in, limit, budget, expected);
-  case compression::lzo: return lzo(in, limit, budget, expected);
+    return starts_with_magic(in, magic::lz4_frame) ? lz4_frame(in, limit, budget, expected, progress)
+                                                   : lz4_legacy(in, limit, budget, expected, progress);
+  case compression::lzo: return lzo(in, limit, budget, expected, progress);
   }
   return make_error(error_code::unsupported, "unknown compression");
 }
 
 mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload, std::size_t limit,
-                                                decompress_budget* budget) {
+                                                decompress_budget* budget, arrival_progress* progress) {
   // The kernel build appends the uncompressed size (u32, little-endian) to
   // every compressed payload (scripts/Makefile.lib, size_append).
   const std::size_t appended =
       payload.size() >= 4 ? *mquire::byte_reader(payload).u32(payload.size() - 4, mquire::byte_order::little) : 0;
-  if (auto c = compression_at(payload)) return decompress(*c, payload, limit, budget, appended);
+  if (auto c = compression_at(payload)) return decompress(*c, payload, limit, budget, appended, progress);
   return make_error(error_code::unsupported,
                     "the payload's compression is not recognised (no gzip, xz, lzma, bzip2, lz4, lzo or zstd header)");
 }

@@ -6,8 +6,10 @@
 // allocate more than that.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,6 +47,64 @@ struct decompressed {
   std::string how; // e.g. "bzImage payload at file offset 0x4a4c, xz"
 };
 
+// How far a decompression running on another thread has got, so that
+// readers can start on its output before it ends. The decompressing thread
+// lends the output of its first decompression whose size is trusted (sized
+// once, so never moved by regrowth), then publishes how much of it is final
+// (written and passed the checks). Published bytes are never rewritten. A
+// block that leaves the decompression without being returned (a failed
+// attempt, another decoder tried after it) is kept here, so a reader never
+// reads freed memory; whether the result is the lent block, whole, is for
+// the caller to compare once the decompression has ended.
+class arrival_progress {
+public:
+  // The decompressing thread's side.
+  bool lend(std::span<const std::uint8_t> block) {
+    const std::lock_guard<std::mutex> lock(m_);
+    if (lent_ || ended_) return false;
+    lent_ = true;
+    block_ = block;
+    cv_.notify_all();
+    return true;
+  }
+  void publish(std::size_t produced) {
+    const std::lock_guard<std::mutex> lock(m_);
+    produced_ = produced;
+    cv_.notify_all();
+  }
+  template <class Buffer>
+  void keep(Buffer&& b) {
+    const std::lock_guard<std::mutex> lock(m_);
+    kept_.push_back(std::make_shared<std::decay_t<Buffer>>(std::forward<Buffer>(b)));
+  }
+  void end() {
+    const std::lock_guard<std::mutex> lock(m_);
+    ended_ = true;
+    cv_.notify_all();
+  }
+  // The readers' side: the lent block (empty when the decompression ended
+  // without lending one), then whether [0, end) of it is final (false when
+  // the decompression ended first).
+  std::span<const std::uint8_t> block() {
+    std::unique_lock<std::mutex> lock(m_);
+    cv_.wait(lock, [&] { return lent_ || ended_; });
+    return block_;
+  }
+  bool wait_for(std::size_t end) {
+    std::unique_lock<std::mutex> lock(m_);
+    cv_.wait(lock, [&] { return ended_ || (lent_ && produced_ >= end); });
+    return lent_ && produced_ >= end;
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::span<const std::uint8_t> block_;
+  std::size_t produced_ = 0;
+  bool lent_ = false, ended_ = false;
+  std::vector<std::shared_ptr<void>> kept_;
+};
+
 // Upper bound on what a payload may decompress to (kernels are tens of MiB).
 inline constexpr std::size_t max_decompressed = 1ull << 30;
 
@@ -72,14 +132,17 @@ using mquire::sources::compression_at;
 // the stream (the kernel appends the uncompressed size) are ignored.
 // `expected`, when the caller knows it (a kernel payload's appended size),
 // sizes the output once; a wrong value costs only regrowth.
+// `progress`, when given, is told how far the output has got (see
+// arrival_progress); the result is the same with or without it.
 mquire::result<decompressed> decompress(compression c, std::span<const std::uint8_t> in,
                                         std::size_t limit = max_decompressed, decompress_budget* budget = nullptr,
-                                        std::size_t expected = 0);
+                                        std::size_t expected = 0, arrival_progress* progress = nullptr);
 
 // decompress() with the compression told by magic, for a whole kernel
 // payload (whose last four bytes give its uncompressed size).
 mquire::result<decompressed> decompress_payload(std::span<const std::uint8_t> payload,
                                                 std::size_t limit = max_decompressed,
-                                                decompress_budget* budget = nullptr);
+                                                decompress_budget* budget = nullptr,
+                                                arrival_progress* progress = nullptr);
 
 } // namespace tool

@@ -135,7 +135,7 @@ mquire::result<decompressed> unwrap(std::span<const std::uint8_t> b, std::size_t
 } // namespace
 
 mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit,
-                                            decompress_budget* budget) {
+                                            decompress_budget* budget, arrival_progress* progress) {
   const mquire::byte_reader r(file);
   // Setup header (Documentation/x86/boot.rst): setup_sects at 0x1f1,
   // payload_offset/payload_length at 0x248/0x24c (boot protocol 2.08+),
@@ -152,14 +152,14 @@ mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, 
   const std::size_t at = pm_start + *off;
   if (!r.fits(at, *len))
     return make_error(error_code::out_of_range, "bzImage payload [" + hex(at) + ", +" + hex(*len) + ") lies outside the file");
-  auto d = decompress_payload(file.subspan(at, *len), limit, budget);
+  auto d = decompress_payload(file.subspan(at, *len), limit, budget, progress);
   if (!d) return d;
   d->how = "bzImage payload at file offset " + hex(at) + ", " + d->how;
   return d;
 }
 
 mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file, std::size_t limit,
-                                              decompress_budget* budget) {
+                                              decompress_budget* budget, arrival_progress* progress) {
   // EFI zboot (the kernel's zboot-header.S): "MZ", "zimg",
   // payload offset and size (u32 LE) at 8 and 12, the compression's name
   // as a string at 24.
@@ -172,7 +172,7 @@ mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file
                       "EFI zboot payload [" + hex(*off) + ", +" + hex(*len) + ") lies outside the file");
   std::string named(r.chars(24, 16));
   named = named.substr(0, named.find('\0'));
-  auto d = decompress_payload(file.subspan(*off, *len), limit, budget);
+  auto d = decompress_payload(file.subspan(*off, *len), limit, budget, progress);
   if (!d) return make_error(d.err().code, "EFI zboot payload (" + named + "): " + d.err().message);
   d->how = "EFI zboot payload at file offset " + hex(*off) + ", " + d->how;
   return d;
@@ -184,6 +184,12 @@ mquire::result<decompressed> unpack_kernel_image(std::span<const std::uint8_t> f
   auto d = unwrap(file, limit, 0, budget);
   if (spent) *spent = budget.bytes;
   return d;
+}
+
+mquire::result<decompressed> settle_payload(decompressed payload, decompress_budget spent, std::size_t limit) {
+  attempt_budget budget;
+  budget.bytes = spent;
+  return settle(std::move(payload), limit, 0, budget);
 }
 
 } // namespace tool

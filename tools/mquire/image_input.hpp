@@ -21,11 +21,11 @@
 
 namespace tool {
 
-// Wrappers that name where their payload is.
+// Wrappers that name where their payload is. `progress` as for decompress().
 mquire::result<decompressed> unpack_bzimage(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed,
-                                            decompress_budget* budget = nullptr);
+                                            decompress_budget* budget = nullptr, arrival_progress* progress = nullptr);
 mquire::result<decompressed> unpack_efi_zboot(std::span<const std::uint8_t> file, std::size_t limit = max_decompressed,
-                                              decompress_budget* budget = nullptr);
+                                              decompress_budget* budget = nullptr, arrival_progress* progress = nullptr);
 
 // The header checks and the kallsyms landmark test come from the library.
 using mquire::holds_kallsyms_landmark;
@@ -50,5 +50,11 @@ inline constexpr std::size_t max_embedded_attempts = 48;
 mquire::result<decompressed> unpack_kernel_image(std::span<const std::uint8_t> file,
                                                  std::size_t limit = max_decompressed,
                                                  decompress_budget* spent = nullptr);
+
+// What unpack_kernel_image does with a bzImage's or an EFI zboot's payload
+// once unpack_bzimage / unpack_efi_zboot has decompressed it (`spent`: the
+// bytes that took): the kernel, or the layers still inside it.
+mquire::result<decompressed> settle_payload(decompressed payload, decompress_budget spent,
+                                            std::size_t limit = max_decompressed);
 
 } // namespace tool

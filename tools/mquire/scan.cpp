@@ -2,8 +2,10 @@
 #include "scan.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include <mquire/addressing/find_vmcoreinfo.hpp>
 #include <mquire/rank.hpp>
@@ -35,58 +37,128 @@ private:
   std::chrono::steady_clock::time_point start_, last_{};
 };
 
+// What the search of one region found.
+struct region_search {
+  segment_view view;
+  std::optional<mquire::error> failure;
+  std::optional<std::vector<std::size_t>> btf_headers;
+  mquire::search_report report;
+  std::vector<mquire::vmcoreinfo_hit> infos;
+};
+
+region_search search_region(input& in, const segment_view& v, const scan_options& opt, progress_line* bar) {
+  region_search found{v, {}, {}, {}, {}};
+  mquire::byte_range range{v.bytes, v.seg.vaddr, v.seg.address};
+  if (opt.base) range.base_vaddr = *opt.base + v.seg.address;
+  mquire::search_options so = opt.search;
+  if (so.word_size_hint == 0 && in.map().word_size) so.word_size_hint = *in.map().word_size;
+  const auto show = [&](std::uint64_t done, std::uint64_t total) {
+    if (bar) bar->update(done, total, v.index);
+  };
+  so.progress = show;
+  // The landmark pass streamed from the file where the input allows it,
+  // else over the bytes in memory; the search itself then only touches the
+  // neighbourhood of each landmark.
+  auto streamed = in.stream_landmarks(v, show);
+  if (!streamed) {
+    found.failure = streamed.err();
+    return found;
+  }
+  // Bytes that could not be streamed (kdump chunks) get the same one pass
+  // over memory.
+  landmark_positions lm = *streamed ? std::move(**streamed) : landmarks_in_memory(v.bytes);
+  found.report = mquire::find_kallsyms_from(range, lm.digit_runs, so, opt.layouts);
+  for (std::size_t at : lm.vmcoreinfo)
+    if (auto info = mquire::vmcoreinfo_at(v.bytes, at)) found.infos.push_back({at, std::move(*info)});
+  found.btf_headers = std::move(lm.btf_headers);
+  return found;
+}
+
+// Adds a region's findings to the scan's, regions in the input's order.
+void add_region(scan_result& out, region_search&& r) {
+  const segment_view& v = r.view;
+  if (r.btf_headers) out.btf_headers.push_back({v.index, v.seg.address, v.bytes.size(), std::move(*r.btf_headers)});
+  ++out.segments;
+  out.bytes += v.bytes.size();
+  out.stats += r.report.stats;
+  if (r.report.furthest > out.furthest || (r.report.furthest == out.furthest && out.furthest_detail.empty())) {
+    out.furthest = r.report.furthest;
+    out.furthest_detail = r.report.furthest_detail;
+  }
+  for (auto& hit : r.infos) {
+    const std::uint64_t at = v.seg.address + hit.offset;
+    const bool seen = std::any_of(out.vmcoreinfo.begin(), out.vmcoreinfo.end(),
+                                  [&](const vmcoreinfo_found& f) { return f.address == at || f.info.values == hit.info.values; });
+    if (!seen && out.vmcoreinfo.size() < 8) out.vmcoreinfo.push_back({at, std::move(hit.info)});
+  }
+  for (auto& t : r.report.tables) out.tables.push_back({std::move(t), v.seg});
+}
+
+// The regions of an input whose bytes are still arriving, searched by a
+// few threads at once: each waits for its region, so a later region is
+// searched as soon as the decompression has written it, beside an earlier
+// one's search. The findings are merged in the input's order, as one
+// thread would have.
+mquire::result<bool> search_arriving(input& in, const scan_options& opt, progress_line& bar, scan_result& out) {
+  std::vector<segment_view> views;
+  auto listed = for_each_file_region(in, [&](const segment_view& v) {
+    views.push_back(v);
+    return true;
+  }, &out.segments_skipped);
+  if (!listed) return listed;
+  std::vector<region_search> found(views.size());
+  std::atomic<std::size_t> next{0};
+  const auto work = [&](progress_line* shown) {
+    for (std::size_t i; (i = next.fetch_add(1)) < views.size();) found[i] = search_region(in, views[i], opt, shown);
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t k = 1; k < std::min<std::size_t>(views.size(), arriving_search_threads); ++k)
+    helpers.emplace_back(work, nullptr);
+  work(&bar);
+  for (auto& t : helpers) t.join();
+  for (auto& r : found) {
+    if (r.failure) return *r.failure;
+    add_region(out, std::move(r));
+  }
+  return true;
+}
+
+mquire::result<scan_result> scan_regions(input& in, const scan_options& opt) {
+  scan_result out;
+  progress_line bar(opt.progress);
+  if (in.arriving()) {
+    auto searched = search_arriving(in, opt, bar, out);
+    if (!searched) return searched.err();
+  } else {
+    std::optional<mquire::error> failure;
+    // Each file byte is searched once: segments that map the same bytes would
+    // only find the same tables again, so overlapping ones are one region.
+    auto visited = for_each_file_region(in, [&](const segment_view& v) {
+      region_search r = search_region(in, v, opt, &bar);
+      if (r.failure) {
+        failure = std::move(r.failure);
+        return false;
+      }
+      add_region(out, std::move(r));
+      return true;
+    }, &out.segments_skipped);
+    if (failure) return *failure;
+    if (!visited) return visited.err();
+  }
+  mquire::rank_across_ranges(out.tables, [](const found_table& f) -> const mquire::kallsyms_table& { return f.table; });
+  return out;
+}
+
 } // namespace
 
 mquire::result<scan_result> scan(input& in, const scan_options& opt) {
-  scan_result out;
-  progress_line bar(opt.progress);
-  std::optional<mquire::error> failure;
-  // Each file byte is searched once: segments that map the same bytes would
-  // only find the same tables again, so overlapping ones are one region.
-  auto visited = for_each_file_region(in, [&](const segment_view& v) {
-    mquire::byte_range range{v.bytes, v.seg.vaddr, v.seg.address};
-    if (opt.base) range.base_vaddr = *opt.base + v.seg.address;
-    mquire::search_options so = opt.search;
-    if (so.word_size_hint == 0 && in.map().word_size) so.word_size_hint = *in.map().word_size;
-    so.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total, v.index); };
-    // The landmark pass streamed from the file where the input allows it,
-    // else over the bytes in memory; the search itself then only touches the
-    // neighbourhood of each landmark.
-    auto streamed = in.stream_landmarks(v, [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total, v.index); });
-    if (!streamed) {
-      failure = streamed.err();
-      return false;
-    }
-    // Bytes that could not be streamed (a decompressed image, kdump chunks)
-    // get the same one pass over memory.
-    landmark_positions lm = *streamed ? std::move(**streamed) : landmarks_in_memory(v.bytes);
-    const mquire::search_report rep = mquire::find_kallsyms_from(range, lm.digit_runs, so, opt.layouts);
-    std::vector<mquire::vmcoreinfo_hit> infos;
-    for (std::size_t at : lm.vmcoreinfo)
-      if (auto info = mquire::vmcoreinfo_at(v.bytes, at)) infos.push_back({at, std::move(*info)});
-    if (lm.btf_headers) out.btf_headers.push_back({v.index, v.seg.address, v.bytes.size(), std::move(*lm.btf_headers)});
-    ++out.segments;
-    out.bytes += v.bytes.size();
-    out.stats += rep.stats;
-    if (rep.furthest > out.furthest || (rep.furthest == out.furthest && out.furthest_detail.empty())) {
-      out.furthest = rep.furthest;
-      out.furthest_detail = rep.furthest_detail;
-    }
-    for (auto& hit : infos) {
-      const std::uint64_t at = v.seg.address + hit.offset;
-      const bool seen = std::any_of(out.vmcoreinfo.begin(), out.vmcoreinfo.end(),
-                                    [&](const vmcoreinfo_found& f) { return f.address == at || f.info.values == hit.info.values; });
-      if (!seen && out.vmcoreinfo.size() < 8) out.vmcoreinfo.push_back({at, std::move(hit.info)});
-    }
-    for (auto& t : rep.tables) {
-      memory_segment where = v.seg;
-      out.tables.push_back({std::move(t), where});
-    }
-    return true;
-  }, &out.segments_skipped);
-  if (failure) return *failure;
-  if (!visited) return visited.err();
-  mquire::rank_across_ranges(out.tables, [](const found_table& f) -> const mquire::kallsyms_table& { return f.table; });
+  auto out = scan_regions(in, opt);
+  // An image unpacked in the background was searched as it arrived; the
+  // search stands if the bytes it read are those that came, else it runs
+  // again over them.
+  auto arrived = in.await_arrival();
+  if (!arrived) return arrived.err();
+  if (*arrived) return scan_regions(in, opt);
   return out;
 }
 

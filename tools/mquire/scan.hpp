@@ -51,6 +51,9 @@ struct scan_options {
   bool progress = false;             // draw progress on stderr
 };
 
+// Threads that search an arriving input's regions (the caller's among them).
+inline constexpr std::size_t arriving_search_threads = 2;
+
 mquire::result<scan_result> scan(input& in, const scan_options& opt);
 
 } // namespace tool

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "arriving_image.hpp"
 #include "image_input.hpp"
 #include "kdump_input.hpp"
 
@@ -13,12 +14,37 @@ namespace {
 using namespace mquire::sources;
 
 // An input whose bytes are all addressable at once: a mapped file, or the
-// decompressed contents of a kernel image.
+// decompressed contents of a kernel image, or those contents while they
+// are still arriving (see arriving_image).
+mquire::result<input_map> kernel_map(std::span<const std::uint8_t> bytes, const std::string& how);
+
 class mapped_input final : public input {
 public:
   mapped_input(mapped_file f, input_map m) : file_(std::move(f)), map_(std::move(m)) {}
   mapped_input(byte_buffer owned, input_map m) : owned_(std::move(owned)), map_(std::move(m)) {}
+  // `m` is the map of `arriving`'s bytes as far as their headers have come.
+  mapped_input(std::unique_ptr<arriving_image> arriving, std::span<const std::uint8_t> block, input_map m)
+      : arrival_(std::move(arriving)), arriving_(block), map_(std::move(m)) {}
   const input_map& map() const override { return map_; }
+
+  bool arriving() const override { return arrival_ != nullptr; }
+  mquire::result<bool> await_arrival() override {
+    if (!arrival_) return false;
+    auto d = arrival_->finish();
+    if (!d) return d.err();
+    auto m = kernel_map(d->bytes, d->how);
+    if (!m) return m.err();
+    // The header's map was made before the unpacking could describe it.
+    input_map early = std::move(map_);
+    early.description = m->description;
+    const bool same = d->bytes.data() == arriving_.data() && d->bytes.size() == arriving_.size() && early == *m;
+    owned_ = std::move(d->bytes);
+    map_ = std::move(*m);
+    arriving_ = {};
+    arrival_.reset();
+    by_address_.clear();
+    return !same;
+  }
   mquire::result<bool> for_each_segment(const std::function<bool(const segment_view&)>& f) override {
     for (std::size_t i = 0; i < map_.segments.size(); ++i) {
       const auto& s = map_.segments[i];
@@ -29,6 +55,7 @@ public:
 
   mquire::result<std::optional<landmark_positions>> stream_landmarks(
       const segment_view& v, const std::function<void(std::uint64_t, std::uint64_t)>& progress) override {
+    if (arrival_) return landmarks_as_they_arrive(v);
     if (!owned_.empty()) return std::optional<landmark_positions>{};
     auto lm = tool::stream_landmarks(file_.fd(), v.seg.file_offset, v.seg.size, progress);
     if (!lm) return lm.err();
@@ -85,9 +112,31 @@ private:
     }
     return done == n;
   }
+  // The landmark pass over an arriving segment, a chunk at a time as each
+  // arrives: the same positions as one pass over the whole (each chunk
+  // starts with the previous one's last bytes). Returns once the whole
+  // segment is there.
+  mquire::result<std::optional<landmark_positions>> landmarks_as_they_arrive(const segment_view& v) {
+    landmark_positions out;
+    const std::size_t start = static_cast<std::size_t>(v.seg.file_offset);
+    for (std::size_t pos = 0; pos < v.bytes.size(); pos += stream_chunk_bytes) {
+      const std::size_t end = std::min(v.bytes.size(), pos + stream_chunk_bytes);
+      if (!arrival_->wait_for(start + end))
+        return mquire::make_error(mquire::error_code::out_of_range, "the image's payload ended before file offset " +
+                                                                        std::to_string(start + end));
+      const std::size_t from = pos >= landmark_overlap ? pos - landmark_overlap : 0;
+      add_landmarks(v.bytes.subspan(from, end - from), from, out);
+    }
+    if (v.bytes.empty() && !arrival_->wait_for(start))
+      return mquire::make_error(mquire::error_code::out_of_range, "the image's payload ended early");
+    return std::optional<landmark_positions>(std::move(out));
+  }
   std::span<const std::uint8_t> bytes() const {
+    if (arrival_) return arriving_;
     return owned_.empty() ? file_.bytes() : std::span<const std::uint8_t>(owned_);
   }
+  std::unique_ptr<arriving_image> arrival_;
+  std::span<const std::uint8_t> arriving_;
   mapped_file file_;
   byte_buffer owned_;
   input_map map_;
@@ -124,6 +173,25 @@ std::variant<std::unique_ptr<input>, open_failure> from_image(const std::string&
   return std::unique_ptr<input>(new mapped_input(std::move(d->bytes), std::move(*m)));
 }
 
+// A bzImage or EFI zboot image whose payload is still being decompressed:
+// opened once the kernel's headers have arrived, so the search can start on
+// its first segment while the rest arrives. Where the payload is not
+// written in place, or its headers do not make a map, it is opened the
+// usual way once unpacked.
+std::variant<std::unique_ptr<input>, open_failure> open_arriving(const std::string& path,
+                                                                 std::unique_ptr<arriving_image> a) {
+  const auto b = a->bytes();
+  a->prefault();
+  const std::size_t head = std::min<std::size_t>(b.size(), 4096);
+  const auto ready = [&](std::size_t end) { return a->wait_for(end); };
+  if (!b.empty() && a->wait_for(head) &&
+      (detect_format(b.first(head)) != input_format::vmlinux || elf_headers_ready(b, ready))) {
+    if (auto m = kernel_map(b, ""))
+      return std::unique_ptr<input>(new mapped_input(std::move(a), b, std::move(*m)));
+  }
+  return from_image(path, a->finish());
+}
+
 } // namespace
 
 std::variant<std::unique_ptr<input>, open_failure> open_embedded_kernel(const input& in) {
@@ -158,7 +226,10 @@ std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string&
   // Wrapped kernels: a bzImage, EFI zboot or zImage, or a whole file that
   // is one compressed stream (Image.gz, vmlinux.xz). A raw dump whose first
   // bytes merely look like a compression header stays a raw dump.
-  if (fmt == input_format::image) return from_image(path, unpack_kernel_image(bytes));
+  if (fmt == input_format::image) {
+    if (auto a = arriving_image::start(*file)) return open_arriving(path, std::move(a));
+    return from_image(path, unpack_kernel_image(bytes));
+  }
   if (!forced && compression_at(bytes)) {
     if (auto d = unpack_kernel_image(bytes)) return from_image(path, std::move(d));
   }

@@ -44,6 +44,17 @@ public:
   // The whole input as one byte range when it is one (a mapped file or a
   // decompressed image); empty otherwise.
   virtual std::span<const std::uint8_t> whole() const { return {}; }
+  // For an input whose bytes were still arriving when it was opened (a
+  // kernel image decompressed in the background): waits for the rest and
+  // checks the bytes the caller has read are the ones that came. false:
+  // they are (or nothing was arriving); true: the input was rebuilt from
+  // what came, and what was read of it before must be read again; an error
+  // when the image cannot be unpacked (what opening it would have said).
+  // Until then only stream_landmarks() may be called, and the segment's
+  // bytes read only after it returns.
+  virtual mquire::result<bool> await_arrival() { return false; }
+  // Whether await_arrival() has something to wait for.
+  virtual bool arriving() const { return false; }
   // Random access to physical memory (page-table walks); false where absent.
   virtual bool read_physical(std::uint64_t pa, std::uint8_t* out, std::size_t n) = 0;
   // Random access by the input's own addresses (physical in a dump, link or

@@ -16,9 +16,7 @@
 namespace tool {
 namespace {
 
-// Each chunk is read with this many bytes of the previous one in front, so a
-// landmark across a chunk boundary is whole in the next chunk.
-constexpr std::size_t overlap = 32;
+constexpr std::size_t overlap = landmark_overlap;
 
 // Reads up to `want` bytes at file offset `at` into buf: how many were read
 // before the end of the file or an error (said in `err`, when given).
@@ -124,6 +122,18 @@ mquire::result<landmark_positions> stream_landmarks(int fd, std::uint64_t offset
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }
   return out;
+}
+
+void add_landmarks(std::span<const std::uint8_t> bytes, std::uint64_t from, landmark_positions& out) {
+  const auto fresh = [](const std::vector<std::size_t>& seen, std::uint64_t at) { return seen.empty() || at > seen.back(); };
+  mquire::scan_all_landmarks(
+      bytes, [&](std::size_t at) { if (fresh(out.digit_runs, from + at)) out.digit_runs.push_back(from + at); },
+      [&](std::size_t at) { if (fresh(out.vmcoreinfo, from + at)) out.vmcoreinfo.push_back(from + at); },
+      [&](std::size_t at) {
+        if (!out.btf_headers || (from + at) % 4 != 0 || !fresh(*out.btf_headers, from + at)) return;
+        if (out.btf_headers->size() == max_btf_headers) out.btf_headers.reset();
+        else out.btf_headers->push_back(from + at);
+      });
 }
 
 landmark_positions landmarks_in_memory(std::span<const std::uint8_t> bytes) {

@@ -43,6 +43,16 @@ std::vector<std::size_t> confirm_token_tables(int fd, std::uint64_t offset, std:
 // The same pass over bytes already in memory (in increasing order).
 landmark_positions landmarks_in_memory(std::span<const std::uint8_t> bytes);
 
+// A chunk is read with this many bytes of the previous one in front, so a
+// landmark across a chunk boundary is whole in the next chunk.
+inline constexpr std::size_t landmark_overlap = 32;
+
+// Adds the landmarks of `bytes`, which start at `from` and follow what was
+// already passed over (in order, overlapping it by at most
+// landmark_overlap bytes): those seen already are not added again, so
+// chunk by chunk gives what one landmarks_in_memory() pass gives.
+void add_landmarks(std::span<const std::uint8_t> bytes, std::uint64_t from, landmark_positions& out);
+
 mquire::result<landmark_positions> stream_landmarks(int fd, std::uint64_t offset, std::uint64_t size,
                                                     const std::function<void(std::uint64_t, std::uint64_t)>& progress);
 

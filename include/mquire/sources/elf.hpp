@@ -49,7 +49,18 @@ void for_each_note(std::span<const std::uint8_t> seg, byte_order o, F&& f) {
   }
 }
 
-inline result<input_map> parse_elf(std::span<const std::uint8_t> file) {
+// The ELF header's fields parse_elf() uses, each checked against the file.
+struct elf_header {
+  bool is64 = false;
+  byte_order order = byte_order::little;
+  std::uint16_t type = 0, machine = 0;
+  std::uint64_t phoff = 0;
+  std::uint16_t phentsize = 0, phnum = 0;
+  // Program header i's place in the file.
+  std::size_t phdr_at(unsigned i) const { return static_cast<std::size_t>(phoff) + std::size_t{i} * phentsize; }
+};
+
+inline result<elf_header> read_elf_header(std::span<const std::uint8_t> file) {
   const byte_reader r(file);
   if (file.size() < 52 || file[0] != 0x7f || file[1] != 'E' || file[2] != 'L' || file[3] != 'F')
     return make_error(error_code::malformed, "not an ELF file (no \\x7fELF header)");
@@ -57,43 +68,90 @@ inline result<input_map> parse_elf(std::span<const std::uint8_t> file) {
   if ((cls != 1 && cls != 2) || (data != 1 && data != 2))
     return make_error(error_code::malformed, "ELF header: class " + std::to_string(cls) + " / data encoding " +
                                                  std::to_string(data) + " is neither 32/64-bit nor LE/BE");
-  const bool is64 = cls == 2;
-  const byte_order o = data == 1 ? byte_order::little : byte_order::big;
-  const std::size_t ehsize = is64 ? 64 : 52;
+  elf_header h;
+  h.is64 = cls == 2;
+  h.order = data == 1 ? byte_order::little : byte_order::big;
+  const std::size_t ehsize = h.is64 ? 64 : 52;
   if (file.size() < ehsize) return make_error(error_code::out_of_range, "ELF header is truncated");
+  const byte_order o = h.order;
+  h.type = *r.u16(16, o);
+  h.machine = *r.u16(18, o);
+  h.phoff = h.is64 ? *r.uint(32, 8, o) : *r.u32(28, o);
+  h.phentsize = *r.u16(h.is64 ? 54 : 42, o);
+  h.phnum = *r.u16(h.is64 ? 56 : 44, o);
+  const std::size_t want = h.is64 ? 56 : 32;
+  if (h.phnum == 0) return make_error(error_code::malformed, "ELF file has no program headers");
+  if (h.phentsize < want)
+    return make_error(error_code::malformed, "ELF program header size " + std::to_string(h.phentsize) +
+                                                 ", expected " + std::to_string(want));
+  if (!r.fits(h.phoff, std::uint64_t{h.phnum} * h.phentsize))
+    return make_error(error_code::out_of_range, "ELF program headers (" + std::to_string(h.phnum) + " at offset " +
+                                                    std::to_string(h.phoff) + ") run past the end of the file (" +
+                                                    std::to_string(file.size()) + " bytes)");
+  return h;
+}
+
+struct elf_program_header {
+  std::uint32_t type = 0;
+  std::uint64_t offset = 0, vaddr = 0, paddr = 0, filesz = 0;
+};
+
+// Program header i of a header read_elf_header() accepted.
+inline elf_program_header read_program_header(std::span<const std::uint8_t> file, const elf_header& eh, unsigned i) {
+  const byte_reader r(file);
+  const std::size_t h = eh.phdr_at(i);
+  const byte_order o = eh.order;
+  elf_program_header p;
+  p.type = *r.u32(h, o);
+  if (eh.is64) {
+    p.offset = *r.uint(h + 8, 8, o);
+    p.vaddr = *r.uint(h + 16, 8, o);
+    p.paddr = *r.uint(h + 24, 8, o);
+    p.filesz = *r.uint(h + 32, 8, o);
+  } else {
+    p.offset = *r.u32(h + 4, o);
+    p.vaddr = *r.u32(h + 8, o);
+    p.paddr = *r.u32(h + 12, o);
+    p.filesz = *r.u32(h + 16, o);
+  }
+  return p;
+}
+
+// For a caller whose file arrives front to back (decompressed as it is
+// read): asks ready(end) for every part parse_elf() reads (the header, the
+// program headers, the notes) before it is read, and says whether all came.
+// Parts the file cannot hold are not asked for: parse_elf() refuses them
+// unread.
+template <typename Ready>
+bool elf_headers_ready(std::span<const std::uint8_t> file, Ready&& ready) {
+  if (!ready(std::min<std::size_t>(file.size(), 64))) return false;
+  const auto eh = read_elf_header(file);
+  if (!eh) return true;
+  if (!ready(eh->phdr_at(eh->phnum))) return false;
+  for (unsigned i = 0; i < eh->phnum; ++i) {
+    const elf_program_header p = read_program_header(file, *eh, i);
+    if (p.type == elf::pt_note && byte_reader(file).fits(p.offset, p.filesz) &&
+        !ready(static_cast<std::size_t>(p.offset + p.filesz)))
+      return false;
+  }
+  return true;
+}
+
+inline result<input_map> parse_elf(std::span<const std::uint8_t> file) {
+  const byte_reader r(file);
+  const auto eh = read_elf_header(file);
+  if (!eh) return eh.err();
+  const bool is64 = eh->is64;
+  const byte_order o = eh->order;
   input_map m;
   m.word_size = is64 ? 8 : 4;
   m.order = o;
-  const std::uint16_t type = *r.u16(16, o);
-  m.elf_machine = *r.u16(18, o);
-  m.format = type == elf::et_core ? input_format::elf_core : input_format::vmlinux;
-  const std::uint64_t phoff = is64 ? *r.uint(32, 8, o) : *r.u32(28, o);
-  const std::uint16_t phentsize = *r.u16(is64 ? 54 : 42, o);
-  const std::uint16_t phnum = *r.u16(is64 ? 56 : 44, o);
-  const std::size_t want = is64 ? 56 : 32;
-  if (phnum == 0) return make_error(error_code::malformed, "ELF file has no program headers");
-  if (phentsize < want)
-    return make_error(error_code::malformed, "ELF program header size " + std::to_string(phentsize) + ", expected " +
-                                                 std::to_string(want));
-  if (!r.fits(phoff, std::uint64_t{phnum} * phentsize))
-    return make_error(error_code::out_of_range, "ELF program headers (" + std::to_string(phnum) + " at offset " +
-                                                    std::to_string(phoff) + ") run past the end of the file (" +
-                                                    std::to_string(file.size()) + " bytes)");
-  for (unsigned i = 0; i < phnum; ++i) {
-    const std::size_t h = phoff + std::size_t{i} * phentsize;
-    const std::uint32_t p_type = *r.u32(h, o);
-    std::uint64_t off, vaddr, paddr, filesz;
-    if (is64) {
-      off = *r.uint(h + 8, 8, o);
-      vaddr = *r.uint(h + 16, 8, o);
-      paddr = *r.uint(h + 24, 8, o);
-      filesz = *r.uint(h + 32, 8, o);
-    } else {
-      off = *r.u32(h + 4, o);
-      vaddr = *r.u32(h + 8, o);
-      paddr = *r.u32(h + 12, o);
-      filesz = *r.u32(h + 16, o);
-    }
+  m.elf_machine = eh->machine;
+  m.format = eh->type == elf::et_core ? input_format::elf_core : input_format::vmlinux;
+  for (unsigned i = 0; i < eh->phnum; ++i) {
+    const elf_program_header p = read_program_header(file, *eh, i);
+    const std::uint64_t off = p.offset, vaddr = p.vaddr, paddr = p.paddr, filesz = p.filesz;
+    const std::uint32_t p_type = p.type;
     if (p_type != elf::pt_load && p_type != elf::pt_note) continue;
     if (!r.fits(off, filesz))
       return make_error(error_code::out_of_range,

@@ -34,6 +34,7 @@ struct memory_segment {
   std::uint64_t address = 0;     // physical address (dumps) or file offset (raw)
   bool address_is_physical = true;
   std::optional<std::uint64_t> vaddr{}; // kernel virtual address of the first byte, when the input says
+  bool operator==(const memory_segment&) const = default;
 };
 
 struct input_map {
@@ -44,6 +45,7 @@ struct input_map {
   std::optional<byte_order> order{};
   std::uint16_t elf_machine = 0;
   std::string description;       // one line for `inspect`
+  bool operator==(const input_map&) const = default;
 };
 
 } // namespace mquire::sources

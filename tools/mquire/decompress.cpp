@@ -96,8 +96,15 @@ public:
                         std::string(to_string(c_)) + " payload of " + std::to_string(input_) + " bytes expands past " +
                             std::to_string(to) + " bytes, more than " + std::to_string(bomb_ratio) +
                             "-fold: no kernel image compresses that well (a compression bomb?)");
+    // How far back from `to` the last byte repeats: eight bytes at a time
+    // (a kernel's zero padding runs for megabytes), then byte by byte.
     const std::uint8_t last = bytes_[to - 1];
+    const std::uint64_t repeated = 0x0101010101010101ull * last;
     std::size_t k = to;
+    for (std::uint64_t w = 0; k - from >= 8; k -= 8) {
+      std::memcpy(&w, bytes_.data() + k - 8, 8);
+      if (w != repeated) break;
+    }
     while (k > from && bytes_[k - 1] == last) --k;
     run_ = (k == from && run_ > 0 && last == run_value_) ? run_ + (to - from) : to - k;
     run_value_ = last;

@@ -450,7 +450,9 @@ inline result<module_list> read_modules(const kallsyms_table& t, const btf::type
 inline std::string proc_modules_line(const module_info& m, unsigned pointer_size = 8) {
   std::string s = m.name + " " + std::to_string(m.size);
   if (m.users) {
-    s += " " + std::to_string(*m.users) + " ";
+    s += ' ';
+    s += std::to_string(*m.users);
+    s += ' ';
     std::string deps;
     for (const auto& u : m.used_by) deps += u + ",";
     if (m.permanent) deps += "[permanent],";

@@ -3,7 +3,7 @@
 // built-in layouts' shapes and the checker's verdict on malformed ones.
 #include <catch2/catch.hpp>
 
-#include <mquire/layouts.hpp>
+#include <mquire/kallsyms/layouts.hpp>
 
 namespace {
 using namespace mquire;

@@ -2,7 +2,7 @@
 // Layout declarations that break one rule each; compiling this file with
 // -DMQUIRE_CASE_<rule> must fail with that rule's static_assert message
 // (CMakeLists.txt here runs one compilation per rule).
-#include <mquire/layouts.hpp>
+#include <mquire/kallsyms/layouts.hpp>
 
 namespace s = mquire::sections;
 

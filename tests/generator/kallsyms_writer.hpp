@@ -17,8 +17,8 @@
 #include <vector>
 
 #include <mquire/bytes.hpp>
-#include <mquire/layouts.hpp>
-#include <mquire/sections.hpp>
+#include <mquire/kallsyms/layouts.hpp>
+#include <mquire/kallsyms/sections.hpp>
 
 namespace gen {
 

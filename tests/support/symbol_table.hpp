@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include <mquire/table.hpp>
+#include <mquire/kallsyms/table.hpp>
 
 namespace support {
 

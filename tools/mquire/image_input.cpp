@@ -6,8 +6,8 @@
 
 #include <mquire/bytes.hpp>
 #include <mquire/detail/hex.hpp>
-#include <mquire/token_table.hpp>
-#include <mquire/kernel_landmark.hpp>
+#include <mquire/kallsyms/token_table.hpp>
+#include <mquire/kallsyms/kernel_landmark.hpp>
 
 namespace tool {
 namespace {

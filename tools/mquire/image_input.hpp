@@ -14,7 +14,7 @@
 #include <vector>
 
 #include <mquire/error.hpp>
-#include <mquire/kernel_landmark.hpp>
+#include <mquire/kallsyms/kernel_landmark.hpp>
 #include <mquire/sources/image_headers.hpp>
 
 #include "decompress.hpp"

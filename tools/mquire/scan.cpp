@@ -8,7 +8,7 @@
 #include <thread>
 
 #include <mquire/addressing/find_vmcoreinfo.hpp>
-#include <mquire/rank.hpp>
+#include <mquire/kallsyms/rank.hpp>
 
 namespace tool {
 namespace {

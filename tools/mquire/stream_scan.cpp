@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include <mquire/landmarks.hpp>
+#include <mquire/kallsyms/landmarks.hpp>
 
 namespace tool {
 namespace {

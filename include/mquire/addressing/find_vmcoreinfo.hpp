@@ -13,7 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "../token_table.hpp"
+#include "../kallsyms/landmarks.hpp"
+#include "../kallsyms/token_table.hpp"
 #include "vmcoreinfo.hpp"
 
 namespace mquire {
@@ -25,8 +26,6 @@ struct vmcoreinfo_hit {
 
 // The kernel's buffer is one page (VMCOREINFO_BYTES); longer text is not it.
 inline constexpr std::size_t max_vmcoreinfo_bytes = 4096;
-
-inline constexpr std::array<std::uint8_t, 10> vmcoreinfo_landmark = {'O', 'S', 'R', 'E', 'L', 'E', 'A', 'S', 'E', '='};
 
 // The vmcoreinfo block starting at `at` (where "OSRELEASE=" was found), if
 // it is one: it starts the buffer or follows a NUL (a line in the middle of

@@ -24,7 +24,7 @@
 
 #include "../bytes.hpp"
 #include "../detail/hex.hpp"
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 #include "image_relocations.hpp"
 #include "resolve.hpp"
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include "../addresses.hpp"
+#include "../kallsyms/addresses.hpp"
 #include "../bytes.hpp"
 #include "../detail/hex.hpp"
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 #include "resolve.hpp"
 
 namespace mquire {

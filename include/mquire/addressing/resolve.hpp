@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "../addresses.hpp"
+#include "../kallsyms/addresses.hpp"
 #include "../detail/hex.hpp"
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 #include "vmcoreinfo.hpp"
 #include "x86_64_paging.hpp"
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "../detail/hex.hpp"
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 #include "image_pointers.hpp"
 #include "image_relocations.hpp"
 #include "resolve.hpp"

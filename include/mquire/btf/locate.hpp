@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "../memory/virtual_memory.hpp"
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 #include "types.hpp"
 
 namespace mquire::btf {

@@ -19,7 +19,7 @@
 #include "../addressing/x86_64_paging.hpp"
 #include "../detail/hex.hpp"
 #include "../error.hpp"
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 #include "virtual_memory.hpp"
 
 namespace mquire {

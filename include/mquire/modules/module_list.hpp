@@ -23,7 +23,7 @@
 #include "../detail/hex.hpp"
 #include "../error.hpp"
 #include "../memory/virtual_memory.hpp"
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 
 namespace mquire::modules {
 

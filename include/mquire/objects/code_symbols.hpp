@@ -18,7 +18,7 @@
 
 #include "../detail/hex.hpp"
 #include "../modules/module_list.hpp"
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 
 namespace mquire::objects {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 
 namespace mquire::objects {
 

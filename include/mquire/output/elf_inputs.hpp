@@ -12,7 +12,7 @@
 #include "../addressing/resolve.hpp"
 #include "../memory/readable_runs.hpp"
 #include "../modules/module_list.hpp"
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 #include "elf_writer.hpp"
 
 namespace mquire::output {

@@ -31,7 +31,7 @@
 #include "../detail/base64.hpp"
 #include "../error.hpp"
 #include "../memory/virtual_memory.hpp"
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 #include "isf_types.hpp"
 #include "json_writer.hpp"
 #include "symbol_entry.hpp"

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../table.hpp"
+#include "../kallsyms/table.hpp"
 
 namespace mquire::output {
 

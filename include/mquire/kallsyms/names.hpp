@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bytes.hpp"
+#include "../bytes.hpp"
 #include "layouts.hpp"
 #include "rejection.hpp"
 #include "table.hpp"

@@ -9,6 +9,7 @@
 // gives the same positions (a test holds them equal).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -20,10 +21,13 @@
 #define MQUIRE_HAVE_AVX2_PATH 0
 #endif
 
-#include "addressing/find_vmcoreinfo.hpp"
 #include "token_table.hpp"
 
 namespace mquire {
+
+// The first bytes of the kernel's vmcoreinfo text (addressing/
+// find_vmcoreinfo.hpp says which occurrences are it).
+inline constexpr std::array<std::uint8_t, 10> vmcoreinfo_landmark = {'O', 'S', 'R', 'E', 'L', 'E', 'A', 'S', 'E', '='};
 
 namespace detail {
 

@@ -2,7 +2,7 @@
 // token_table.hpp: the digit-run landmark and reading the table with its index.
 #include <catch2/catch.hpp>
 
-#include <mquire/token_table.hpp>
+#include <mquire/kallsyms/token_table.hpp>
 
 #include "unit/generated.hpp"
 

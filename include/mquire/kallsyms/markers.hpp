@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "bytes.hpp"
+#include "../bytes.hpp"
 
 namespace mquire {
 

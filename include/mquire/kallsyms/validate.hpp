@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "addresses.hpp"
-#include "bytes.hpp"
+#include "../bytes.hpp"
 #include "layouts.hpp"
 #include "rejection.hpp"
 #include "table.hpp"

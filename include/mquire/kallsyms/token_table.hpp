@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bytes.hpp"
-#include "detail/find.hpp"
+#include "../bytes.hpp"
+#include "../detail/find.hpp"
 
 namespace mquire {
 

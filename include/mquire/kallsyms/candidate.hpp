@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "addresses.hpp"
-#include "bytes.hpp"
+#include "../bytes.hpp"
 #include "layouts.hpp"
 #include "markers.hpp"
 #include "names.hpp"

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bytes.hpp"
+#include "../bytes.hpp"
 #include "layouts.hpp"
 #include "table.hpp"
 

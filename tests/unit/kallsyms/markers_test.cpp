@@ -2,7 +2,7 @@
 // markers.hpp: marker runs found by value, and single damaged slots tolerated.
 #include <catch2/catch.hpp>
 
-#include <mquire/markers.hpp>
+#include <mquire/kallsyms/markers.hpp>
 
 #include "unit/generated.hpp"
 

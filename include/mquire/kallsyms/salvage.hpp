@@ -17,7 +17,7 @@
 #include <optional>
 #include <vector>
 
-#include "bytes.hpp"
+#include "../bytes.hpp"
 #include "layouts.hpp"
 #include "names.hpp"
 #include "table.hpp"

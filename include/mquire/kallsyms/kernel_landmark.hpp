@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <span>
 
-#include "bytes.hpp"
+#include "../bytes.hpp"
 #include "landmarks.hpp"
 #include "token_table.hpp"
 #include "plain_names.hpp"

@@ -12,8 +12,8 @@
 #include <span>
 #include <vector>
 
-#include "bytes.hpp"
-#include "detail/find.hpp"
+#include "../bytes.hpp"
+#include "../detail/find.hpp"
 #include "names.hpp"
 #include "table.hpp"
 #include "token_table.hpp"

@@ -3,9 +3,9 @@
 // and the expansion, each failure with its rejection.
 #include <catch2/catch.hpp>
 
-#include <mquire/names.hpp>
-#include <mquire/plain_names.hpp>
-#include <mquire/token_table.hpp>
+#include <mquire/kallsyms/names.hpp>
+#include <mquire/kallsyms/plain_names.hpp>
+#include <mquire/kallsyms/token_table.hpp>
 
 #include "unit/generated.hpp"
 

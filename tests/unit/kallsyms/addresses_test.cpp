@@ -2,7 +2,7 @@
 // addresses.hpp: every address encoding decoded from hand-written bytes.
 #include <catch2/catch.hpp>
 
-#include <mquire/addresses.hpp>
+#include <mquire/kallsyms/addresses.hpp>
 
 namespace {
 mquire::kallsyms_table with_symbols(std::initializer_list<char> types) {

@@ -29,7 +29,7 @@
 #include <range/v3/view/join.hpp>
 #include <range/v3/view/transform.hpp>
 
-#include "bytes.hpp"
+#include "../bytes.hpp"
 #include "candidate.hpp"
 #include "landmarks.hpp"
 #include "layouts.hpp"

@@ -258,7 +258,8 @@ std::optional<mquire::result<decompressed>> zstd_at_stated_size(std::span<const 
   std::optional<mquire::error> bomb;
   // Readers are only worth feeding piecewise where the decoder can write
   // into the output as it stands (libzstd 1.4.5 and later; its parameter
-  // is still filed as experimental, hence the enum's placeholder name), and
+  // is still filed as experimental, so it is reached by its enum value's
+  // generic name, ZSTD_d_experimentalParam2), and
   // may use a window as large as the one call allows.
   const bool piecewise =
       progress && !ZSTD_isError(ZSTD_DCtx_setParameter(z, ZSTD_d_experimentalParam2, 1)) &&

@@ -59,13 +59,20 @@ chunk_span chunk_at(std::uint64_t k, std::uint64_t size) {
   return {from, static_cast<std::size_t>(std::min<std::uint64_t>(size, pos + stream_chunk_bytes) - from)};
 }
 
-// Adds the landmarks of `bytes`, which start at `from` in the region.
-void record_landmarks(std::span<const std::uint8_t> bytes, std::uint64_t from, landmark_positions& out) {
+// Adds the landmarks of `bytes`, which start at `from` in the region. With
+// `drop_seen`, a position not past the last one recorded (in the overlap
+// with the chunk before, read again) is not added twice; without it, the
+// caller sorts and removes repeats at the end.
+void record_landmarks(std::span<const std::uint8_t> bytes, std::uint64_t from, landmark_positions& out,
+                      bool drop_seen = false) {
+  const auto fresh = [&](const std::vector<std::size_t>& seen, std::uint64_t at) {
+    return !drop_seen || seen.empty() || at > seen.back();
+  };
   mquire::scan_all_landmarks(
-      bytes, [&](std::size_t at) { out.digit_runs.push_back(from + at); },
-      [&](std::size_t at) { out.vmcoreinfo.push_back(from + at); },
+      bytes, [&](std::size_t at) { if (fresh(out.digit_runs, from + at)) out.digit_runs.push_back(from + at); },
+      [&](std::size_t at) { if (fresh(out.vmcoreinfo, from + at)) out.vmcoreinfo.push_back(from + at); },
       [&](std::size_t at) {
-        if (!out.btf_headers || (from + at) % 4 != 0) return;
+        if (!out.btf_headers || (from + at) % 4 != 0 || !fresh(*out.btf_headers, from + at)) return;
         if (out.btf_headers->size() == max_btf_headers) out.btf_headers.reset();
         else out.btf_headers->push_back(from + at);
       });
@@ -125,15 +132,7 @@ mquire::result<landmark_positions> stream_landmarks(int fd, std::uint64_t offset
 }
 
 void add_landmarks(std::span<const std::uint8_t> bytes, std::uint64_t from, landmark_positions& out) {
-  const auto fresh = [](const std::vector<std::size_t>& seen, std::uint64_t at) { return seen.empty() || at > seen.back(); };
-  mquire::scan_all_landmarks(
-      bytes, [&](std::size_t at) { if (fresh(out.digit_runs, from + at)) out.digit_runs.push_back(from + at); },
-      [&](std::size_t at) { if (fresh(out.vmcoreinfo, from + at)) out.vmcoreinfo.push_back(from + at); },
-      [&](std::size_t at) {
-        if (!out.btf_headers || (from + at) % 4 != 0 || !fresh(*out.btf_headers, from + at)) return;
-        if (out.btf_headers->size() == max_btf_headers) out.btf_headers.reset();
-        else out.btf_headers->push_back(from + at);
-      });
+  record_landmarks(bytes, from, out, true);
 }
 
 landmark_positions landmarks_in_memory(std::span<const std::uint8_t> bytes) {

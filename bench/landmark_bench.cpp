@@ -30,7 +30,7 @@ void BM_memmem_baseline(benchmark::State& state) {
     hits = 0;
     const std::uint8_t* p = b.data();
     std::size_t left = b.size();
-    while (const void* h = ::memmem(p, left, mquire::digit_run_landmark.data(), 20)) {
+    while (const void* h = ::memmem(p, left, mquire::detail::digit_run_landmark.data(), 20)) {
       ++hits;
       const auto* q = static_cast<const std::uint8_t*>(h) + 1;
       left -= static_cast<std::size_t>(q - p);
@@ -53,7 +53,7 @@ void BM_mquire_digit_runs(benchmark::State& state) {
   std::size_t hits = 0;
   for (auto _ : state) {
     hits = 0;
-    mquire::for_each_digit_run(buffer(), [&](std::size_t) { ++hits; });
+    mquire::detail::for_each_digit_run(buffer(), [&](std::size_t) { ++hits; });
     benchmark::DoNotOptimize(hits);
   }
   report(state, hits);
@@ -66,7 +66,7 @@ void BM_mquire_digit_runs_portable(benchmark::State& state) {
     hits = 0;
     std::size_t pos = 0;
     while (const auto* h = mquire::detail::find_bytes_portable(b.data() + pos, b.size() - pos,
-                                                               mquire::digit_run_landmark.data(), 20)) {
+                                                               mquire::detail::digit_run_landmark.data(), 20)) {
       ++hits;
       pos = static_cast<std::size_t>(h - b.data()) + 1;
     }
@@ -91,8 +91,8 @@ void BM_memmem_both_landmarks_two_passes(benchmark::State& state) {
   std::size_t hits = 0;
   for (auto _ : state) {
     hits = 0;
-    mquire::for_each_digit_run(buffer(), [&](std::size_t) { ++hits; });
-    mquire::for_each_occurrence(buffer(), mquire::vmcoreinfo_landmark, [&](std::size_t) { ++hits; });
+    mquire::detail::for_each_digit_run(buffer(), [&](std::size_t) { ++hits; });
+    mquire::detail::for_each_occurrence(buffer(), mquire::vmcoreinfo_landmark, [&](std::size_t) { ++hits; });
     benchmark::DoNotOptimize(hits);
   }
   report(state, hits);

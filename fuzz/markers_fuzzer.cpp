@@ -12,13 +12,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const mquire::byte_reader r(in);
   const std::size_t lo = in.size() / 8, hi = in.size() - in.size() / 8;
   std::size_t runs = 0;
-  mquire::for_each_marker_run(r, lo, hi, width, phase, order, [&](const mquire::marker_run& run) {
+  mquire::detail::for_each_marker_run(r, lo, hi, width, phase, order, [&](const mquire::detail::marker_run& run) {
     ++runs;
     MQUIRE_FUZZ_CHECK(run.start >= lo && run.end <= hi && run.start % width == phase);
     MQUIRE_FUZZ_CHECK(run.count >= 1 && run.end - run.start == run.count * width);
-    const auto v = mquire::read_markers(r, run, width, order);
+    const auto v = mquire::detail::read_markers(r, run, width, order);
     MQUIRE_FUZZ_CHECK(v.size() == run.count && v[0] == 0);
-    for (std::size_t i = 1; i < v.size(); ++i) MQUIRE_FUZZ_CHECK(mquire::marker_step_ok(v[i - 1], v[i]));
+    for (std::size_t i = 1; i < v.size(); ++i) MQUIRE_FUZZ_CHECK(mquire::detail::marker_step_ok(v[i - 1], v[i]));
   });
   MQUIRE_FUZZ_CHECK(runs <= in.size() / width + 1);
   return 0;

@@ -12,11 +12,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // A token table of one-character tokens in front of the fuzzed names: byte
   // b expands to a letter, or to 'T' for the values the type letters use.
   std::vector<std::uint8_t> buf;
-  mquire::token_table tt;
+  mquire::detail::token_table tt;
   for (unsigned i = 0; i < 256; ++i) {
     tt.offset[i] = buf.size();
     tt.length[i] = 1;
-    buf.push_back(i < 0x80 && mquire::is_type_letter(static_cast<char>(i)) ? static_cast<std::uint8_t>(i)
+    buf.push_back(i < 0x80 && mquire::detail::is_type_letter(static_cast<char>(i)) ? static_cast<std::uint8_t>(i)
                                                                             : static_cast<std::uint8_t>('a' + i % 26));
     buf.push_back(0);
   }
@@ -27,17 +27,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // them are unknown, so take them from a structural pre-pass with n entries.
   std::vector<std::uint64_t> markers;
   std::size_t pos = start;
-  mquire::name_entry e;
+  mquire::detail::name_entry e;
   for (std::uint64_t i = 0; i < n && pos < buf.size(); ++i) {
     if (i % 256 == 0) markers.push_back(pos - start);
-    if (mquire::read_name_entry(buf.data(), pos, buf.size(), enc, e) != mquire::rejection::none) break;
+    if (mquire::detail::read_name_entry(buf.data(), pos, buf.size(), enc, e) != mquire::rejection::none) break;
     pos = e.end();
   }
-  const auto w = mquire::walk_names(r, start, buf.size(), n, markers, enc);
+  const auto w = mquire::detail::walk_names(r, start, buf.size(), n, markers, enc);
   if (!w.ok) return 0;
   MQUIRE_FUZZ_CHECK(w.end <= buf.size() && w.entries == n);
   mquire::kallsyms_table t;
-  if (mquire::expand_names(r, start, n, tt, t) != mquire::rejection::none) return 0;
+  if (mquire::detail::expand_names(r, start, n, tt, t) != mquire::rejection::none) return 0;
   MQUIRE_FUZZ_CHECK(t.symbols.size() == n);
   std::size_t total = 0;
   // Every entry is a name with a printable type, or (torn: a run of zero
@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       ++marked;
       continue;
     }
-    MQUIRE_FUZZ_CHECK(mquire::is_symbol_type(s.type) && s.name_length >= 1);
+    MQUIRE_FUZZ_CHECK(mquire::detail::is_symbol_type(s.type) && s.name_length >= 1);
     total += s.name_length;
   }
   MQUIRE_FUZZ_CHECK(marked == t.damaged);

@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const auto pt = mquire::resolve_with_x86_64_page_tables(t, 0, rd);
     if (pt.range_vaddr) {
-      mquire::rebase(t, *pt.range_vaddr);
-      MQUIRE_FUZZ_CHECK(!mquire::first_unsorted(t).has_value());
+      mquire::detail::rebase(t, *pt.range_vaddr);
+      MQUIRE_FUZZ_CHECK(!mquire::detail::first_unsorted(t).has_value());
     }
   }
   return 0;

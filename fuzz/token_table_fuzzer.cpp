@@ -6,13 +6,13 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> in(data, size);
   const mquire::byte_reader r(in);
-  mquire::for_each_digit_run(in, [&](std::size_t at) {
-    MQUIRE_FUZZ_CHECK(at + mquire::digit_run_landmark.size() <= size);
-    MQUIRE_FUZZ_CHECK(std::memcmp(data + at, mquire::digit_run_landmark.data(), 20) == 0);
-    for (const auto& t : mquire::read_token_tables(r, at)) {
+  mquire::detail::for_each_digit_run(in, [&](std::size_t at) {
+    MQUIRE_FUZZ_CHECK(at + mquire::detail::digit_run_landmark.size() <= size);
+    MQUIRE_FUZZ_CHECK(std::memcmp(data + at, mquire::detail::digit_run_landmark.data(), 20) == 0);
+    for (const auto& t : mquire::detail::read_token_tables(r, at)) {
       MQUIRE_FUZZ_CHECK(t.table_offset <= at && at < t.table_end && t.table_end <= t.index_offset);
       MQUIRE_FUZZ_CHECK(t.index_end() <= size);
-      for (unsigned i = 0; i < mquire::token_count; ++i) {
+      for (unsigned i = 0; i < mquire::detail::token_count; ++i) {
         MQUIRE_FUZZ_CHECK(r.uint_unchecked(t.index_offset + 2 * i, 2, t.order) == t.offset[i] - t.table_offset);
         MQUIRE_FUZZ_CHECK(t.offset[i] + t.length[i] < t.table_end && data[t.offset[i] + t.length[i]] == 0);
       }

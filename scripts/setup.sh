@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(
   g++ clang libclang-rt-14-dev cmake ninja-build pkg-config
-  libboost-dev librange-v3-dev                           # the library: Boost.Hana, range-v3
+  libboost-dev                                           # the library: Boost.Hana
   catch2 libbenchmark-dev zip                            # tests, benchmarks, fuzz corpora (fuzz/build.sh)
   libcli11-dev nlohmann-json3-dev libfmt-dev             # the command-line tool
   libsqlite3-dev libedit-dev                             # mquire query and shell: SQLite, line editing

@@ -11,23 +11,29 @@
 #include "bytes.hpp"
 #include "error.hpp"
 
-// Kallsyms: landmarks -> candidates -> decoded table (kallsyms/)
-#include "kallsyms/addresses.hpp"
-#include "kallsyms/candidate.hpp"
-#include "kallsyms/kernel_landmark.hpp"
-#include "kallsyms/landmarks.hpp"
+// Kallsyms (kallsyms/): what an embedder uses. The layout vocabulary
+// (sections, layouts, families), the search's entry points and options,
+// and what it reports.
+#include "kallsyms/sections.hpp"
 #include "kallsyms/layouts.hpp"
+#include "kallsyms/layout_families.hpp"
+#include "kallsyms/search_options.hpp"
+#include "kallsyms/table.hpp"
+#include "kallsyms/rejection.hpp"
+#include "kallsyms/rank.hpp"
+#include "kallsyms/search.hpp"
+// ... and the stages the search is made of, in the data's order:
+// landmarks -> token table -> markers -> names -> candidate -> addresses ->
+// validation (the search's own steps are in detail::, engine.hpp and beside it).
+#include "kallsyms/landmarks.hpp"
+#include "kallsyms/kernel_landmark.hpp"
+#include "kallsyms/token_table.hpp"
 #include "kallsyms/markers.hpp"
 #include "kallsyms/names.hpp"
 #include "kallsyms/plain_names.hpp"
-#include "kallsyms/rank.hpp"
-#include "kallsyms/rejection.hpp"
 #include "kallsyms/salvage.hpp"
-#include "kallsyms/search.hpp"
-#include "kallsyms/search_options.hpp"
-#include "kallsyms/sections.hpp"
-#include "kallsyms/table.hpp"
-#include "kallsyms/token_table.hpp"
+#include "kallsyms/candidate.hpp"
+#include "kallsyms/addresses.hpp"
 #include "kallsyms/validate.hpp"
 
 // Addresses: from the table to the kernel's virtual addresses (addressing/)

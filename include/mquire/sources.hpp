@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Input adapters: turn files into memory segments the search can scan.
 // Separate from mquire.hpp so that including the core costs nothing more than
-// Hana and range-v3; these need POSIX (mmap) but no other library.
+// Boost.Hana; these need POSIX (mmap) but no other library.
 #pragma once
 
 #include "sources/detect.hpp"

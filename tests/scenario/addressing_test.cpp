@@ -161,7 +161,7 @@ TEST_CASE("library: vmcoreinfo and page-table resolution on their own", "[addres
   REQUIRE(by_pt.range_vaddr);
   CHECK(*by_info.range_vaddr == *by_pt.range_vaddr);
   CHECK(by_info.slide == std::optional<std::uint64_t>(0x7e00000));
-  mquire::rebase(t, *by_pt.range_vaddr);
+  mquire::detail::rebase(t, *by_pt.range_vaddr);
   CHECK(support::mismatches(t, img.symbols, 8) == 0);
 }
 

@@ -57,7 +57,7 @@ outcome search_damaged(const support::built& b, const std::vector<std::uint8_t>&
     if (!s.trusted()) continue;
     ++o.trusted;
     const auto& want = b.out.symbols[i];
-    if (s.address != (want.address & mquire::word_mask(word)) || s.type != want.type || t.name(s) != want.name) {
+    if (s.address != (want.address & mquire::detail::word_mask(word)) || s.type != want.type || t.name(s) != want.name) {
       if (o.wrong == 0)
         UNSCOPED_INFO("wrong entry " << i << ": " << std::hex << s.address << " " << s.type << " " << t.name(s)
                                      << ", want " << want.address << " " << want.type << " " << want.name);
@@ -165,10 +165,10 @@ TEST_CASE("a zeroed 4 KiB page inside kallsyms_names costs the symbols whose byt
           // How many entries had a byte in the page: walk the clean names.
           std::size_t touched = 0;
           const auto enc = support::one_byte_era(lc.era) ? mquire::name_length::one_byte : mquire::name_length::uleb128;
-          mquire::name_entry e;
+          mquire::detail::name_entry e;
           for (std::size_t pos = names; pos < names_end; pos = e.end()) {
             // Stops at the zero padding before the markers (an empty name).
-            if (mquire::read_name_entry(b.image.data(), pos, names_end, enc, e) != mquire::rejection::none) break;
+            if (mquire::detail::read_name_entry(b.image.data(), pos, names_end, enc, e) != mquire::rejection::none) break;
             touched += e.end() > names + page_at && pos < names + page_at + 4096 ? 1 : 0;
           }
           const auto o = search_damaged(b, img, word);

@@ -95,9 +95,9 @@ TEST_CASE("image base and word size from stored pointers", "[addressing][pointer
       CHECK(*m.word_size == v.word);
       // Applied, the addresses are the link-time ones, exactly.
       t.word_size = *m.word_size;
-      mquire::rebase(t, *m.range_vaddr);
+      mquire::detail::rebase(t, *m.range_vaddr);
       for (std::size_t i = 0; i < t.symbols.size(); ++i)
-        CHECK(t.symbols[i].address == (img.symbols[i].address & mquire::word_mask(v.word)));
+        CHECK(t.symbols[i].address == (img.symbols[i].address & mquire::detail::word_mask(v.word)));
       // With the base known from elsewhere, the pointers still tell the width.
       const auto again = range_relative_table(img);
       CHECK(mquire::stored_pointer_width(again, img.bytes, v.base) == v.word);

@@ -3,7 +3,10 @@
 // built-in layouts' shapes and the checker's verdict on malformed ones.
 #include <catch2/catch.hpp>
 
+#include <mquire/kallsyms/layout_families.hpp>
 #include <mquire/kallsyms/layouts.hpp>
+
+#include <boost/hana/concat.hpp>
 
 namespace {
 using namespace mquire;
@@ -17,6 +20,32 @@ static_assert(debian61.at(R::relative_base).width(8) == 8 && debian61.at(R::rela
 static_assert(layouts::v7_0_place_relative::traits.align(8) == 4, "7.0 aligns to 4 bytes on 64-bit too");
 static_assert(layouts::v6_4_absolute::traits.align(8) == 8);
 static_assert(!layouts::v7_0_absolute32::traits.allows(8));
+
+// The built-in families are queries over one list, in its order: 14
+// token-compressed layouts newest first, then the 9 plain ones.
+static_assert(layouts::size_of(layouts::all) == 23);
+static_assert(layouts::size_of(layouts::compressed) == 14 && layouts::size_of(layouts::plain) == 9);
+static_assert(layouts::names_of(layouts::compressed)[0] == "7.0-place-relative");
+static_assert(layouts::names_of(layouts::compressed)[13] == "2.6-absolute");
+static_assert(layouts::names_of(layouts::plain)[0] == "uncompressed-names-4.20-base-relative");
+static_assert(layouts::holds<layouts::plain_v2_6_absolute>(layouts::plain));
+static_assert(!layouts::holds<layouts::plain_v2_6_absolute>(layouts::compressed));
+// Queried by traits: only 7.0-absolute32 cannot be read at 8 bytes, and
+// only the 7.0 layouts store place-relative offsets or 32-bit absolutes.
+static_assert(layouts::size_of(layouts::readable_at<8>(layouts::all)) == 22);
+static_assert(!layouts::holds<layouts::v7_0_absolute32>(layouts::readable_at<8>(layouts::all)));
+static_assert(layouts::size_of(layouts::readable_at<4>(layouts::all)) == 23);
+static_assert(layouts::names_of(layouts::encoded_as<address_encoding::place_relative>(layouts::all)) ==
+              std::array<std::string_view, 1>{"7.0-place-relative"});
+static_assert(layouts::size_of(layouts::encoded_as<address_encoding::base_relative_percpu>(layouts::compressed)) == 4);
+// A user's family: the built-in 32-bit readings with a vendor layout added
+// after them, in that order.
+using vendor = layout<"vendor-6.4-seqs-first", layout_traits{address_encoding::base_relative}, s::num_syms<>,
+                      s::names, s::markers<>, s::token_table, s::token_index, s::seqs_of_names, s::offsets,
+                      s::relative_base>;
+constexpr auto vendor_family = boost::hana::concat(layouts::readable_at<4>(layouts::compressed), boost::hana::tuple_t<vendor>);
+static_assert(layouts::size_of(vendor_family) == 15);
+static_assert(layouts::names_of(vendor_family)[14] == "vendor-6.4-seqs-first");
 
 // A descriptor the checker must refuse, built by hand (a `layout<...>` type
 // with these sections would not compile; that is the point).

@@ -51,6 +51,25 @@ TEST_CASE("every built-in layout is recovered exactly", "[search]") {
   }
 }
 
+TEST_CASE("a family queried at compile time searches only its layouts", "[search][families]") {
+  // A 32-bit 6.4 table, searched with the layouts that read 32-bit place-
+  // relative offsets only (the 7.0 one) and then with the 6.4 family.
+  const auto lc = *std::find_if(std::begin(all_cases), std::end(all_cases),
+                                [](const layout_case& c) { return c.layout == "6.4-base-relative"; });
+  const built b = build(lc, 4, byte_order::little, 2000, 41);
+  mquire::byte_range range{b.image, b.image_vaddr};
+  namespace layouts = mquire::layouts;
+  const auto only_70 = layouts::encoded_as<address_encoding::place_relative>(layouts::readable_at<4>(layouts::all));
+  const auto none = mquire::find_kallsyms(range, {}, only_70);
+  CHECK(none.tables.empty());
+  const auto relative = layouts::encoded_as<address_encoding::base_relative>(layouts::compressed);
+  const auto rep = mquire::find_kallsyms(range, {}, relative);
+  REQUIRE(!rep.tables.empty());
+  CHECK(rep.tables.front().layout == "6.4-base-relative");
+  CHECK(rep.tables.front().num_syms == 2000);
+  CHECK(support::mismatches(rep.tables.front(), b.out.symbols, 4) == 0);
+}
+
 TEST_CASE("7.0 32-bit: place-relative and absolute u32 are told apart", "[search][7.0]") {
   for (auto enc : {address_encoding::place_relative, address_encoding::absolute_u32}) {
     for (byte_order order : {byte_order::little, byte_order::big}) {
@@ -96,7 +115,7 @@ TEST_CASE("7.0 awkward cases: markers touch the token table with a printable las
     gen::config c{.e = gen::era::v7_0, .order = byte_order::big, .encoding = address_encoding::place_relative};
     const auto out = gen::write_kallsyms(syms, c);
     const std::uint8_t before = out.bytes.at(out.offset.at(section_role::token_table) - 1);
-    if (!mquire::is_symbol_char(before)) continue;
+    if (!mquire::detail::is_symbol_char(before)) continue;
     mquire::byte_range range{out.bytes, c.vaddr};
     const auto rep = mquire::find_kallsyms(range);
     REQUIRE(!rep.tables.empty());
@@ -224,12 +243,12 @@ TEST_CASE("no table: a clear account of what was searched", "[search][errors]") 
 TEST_CASE("landmark scan: the glibc and portable paths find the same positions", "[search][landmark]") {
   auto image = gen::embed({}, {.total = 3 << 20, .at = 0, .seed = 8, .decoy_digit_runs = 300});
   // overlapping and back-to-back landmarks too
-  const std::uint8_t* d = mquire::digit_run_landmark.data();
+  const std::uint8_t* d = mquire::detail::digit_run_landmark.data();
   std::copy(d, d + 20, image.begin() + 1000);
   std::copy(d, d + 20, image.begin() + 1020);
   std::copy(d, d + 20, image.begin() + static_cast<long>(image.size()) - 20);
   std::vector<std::size_t> fast, portable;
-  mquire::for_each_digit_run(image, [&](std::size_t at) { fast.push_back(at); });
+  mquire::detail::for_each_digit_run(image, [&](std::size_t at) { fast.push_back(at); });
   for (std::size_t pos = 0;;) {
     const auto* h = mquire::detail::find_bytes_portable(image.data() + pos, image.size() - pos, d, 20);
     if (!h) break;
@@ -253,7 +272,7 @@ TEST_CASE("one-pass landmark scan: the SIMD and portable paths agree", "[search]
     const auto& magic = k % 2 ? mquire::detail::btf_magic_be : mquire::detail::btf_magic_le;
     std::copy(magic, magic + 4, image.begin() + static_cast<long>(btf_at[k]));
   }
-  std::copy(mquire::digit_run_landmark.begin(), mquire::digit_run_landmark.end(), image.end() - 20);
+  std::copy(mquire::detail::digit_run_landmark.begin(), mquire::detail::digit_run_landmark.end(), image.end() - 20);
   std::vector<std::size_t> d1, i1, b1, d2, i2, b2, d3;
   mquire::scan_all_landmarks(
       image, [&](std::size_t a) { d1.push_back(a); }, [&](std::size_t a) { i1.push_back(a); },
@@ -261,7 +280,7 @@ TEST_CASE("one-pass landmark scan: the SIMD and portable paths agree", "[search]
   mquire::scan_all_landmarks(
       image, [&](std::size_t a) { d2.push_back(a); }, [&](std::size_t a) { i2.push_back(a); },
       [&](std::size_t a) { b2.push_back(a); }, false);
-  mquire::for_each_digit_run(image, [&](std::size_t a) { d3.push_back(a); });
+  mquire::detail::for_each_digit_run(image, [&](std::size_t a) { d3.push_back(a); });
   CHECK(d1 == d2);
   CHECK(i1 == i2);
   CHECK(b1 == b2);

@@ -4,7 +4,7 @@
 // pcpu_stat_type, per-CPU core_stats) and 5.10 (plain words, the atomic
 // drop counters in the device). Members are the ones
 // network/device_counters.hpp reads, in the kernel's names and order. The
-// same text is compiled into tests/unit/device_counters_test.cpp and given
+// same text is compiled into tests/unit/network/device_counters_test.cpp and given
 // to pahole there and by scripts/make_fuzz_btf.sh (fuzz/types/devices.btf).
 #pragma once
 

@@ -12,7 +12,7 @@ namespace support {
 
 // The address /proc/kallsyms would print for a generated symbol.
 inline std::uint64_t printed_address(const gen::sym& s, unsigned word_size) {
-  return s.address & mquire::word_mask(word_size);
+  return s.address & mquire::detail::word_mask(word_size);
 }
 
 // Number of entries that differ (address, type or name); 0 means exact.

@@ -22,7 +22,7 @@ inline std::string table_violation(std::span<const std::uint8_t> input, const mq
   if (t.symbols.size() != t.num_syms || t.num_syms == 0) return "symbol count";
   for (const auto& s : t.sections)
     if (!r.fits(s.offset, s.size)) return "a section lies outside the input";
-  if (mquire::first_unsorted(t)) return "addresses not sorted";
+  if (mquire::detail::first_unsorted(t)) return "addresses not sorted";
   const auto* names = t.section(mquire::section_role::names);
   const auto* tokens = t.section(mquire::section_role::token_table);
   const auto* index = t.section(mquire::section_role::token_index);
@@ -41,8 +41,8 @@ inline std::string table_violation(std::span<const std::uint8_t> input, const mq
       }
       pos = names->offset + t.entry_starts[i];
     }
-    mquire::name_entry e;
-    if (mquire::read_name_entry(input.data(), pos, end, mquire::name_length::uleb128, e) != mquire::rejection::none)
+    mquire::detail::name_entry e;
+    if (mquire::detail::read_name_entry(input.data(), pos, end, mquire::name_length::uleb128, e) != mquire::rejection::none)
       return "a name does not read within the names section";
     pos = e.tokens;
     const std::size_t len = e.length;
@@ -60,7 +60,7 @@ inline std::string table_violation(std::span<const std::uint8_t> input, const mq
         decoded.compare(1, std::string::npos, t.name(s)) != 0)
       return "a name does not re-decode to what was returned";
     for (char c : t.name(s))
-      if (!mquire::is_symbol_char(static_cast<std::uint8_t>(c))) return "a name has a non-symbol character";
+      if (!mquire::detail::is_symbol_char(static_cast<std::uint8_t>(c))) return "a name has a non-symbol character";
   }
   if (damaged != t.damaged) return "damaged count";
   return {};

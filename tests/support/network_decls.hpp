@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The kernel's socket structures as C declarations, in two eras, for tests
 // and fuzz targets that lay sockets out themselves: pahole turns the same
-// text into BTF (tests/unit/network_test.cpp; scripts/make_fuzz_btf.sh for
+// text into BTF (tests/unit/network/network_test.cpp; scripts/make_fuzz_btf.sh for
 // fuzz/types/network.btf), and the compiler into the layouts written.
 // Members are the ones /proc/net's listings read, in the kernel's names
 // and nesting; the rest of each struct is left out.

@@ -11,40 +11,37 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "addressing.hpp"
-#include "kernel_view.hpp"
-#include "scan.hpp"
+#include "analysis.hpp"
 #include "support/fixtures.hpp"
 
 namespace support {
 
+// The tool's own stages (tool::analyze), without the module list: the tests
+// that use this read tasks and tables, so memory and types must be there.
 struct opened_dump {
-  std::unique_ptr<tool::input> in;
-  tool::scan_result scanned;
-  std::optional<tool::addressing> addressing;
-  tool::kernel_view view; // its memory and types are required to be there
-  const tool::found_table& best() const { return scanned.tables.front(); }
+  tool::analysis analyzed;
+  tool::kernel_view& view;
+  const tool::found_table& best() const { return analyzed.best(); }
+  explicit opened_dump(tool::analysis a) : analyzed(std::move(a)), view(*analyzed.view) {}
 };
 
-// Without the module list: the tests that use this read tasks and tables.
 inline std::unique_ptr<opened_dump> open_dump(const fs::path& file) {
-  auto d = std::make_unique<opened_dump>();
-  auto opened = tool::open_input(file.string(), std::nullopt);
-  REQUIRE(std::holds_alternative<std::unique_ptr<tool::input>>(opened));
-  d->in = std::move(std::get<std::unique_ptr<tool::input>>(opened));
-  tool::scan_options so;
-  for (const auto& layout : mquire::builtin_layouts()) so.layouts.push_back(layout);
-  auto r = tool::scan(*d->in, so);
-  REQUIRE(r);
-  REQUIRE(!r->tables.empty());
-  d->scanned = std::move(*r);
-  d->addressing = tool::resolve_addresses(d->scanned.tables.front(), d->scanned, *d->in, std::nullopt);
-  tool::view_request want;
-  want.modules = false;
-  d->view = tool::read_kernel_view(d->best(), *d->addressing, *d->in, d->scanned, want);
-  REQUIRE(d->view.memory);
-  REQUIRE(d->view.types);
-  return d;
+  tool::analysis_request req;
+  req.file = file.string();
+  for (const auto& layout : mquire::builtin_layouts()) req.scan.layouts.push_back(layout);
+  req.beyond_table = [](bool) {
+    tool::view_request want;
+    want.modules = false;
+    return std::optional<tool::view_request>(want);
+  };
+  auto analyzed = tool::analyze(req);
+  REQUIRE(std::holds_alternative<tool::analysis>(analyzed));
+  auto& a = std::get<tool::analysis>(analyzed);
+  REQUIRE(a.has_table());
+  REQUIRE(a.view);
+  REQUIRE(a.view->memory);
+  REQUIRE(a.view->types);
+  return std::make_unique<opened_dump>(std::move(a));
 }
 
 // FIXTURE/NAME parsed, or the test skipped when the fixture lacks it.

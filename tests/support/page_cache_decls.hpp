@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The kernel's page cache structures as C declarations, in two eras, for
 // tests and fuzz targets that lay a page cache out themselves: pahole
-// turns the same text into BTF (tests/unit/page_cache_test.cpp;
+// turns the same text into BTF (tests/unit/filesystems/page_cache_test.cpp;
 // scripts/make_fuzz_btf.sh for fuzz/types/page_cache.btf), and the
 // compiler into the layouts written. Members are the ones the readers of
 // cached files use, in the kernel's names and nesting; the rest of each

@@ -29,11 +29,11 @@ inline gen::output generated(gen::era e = gen::era::v6_4, unsigned word = 8,
 inline std::size_t at(const gen::output& o, mquire::section_role r) { return o.offset.at(r); }
 
 // Every token table the digit-run landmarks lead to.
-inline std::vector<mquire::token_table> token_tables(const std::vector<std::uint8_t>& bytes) {
+inline std::vector<mquire::detail::token_table> token_tables(const std::vector<std::uint8_t>& bytes) {
   const mquire::byte_reader r(bytes);
-  std::vector<mquire::token_table> found;
-  mquire::for_each_digit_run(bytes, [&](std::size_t at) {
-    for (auto& t : mquire::read_token_tables(r, at)) found.push_back(t);
+  std::vector<mquire::detail::token_table> found;
+  mquire::detail::for_each_digit_run(bytes, [&](std::size_t at) {
+    for (auto& t : mquire::detail::read_token_tables(r, at)) found.push_back(t);
   });
   return found;
 }

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "segments.hpp"
+#include "input.hpp"
 
 namespace tool {
 

@@ -37,6 +37,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "analysis.hpp"
 #include "output.hpp"
 #include "isf_input.hpp"
 #include "process_output.hpp"
@@ -48,7 +49,10 @@
 
 namespace {
 
-enum exit_code { found = 0, not_found = 1, usage = 2, unreadable = 3 };
+using tool::found;
+using tool::not_found;
+using tool::unreadable;
+using tool::usage;
 
 struct common_options {
   std::string file;
@@ -417,6 +421,82 @@ int show_processes(const common_options& o, command cmd, const tool::found_table
   return found;
 }
 
+// The module list's notes and each module's problem, as warnings.
+void warn_module_problems(const mquire::modules::module_list& modules) {
+  for (const auto& n : modules.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+  for (const auto& m : modules.modules)
+    if (!m.problem.empty()) std::fprintf(stderr, "mquire: warning: module %s: %s\n", m.name.c_str(), m.problem.c_str());
+}
+
+// btf: the kernel's BTF, or a loaded module's split BTF, byte for byte.
+int write_btf(const common_options& o, const tool::kernel_view& v, bool is_dump) {
+  if (v.btf.empty()) return fail(not_found, o.file + ": no BTF: " + v.btf_problem);
+  const std::vector<std::uint8_t>* blob = &v.btf;
+  std::string source = v.btf_source;
+  if (!o.module.empty()) {
+    if (!is_dump) return fail(not_found, o.file + ": a kernel file has no loaded modules (give a memory dump)");
+    if (!v.module_btfs)
+      return fail(not_found, o.file + ": module BTF not read: " +
+                                 (v.modules_problem.empty() ? v.module_btfs_problem : v.modules_problem));
+    blob = nullptr;
+    for (const auto& m : v.module_btfs->blobs)
+      if (m.module == o.module) blob = &m.bytes;
+    if (!blob) return fail(not_found, o.file + ": no BTF for module " + o.module + " on the btf_modules list");
+    source = "btf_modules (split BTF over the kernel's)";
+  }
+  std::FILE* dst = o.output.empty() || o.output == "-" ? stdout : std::fopen(o.output.c_str(), "wb");
+  if (!dst) return fail(unreadable, "cannot open " + o.output + " for writing");
+  const bool ok = std::fwrite(blob->data(), 1, blob->size(), dst) == blob->size();
+  if ((dst != stdout && std::fclose(dst) != 0) || !ok) return fail(unreadable, "cannot write the BTF");
+  std::fprintf(stderr, "mquire: BTF: %zu bytes from %s\n", blob->size(), source.c_str());
+  return found;
+}
+
+// query and shell: SQL over every table of the dump.
+int run_sql(const common_options& o, command cmd, const tool::found_table& best, const tool::kernel_view& v) {
+  if (!v.memory) return fail(not_found, o.file + ": the kernel's memory is not readable: " + v.memory_problem);
+  if (!v.types) return fail(not_found, o.file + ": the tables are read through the kernel's types: " + v.btf_problem);
+  mquire::tables::dump_tables tables(best.table, *v.types, *v.memory);
+  const tool::query_format format = o.format == "csv" ? tool::query_format::csv
+                                    : o.format == "json" ? tool::query_format::json
+                                                         : tool::query_format::table;
+  const tool::sql_request req{o.sql, format, o.stats};
+  return cmd == command::query ? tool::run_query(tables, req) : tool::run_shell(tables, req);
+}
+
+// modules: /proc/modules.
+int write_modules(const common_options& o, const tool::found_table& best, const tool::kernel_view& v, bool is_dump) {
+  if (!v.modules) return fail(not_found, o.file + ": modules not read: " + (is_dump ? v.modules_problem :
+                               std::string("a kernel file has no loaded modules (give a memory dump)")));
+  warn_module_problems(*v.modules);
+  tool::write_proc_modules(stdout, *v.modules, best.table.word_size);
+  if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
+  return found;
+}
+
+// kallsyms: /proc/kallsyms (with the module and built-in lines a dump
+// gives) or its JSON.
+int write_symbols(const common_options& o, const tool::analysis& an) {
+  const tool::found_table& best = an.best();
+  const tool::addressing* a = an.addr ? &*an.addr : nullptr;
+  const tool::kernel_view* v = an.view ? &*an.view : nullptr;
+  const auto& in = *an.in;
+  if (v && !v->modules)
+    std::fprintf(stderr, "mquire: warning: module symbols left out: %s\n", v->modules_problem.c_str());
+  if (v && v->builtins)
+    for (const auto& n : v->builtins->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+  if (v && v->modules) warn_module_problems(*v->modules);
+  if (o.format == "json") {
+    tool::write_kallsyms_json(stdout, best, in.map(), a, v);
+  } else {
+    tool::write_kallsyms(stdout, best.table);
+    if (v && v->modules) tool::write_module_kallsyms(stdout, *v->modules, best.table.word_size);
+    if (v && v->builtins) tool::write_builtin_kallsyms(stdout, *v->builtins, best.table.word_size);
+  }
+  if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
+  return found;
+}
+
 int run(const common_options& o, command cmd) {
   const bool inspect = cmd == command::inspect;
   std::optional<tool::input_format> forced;
@@ -441,49 +521,18 @@ int run(const common_options& o, command cmd) {
   so.progress = ::isatty(2) != 0;
   so.search.strict = o.strict;
 
-  auto opened = tool::open_input(o.file, forced);
-  if (auto* f = std::get_if<tool::open_failure>(&opened)) return fail(f->exit_code, f->message);
-  std::unique_ptr<tool::input> holder = std::move(std::get<std::unique_ptr<tool::input>>(opened));
-
-  auto scanned = tool::scan(*holder, so);
-  if (!scanned) return fail(unreadable, o.file + ": " + scanned.err().message);
-  // A file with no table of its own may wrap a compressed kernel that no
-  // header announced (a MIPS vmlinuz ELF, an s390 image, a firmware blob).
-  std::string unwrap_note;
-  const auto fmt = holder->map().format;
-  if (scanned->tables.empty() &&
-      (fmt == tool::input_format::raw || fmt == tool::input_format::vmlinux || fmt == tool::input_format::image)) {
-    auto inner = tool::open_embedded_kernel(*holder);
-    if (auto* f = std::get_if<tool::open_failure>(&inner)) {
-      unwrap_note = "; no embedded kernel either: " + f->message;
-    } else {
-      auto& k = std::get<std::unique_ptr<tool::input>>(inner);
-      auto again = tool::scan(*k, so);
-      if (again && !again->tables.empty()) {
-        holder = std::move(k);
-        scanned = std::move(again);
-      } else {
-        unwrap_note = "; the embedded kernel (" + k->map().description + ") holds none either";
-      }
-    }
-  }
-  auto& in = *holder;
-  tool::scan_result& r = *scanned;
-  std::optional<tool::addressing> addr;
-  if (!r.tables.empty()) addr = tool::resolve_addresses(r.tables.front(), r, in, so.base);
-  const tool::addressing* a = addr ? &*addr : nullptr;
-
-  // Beyond the table: kernel memory, BTF and modules, read only for a dump
-  // (an image's module list is empty) and only when the command uses them.
-  std::optional<tool::kernel_view> view;
-  const bool is_dump = !r.tables.empty() && r.tables.front().where.address_is_physical;
+  // What the command reads beyond the table: kernel memory, BTF and modules,
+  // only for a dump (an image's module list is empty) and only when the
+  // command uses them.
   const bool processes = cmd == command::ps || cmd == command::maps || cmd == command::files;
   const bool system = cmd == command::sysinfo || cmd == command::dmesg || cmd == command::net ||
                       cmd == command::ifaces || cmd == command::mounts || cmd == command::cached ||
                       cmd == command::cat || cmd == command::hooks || cmd == command::bpf;
   const bool sql = cmd == command::query || cmd == command::shell; // the tables read modules when a query needs them
-  if (!r.tables.empty() && (cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
-                            processes || system || sql || (cmd == command::kallsyms && is_dump && !o.no_modules))) {
+  tool::analysis_request req{o.file, forced, so, [&](bool is_dump) -> std::optional<tool::view_request> {
+    if (!(cmd == command::btf || cmd == command::modules || cmd == command::isf || cmd == command::elf || inspect ||
+          processes || system || sql || (cmd == command::kallsyms && is_dump && !o.no_modules)))
+      return std::nullopt;
     tool::view_request want;
     want.btf = cmd != command::elf || is_dump; // modules are read through BTF
     want.modules = is_dump && cmd != command::isf && !processes && !sql && (!system || cmd == command::hooks) &&
@@ -491,54 +540,27 @@ int run(const common_options& o, command cmd) {
     want.builtins = want.modules && (cmd == command::kallsyms || inspect);
     want.btf_file = o.btf_file;
     if (processes && !o.isf_file.empty()) want.btf = false; // the types come from the symbol table
-    view = tool::read_kernel_view(r.tables.front(), *a, in, r, want);
-  }
-  const tool::kernel_view* v = view ? &*view : nullptr;
+    return want;
+  }};
+  auto analyzed = tool::analyze(req);
+  if (auto* f = std::get_if<tool::failure>(&analyzed)) return fail(f->status, f->message);
+  tool::analysis& an = std::get<tool::analysis>(analyzed);
+  auto& in = *an.in;
+  tool::scan_result& r = an.scanned;
+  const tool::addressing* a = an.addr ? &*an.addr : nullptr;
+  const bool is_dump = an.is_dump();
+  const tool::kernel_view* v = an.view ? &*an.view : nullptr;
   if (inspect) {
     if (o.format == "json") tool::write_inspect_json(stdout, r, in.map(), o.file, a, v);
     else tool::write_inspect(stdout, r, in.map(), o.file, a, v);
     return r.tables.empty() ? not_found : found;
   }
-  if (r.tables.empty()) {
-    return fail(not_found, fmt::format("no kallsyms table found in {} ({}, {} bytes in {} segments): {}{}", o.file,
-                                       mquire::sources::to_string(in.map().format), r.bytes, r.segments,
-                                       mquire::describe_progress(r.stats, r.furthest, r.furthest_detail), unwrap_note));
-  }
+  if (!an.has_table()) return fail(not_found, an.not_found_message(o.file));
   const tool::found_table& best = r.tables.front();
   if (auto w = tool::address_warning(best, *a); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());
   if (auto w = tool::damage_warning(best.table); !w.empty()) std::fprintf(stderr, "mquire: warning: %s\n", w.c_str());
-  if (cmd == command::btf) {
-    if (v->btf.empty()) return fail(not_found, o.file + ": no BTF: " + v->btf_problem);
-    const std::vector<std::uint8_t>* blob = &v->btf;
-    std::string source = v->btf_source;
-    if (!o.module.empty()) {
-      if (!is_dump) return fail(not_found, o.file + ": a kernel file has no loaded modules (give a memory dump)");
-      if (!v->module_btfs)
-        return fail(not_found, o.file + ": module BTF not read: " +
-                                   (v->modules_problem.empty() ? v->module_btfs_problem : v->modules_problem));
-      blob = nullptr;
-      for (const auto& m : v->module_btfs->blobs)
-        if (m.module == o.module) blob = &m.bytes;
-      if (!blob) return fail(not_found, o.file + ": no BTF for module " + o.module + " on the btf_modules list");
-      source = "btf_modules (split BTF over the kernel's)";
-    }
-    std::FILE* dst = o.output.empty() || o.output == "-" ? stdout : std::fopen(o.output.c_str(), "wb");
-    if (!dst) return fail(unreadable, "cannot open " + o.output + " for writing");
-    const bool ok = std::fwrite(blob->data(), 1, blob->size(), dst) == blob->size();
-    if ((dst != stdout && std::fclose(dst) != 0) || !ok) return fail(unreadable, "cannot write the BTF");
-    std::fprintf(stderr, "mquire: BTF: %zu bytes from %s\n", blob->size(), source.c_str());
-    return found;
-  }
-  if (sql) {
-    if (!v->memory) return fail(not_found, o.file + ": the kernel's memory is not readable: " + v->memory_problem);
-    if (!v->types) return fail(not_found, o.file + ": the tables are read through the kernel's types: " + v->btf_problem);
-    mquire::tables::dump_tables tables(best.table, *v->types, *v->memory);
-    const tool::query_format format = o.format == "csv" ? tool::query_format::csv
-                                      : o.format == "json" ? tool::query_format::json
-                                                           : tool::query_format::table;
-    const tool::sql_request req{o.sql, format, o.stats};
-    return cmd == command::query ? tool::run_query(tables, req) : tool::run_shell(tables, req);
-  }
+  if (cmd == command::btf) return write_btf(o, *v, is_dump);
+  if (sql) return run_sql(o, cmd, best, *v);
   if (processes) {
     if (!is_dump) return fail(not_found, o.file + ": a kernel file ran no processes (give a memory dump)");
     return show_processes(o, cmd, best, *v);
@@ -549,34 +571,8 @@ int run(const common_options& o, command cmd) {
   }
   if (cmd == command::isf) return write_isf(o, best, *v);
   if (cmd == command::elf) return write_elf(o, best, *v, in.map());
-  if (cmd == command::modules) {
-    if (!v->modules) return fail(not_found, o.file + ": modules not read: " + (is_dump ? v->modules_problem :
-                                 std::string("a kernel file has no loaded modules (give a memory dump)")));
-    for (const auto& n : v->modules->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
-    for (const auto& m : v->modules->modules)
-      if (!m.problem.empty()) std::fprintf(stderr, "mquire: warning: module %s: %s\n", m.name.c_str(), m.problem.c_str());
-    tool::write_proc_modules(stdout, *v->modules, best.table.word_size);
-    if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
-    return found;
-  }
-  if (v && !v->modules)
-    std::fprintf(stderr, "mquire: warning: module symbols left out: %s\n", v->modules_problem.c_str());
-  if (v && v->builtins)
-    for (const auto& n : v->builtins->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
-  if (v && v->modules) {
-    for (const auto& n : v->modules->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
-    for (const auto& m : v->modules->modules)
-      if (!m.problem.empty()) std::fprintf(stderr, "mquire: warning: module %s: %s\n", m.name.c_str(), m.problem.c_str());
-  }
-  if (o.format == "json") {
-    tool::write_kallsyms_json(stdout, best, in.map(), a, v);
-  } else {
-    tool::write_kallsyms(stdout, best.table);
-    if (v && v->modules) tool::write_module_kallsyms(stdout, *v->modules, best.table.word_size);
-    if (v && v->builtins) tool::write_builtin_kallsyms(stdout, *v->builtins, best.table.word_size);
-  }
-  if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
-  return found;
+  if (cmd == command::modules) return write_modules(o, best, *v, is_dump);
+  return write_symbols(o, an);
 }
 
 } // namespace

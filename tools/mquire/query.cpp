@@ -55,22 +55,22 @@ void report_stats(const mquire::tables::dump_tables& tables) {
                static_cast<unsigned long long>(w.task_maps));
 }
 
-// Runs `text` (statements, or one dot command) on `db`: 0, 1 or 2.
-int execute(mquire::sql::database& db, mquire::tables::dump_tables& tables, const std::string& text,
+// Runs `text` (statements, or one dot command) on `db`.
+exit_status execute(mquire::sql::database& db, mquire::tables::dump_tables& tables, const std::string& text,
             query_format format, std::size_t& notes_shown) {
   std::size_t start = text.find_first_not_of(" \t\r\n");
   if (start != std::string::npos && text[start] == '.') {
     auto dot = mquire::sql::dot_command(db, std::string_view(text).substr(start));
     if (!dot) {
       std::fprintf(stderr, "mquire: unknown command '%s' (.tables, .schema [TABLE])\n", text.substr(start).c_str());
-      return 2;
+      return usage;
     }
     if (!*dot) {
       std::fprintf(stderr, "mquire: %s\n", dot->err().message.c_str());
-      return 1;
+      return not_found;
     }
     std::fputs((*dot)->c_str(), stdout);
-    return 0;
+    return found;
   }
   statement_printer printer(stdout, format);
   auto r = db.stream(
@@ -80,9 +80,9 @@ int execute(mquire::sql::database& db, mquire::tables::dump_tables& tables, cons
   report_notes(tables, notes_shown);
   if (!r) {
     std::fprintf(stderr, "mquire: SQL: %s\n", r.err().message.c_str());
-    return r.err().code == mquire::error_code::invalid_argument ? 2 : 1;
+    return r.err().code == mquire::error_code::invalid_argument ? usage : not_found;
   }
-  return 0;
+  return found;
 }
 
 } // namespace
@@ -160,24 +160,24 @@ void statement_printer::end() {
   flush();
 }
 
-int run_query(mquire::tables::dump_tables& tables, const sql_request& req) {
+exit_status run_query(mquire::tables::dump_tables& tables, const sql_request& req) {
   auto db = mquire::sql::database::open(tables);
   if (!db) {
     std::fprintf(stderr, "mquire: %s\n", db.err().message.c_str());
-    return 3;
+    return unreadable;
   }
   std::size_t shown = 0;
-  const int rc = execute(**db, tables, req.sql, req.format, shown);
+  const exit_status rc = execute(**db, tables, req.sql, req.format, shown);
   if (req.stats) report_stats(tables);
-  if (std::fflush(stdout) != 0) return 3;
+  if (std::fflush(stdout) != 0) return unreadable;
   return rc;
 }
 
-int run_shell(mquire::tables::dump_tables& tables, const sql_request& req) {
+exit_status run_shell(mquire::tables::dump_tables& tables, const sql_request& req) {
   auto db = mquire::sql::database::open(tables);
   if (!db) {
     std::fprintf(stderr, "mquire: %s\n", db.err().message.c_str());
-    return 3;
+    return unreadable;
   }
   const bool interactive = ::isatty(0) != 0;
   std::string history;
@@ -188,7 +188,7 @@ int run_shell(mquire::tables::dump_tables& tables, const sql_request& req) {
     std::printf("mquire shell: SQL over the dump's tables; .tables lists them, .schema TABLE shows one, .quit ends\n");
   }
   std::size_t shown = 0;
-  int last = 0;
+  exit_status last = found;
   std::string pending;
   for (;;) {
     std::string line;
@@ -231,7 +231,7 @@ int run_shell(mquire::tables::dump_tables& tables, const sql_request& req) {
   if (!pending.empty()) last = execute(**db, tables, pending, req.format, shown); // input ended mid-statement
   if (interactive && !history.empty()) write_history(history.c_str());
   if (req.stats) report_stats(tables);
-  return interactive ? 0 : last;
+  return interactive ? found : last;
 }
 
 } // namespace tool

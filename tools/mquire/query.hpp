@@ -13,6 +13,8 @@
 
 #include <mquire/sql/sqlite_tables.hpp>
 
+#include "failure.hpp"
+
 namespace tool {
 
 enum class query_format { table, csv, json };
@@ -45,8 +47,8 @@ struct sql_request {
 };
 
 // Exit status as the tool's: 0 ran, 1 a table could not be read, 2 bad SQL.
-int run_query(mquire::tables::dump_tables& tables, const sql_request& req);
+exit_status run_query(mquire::tables::dump_tables& tables, const sql_request& req);
 // Reads statements from standard input until end of input or .quit.
-int run_shell(mquire::tables::dump_tables& tables, const sql_request& req);
+exit_status run_shell(mquire::tables::dump_tables& tables, const sql_request& req);
 
 } // namespace tool

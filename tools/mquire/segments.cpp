@@ -165,11 +165,11 @@ mquire::result<input_map> kernel_map(std::span<const std::uint8_t> bytes, const 
   return m;
 }
 
-std::variant<std::unique_ptr<input>, open_failure> from_image(const std::string& path,
+std::variant<std::unique_ptr<input>, failure> from_image(const std::string& path,
                                                               mquire::result<decompressed> d) {
-  if (!d) return open_failure{3, path + ": " + d.err().message};
+  if (!d) return failure{unreadable, path + ": " + d.err().message};
   auto m = kernel_map(d->bytes, d->how);
-  if (!m) return open_failure{3, path + ": " + m.err().message};
+  if (!m) return failure{unreadable, path + ": " + m.err().message};
   return std::unique_ptr<input>(new mapped_input(std::move(d->bytes), std::move(*m)));
 }
 
@@ -178,7 +178,7 @@ std::variant<std::unique_ptr<input>, open_failure> from_image(const std::string&
 // its first segment while the rest arrives. Where the payload is not
 // written in place, or its headers do not make a map, it is opened the
 // usual way once unpacked.
-std::variant<std::unique_ptr<input>, open_failure> open_arriving(const std::string& path,
+std::variant<std::unique_ptr<input>, failure> open_arriving(const std::string& path,
                                                                  std::unique_ptr<arriving_image> a) {
   const auto b = a->bytes();
   a->prefault();
@@ -194,28 +194,28 @@ std::variant<std::unique_ptr<input>, open_failure> open_arriving(const std::stri
 
 } // namespace
 
-std::variant<std::unique_ptr<input>, open_failure> open_embedded_kernel(const input& in) {
+std::variant<std::unique_ptr<input>, failure> open_embedded_kernel(const input& in) {
   const auto bytes = in.whole();
-  if (bytes.empty() || bytes.size() > max_embedding_file) return open_failure{1, "too large to hold a kernel image"};
+  if (bytes.empty() || bytes.size() > max_embedding_file) return failure{not_found, "too large to hold a kernel image"};
   auto d = unpack_kernel_image(bytes);
-  if (!d) return open_failure{1, d.err().message};
+  if (!d) return failure{not_found, d.err().message};
   return from_image("", std::move(d));
 }
 
-std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string& path,
+std::variant<std::unique_ptr<input>, failure> open_input(const std::string& path,
                                                               std::optional<input_format> forced) {
   auto file = mapped_file::open(path);
-  if (!file) return open_failure{3, file.err().message};
+  if (!file) return failure{unreadable, file.err().message};
   const auto bytes = file->bytes();
-  if (bytes.empty()) return open_failure{3, path + " is empty"};
+  if (bytes.empty()) return failure{unreadable, path + " is empty"};
   const input_format fmt = forced ? *forced : detect_format(bytes.first(std::min<std::size_t>(bytes.size(), 4096)));
   if (fmt == input_format::kdump) {
 #if MQUIRE_WITH_KDUMPFILE
     auto k = open_kdump(path);
-    if (!k) return open_failure{3, k.err().message};
+    if (!k) return failure{unreadable, k.err().message};
     return std::move(*k);
 #else
-    return open_failure{3, path + " is a kdump-compressed dump, but this mquire was built without libkdumpfile "
+    return failure{unreadable, path + " is a kdump-compressed dump, but this mquire was built without libkdumpfile "
                                   "(configure with -DMQUIRE_WITH_KDUMPFILE=ON)"};
 #endif
   }
@@ -247,7 +247,7 @@ std::variant<std::unique_ptr<input>, open_failure> open_input(const std::string&
     }
     }
   }();
-  if (!m) return open_failure{3, path + ": " + m.err().message};
+  if (!m) return failure{unreadable, path + ": " + m.err().message};
   return std::unique_ptr<input>(new mapped_input(std::move(*file), std::move(*m)));
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <mquire/kallsyms/landmarks.hpp>
+#include <mquire/kallsyms/kernel_landmark.hpp>
 
 namespace tool {
 namespace {
@@ -152,8 +153,7 @@ std::vector<std::size_t> confirm_token_tables(int fd, std::uint64_t offset, std:
     const std::uint64_t to = std::min<std::uint64_t>(size, at + after);
     buf.resize(static_cast<std::size_t>(to - from));
     buf.resize(read_upto(fd, offset + from, buf.data(), buf.size())); // what the file holds of the window
-    if (!mquire::read_token_tables(mquire::byte_reader(buf), static_cast<std::size_t>(at - from)).empty())
-      kept.push_back(at);
+    if (mquire::token_table_confirmed(buf, static_cast<std::size_t>(at - from))) kept.push_back(at);
   }
   return kept;
 }

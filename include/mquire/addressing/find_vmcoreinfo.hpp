@@ -44,7 +44,7 @@ inline std::optional<vmcoreinfo> vmcoreinfo_at(std::span<const std::uint8_t> byt
 
 inline std::vector<vmcoreinfo_hit> find_vmcoreinfo(std::span<const std::uint8_t> bytes) {
   std::vector<vmcoreinfo_hit> hits;
-  for_each_occurrence(bytes, vmcoreinfo_landmark, [&](std::size_t at) {
+  detail::for_each_occurrence(bytes, vmcoreinfo_landmark, [&](std::size_t at) {
     if (auto info = vmcoreinfo_at(bytes, at)) hits.push_back({at, std::move(*info)});
   });
   return hits;

@@ -256,11 +256,11 @@ inline bool rebase_zero_base(kallsyms_table& t, std::uint64_t range_vaddr,
                              std::optional<std::uint64_t> relative_base = std::nullopt) {
   const auto first = first_symbol_offset(t);
   if (!relative_base && !first) return false;
-  const std::uint64_t mask = word_mask(t.word_size);
+  const std::uint64_t mask = detail::word_mask(t.word_size);
   const std::uint64_t base = (relative_base ? *relative_base : range_vaddr + *first) & mask;
   const bool percpu = t.encoding == address_encoding::base_relative_percpu;
   for (auto& s : t.symbols)
-    if (!(percpu && is_absolute_type(s.type))) s.address = (s.address + base) & mask;
+    if (!(percpu && detail::is_absolute_type(s.type))) s.address = (s.address + base) & mask;
   for (auto& s : t.sections) s.vaddr = (range_vaddr + s.offset) & mask;
   t.relative_base = base;
   t.basis = address_basis::virtual_address;

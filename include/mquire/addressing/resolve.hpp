@@ -60,7 +60,7 @@ inline const symbol* find_symbol(const kallsyms_table& t, std::string_view name)
 inline address_method resolve_with_vmcoreinfo(const kallsyms_table& t, const vmcoreinfo& info, std::string method) {
   address_method m;
   m.method = std::move(method);
-  const std::uint64_t mask = word_mask(t.word_size);
+  const std::uint64_t mask = detail::word_mask(t.word_size);
   std::vector<std::uint64_t> votes; // range start implied by each tie
   std::size_t agree = 0, dissent = 0;
   std::string dissenters;

@@ -131,7 +131,7 @@ inline address_outcome settle_addresses(kallsyms_table& t, const table_surroundi
     }
   }
   if (apply && res.range_vaddr() && t.basis == address_basis::range_relative) {
-    rebase(t, *res.range_vaddr());
+    detail::rebase(t, *res.range_vaddr());
     a.rebased = true;
   }
   // The slide: the first method that tells it; else the x86_64 default link.

@@ -13,7 +13,7 @@
 #include "layouts.hpp"
 #include "table.hpp"
 
-namespace mquire {
+namespace mquire::detail {
 
 struct address_data {
   address_encoding encoding{};
@@ -155,4 +155,4 @@ inline std::optional<std::size_t> first_unsorted(const kallsyms_table& t) noexce
   return std::nullopt;
 }
 
-} // namespace mquire
+} // namespace mquire::detail

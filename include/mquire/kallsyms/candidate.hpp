@@ -24,7 +24,7 @@
 #include "token_table.hpp"
 #include "validate.hpp"
 
-namespace mquire {
+namespace mquire::detail {
 
 // Alignment relative to a known label: every kallsyms label is aligned to
 // ALGN, so positions are compared modulo ALGN with that label's position.
@@ -261,4 +261,4 @@ inline decoding decode_table(const byte_reader& r, const byte_range& range, cons
   return out;
 }
 
-} // namespace mquire
+} // namespace mquire::detail

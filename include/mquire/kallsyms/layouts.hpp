@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <string_view>
 
-#include <boost/hana/concat.hpp>
 #include <boost/hana/core/to.hpp>
 #include <boost/hana/ext/std/array.hpp>
 #include <boost/hana/tuple.hpp>
@@ -323,22 +322,6 @@ using plain_v4_6_base_relative_percpu =
 using plain_v2_6_absolute = layout<"uncompressed-names-2.6-absolute", plain_names(enc::absolute), s::addresses,
                                    s::num_syms<pointer_width>, s::names, s::markers<pointer_width>>;
 
-// Token-compressed names, newest first.
-inline constexpr auto compressed = boost::hana::tuple_t<
-    v7_0_place_relative, v7_0_absolute32, v6_4_base_relative_percpu, v6_4_base_relative, v6_4_absolute,
-    v6_2_base_relative_percpu, v6_2_base_relative, v6_2_absolute, v4_20_base_relative_percpu,
-    v4_20_base_relative, v4_20_absolute, v4_6_base_relative_percpu, v4_6_base_relative, v2_6_absolute>;
-
-// Plain names; 32-bit counts first, so that on 32-bit kernels (where both
-// readings agree) the 4.20 and 6.4 names are the ones reported.
-inline constexpr auto plain = boost::hana::tuple_t<
-    plain_v4_20_base_relative, plain_v4_20_base_relative_percpu, plain_v4_20_absolute, plain_v6_4_base_relative,
-    plain_v6_4_base_relative_percpu, plain_v6_4_absolute, plain_v4_6_base_relative, plain_v4_6_base_relative_percpu,
-    plain_v2_6_absolute>;
-
-// Every built-in layout: the search runs the plain ones only where no token
-// table exists.
-inline constexpr auto all = boost::hana::concat(compressed, plain);
 } // namespace layouts
 
 } // namespace mquire

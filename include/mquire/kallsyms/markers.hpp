@@ -11,7 +11,7 @@
 
 #include "../bytes.hpp"
 
-namespace mquire {
+namespace mquire::detail {
 
 // Upper bound of one encoded name: two length bytes and up to 1024 tokens
 // (KSYM_NAME_LEN is 512 from 6.1; the slack costs nothing).
@@ -134,4 +134,4 @@ inline std::vector<std::uint64_t> read_markers(const byte_reader& r, const marke
   return v;
 }
 
-} // namespace mquire
+} // namespace mquire::detail

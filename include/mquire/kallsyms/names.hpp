@@ -18,7 +18,7 @@
 #include "table.hpp"
 #include "token_table.hpp"
 
-namespace mquire {
+namespace mquire::detail {
 
 struct names_walk {
   bool ok = false;
@@ -211,4 +211,4 @@ inline rejection expand_names(const byte_reader& r, std::size_t start, std::uint
   return rejection::none;
 }
 
-} // namespace mquire
+} // namespace mquire::detail

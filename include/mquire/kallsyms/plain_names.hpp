@@ -18,7 +18,7 @@
 #include "table.hpp"
 #include "token_table.hpp"
 
-namespace mquire {
+namespace mquire::detail {
 
 // The plain entry at `pos`: its text (type letter, then the name) as a
 // name_entry whose bytes are characters, not token indices.
@@ -94,4 +94,4 @@ void for_each_plain_stext(std::span<const std::uint8_t> bytes, F&& f) {
   });
 }
 
-} // namespace mquire
+} // namespace mquire::detail

@@ -22,7 +22,7 @@
 #include "names.hpp"
 #include "table.hpp"
 
-namespace mquire {
+namespace mquire::detail {
 
 struct salvaged_names {
   // Per entry: its position relative to the names start, or lost_entry.
@@ -32,7 +32,6 @@ struct salvaged_names {
   std::size_t markers_repaired = 0; // markers contradicted by the walks on both sides of them
 };
 
-namespace detail {
 
 // Positions of `count` entries walked from `pos`; the end, or nullopt when
 // an entry does not walk. `fail_at` receives where the walk stopped.
@@ -101,7 +100,6 @@ inline std::vector<std::size_t> common_tail(const std::uint8_t* d, std::size_t f
   return out;
 }
 
-} // namespace detail
 
 // Walks N names group by group. `markers[k]` is where group k should start
 // (relative to `start`); `is_end(pos)` says whether pos is where the names
@@ -143,13 +141,13 @@ inline salvaged_names salvage_names(const byte_reader& r, std::size_t start, std
     for (const auto& f : from) {
       if (!f) continue;
       at.clear();
-      auto end = detail::walk_group(d, *f, limit, count, enc, &at);
+      auto end = walk_group(d, *f, limit, count, enc, &at);
       if (!end) continue;
       bool right = ends_right(k, *end);
       if (!right && k + 1 < groups) {
         // The next marker may be the damaged one: group k+1 walked from
         // here must then end where group k+2 starts.
-        auto next_end = detail::walk_group(d, *end, limit, count_of(k + 1), enc, nullptr);
+        auto next_end = walk_group(d, *end, limit, count_of(k + 1), enc, nullptr);
         right = next_end && ends_right(k + 1, *next_end);
         if (right) ++out.markers_repaired;
       }
@@ -175,7 +173,7 @@ inline salvaged_names salvage_names(const byte_reader& r, std::size_t start, std
     if (first) {
       at.clear();
       std::size_t fail_at = *first;
-      auto end = detail::walk_group(d, *first, limit, count, enc, &at, &fail_at);
+      auto end = walk_group(d, *first, limit, count, enc, &at, &fail_at);
       if (!end) {
         walked = at.size();
         kept_front = walked == 0 ? 0 : walked - 1;
@@ -189,7 +187,7 @@ inline salvaged_names salvage_names(const byte_reader& r, std::size_t start, std
     // Backward from the next group's start: only a marker fixes that end.
     const std::optional<std::size_t> group_end = k + 1 < groups ? marker_pos(k + 1) : std::nullopt;
     if (group_end && tail_from != 0 && tail_from < *group_end) {
-      const auto tail = detail::common_tail(d, tail_from, *group_end, enc);
+      const auto tail = common_tail(d, tail_from, *group_end, enc);
       // The entry that failed is not in the tail: a longer tail is no tail.
       if (tail.size() + walked < count) {
         const std::size_t first_index = 256 * k + count - tail.size();
@@ -229,4 +227,4 @@ inline void expand_salvaged(const byte_reader& r, std::size_t start, const salva
                                " damaged kallsyms_markers entries (the names walk across them)");
 }
 
-} // namespace mquire
+} // namespace mquire::detail

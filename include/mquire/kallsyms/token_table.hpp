@@ -17,7 +17,7 @@
 #include "../bytes.hpp"
 #include "../detail/find.hpp"
 
-namespace mquire {
+namespace mquire::detail {
 
 inline constexpr std::array<std::uint8_t, 20> digit_run_landmark = {
     '0', 0, '1', 0, '2', 0, '3', 0, '4', 0, '5', 0, '6', 0, '7', 0, '8', 0, '9', 0};
@@ -34,7 +34,7 @@ void for_each_occurrence(std::span<const std::uint8_t> bytes, std::span<const st
   const std::uint8_t* const begin = bytes.data();
   std::size_t pos = 0;
   while (pos + needle.size() <= bytes.size()) {
-    const std::uint8_t* hit = detail::find_bytes(begin + pos, bytes.size() - pos, needle.data(), needle.size());
+    const std::uint8_t* hit = find_bytes(begin + pos, bytes.size() - pos, needle.data(), needle.size());
     if (hit == nullptr) return;
     const std::size_t at = static_cast<std::size_t>(hit - begin);
     f(at);
@@ -75,7 +75,6 @@ struct token_table {
   }
 };
 
-namespace detail {
 // Reads `count` NUL-terminated tokens from `pos`; fills offsets from `first`.
 // Returns the position after the last NUL, or npos if a token is malformed.
 inline std::size_t read_tokens(const byte_reader& r, std::size_t pos, unsigned first, unsigned count,
@@ -96,7 +95,6 @@ inline std::size_t read_tokens(const byte_reader& r, std::size_t pos, unsigned f
   }
   return pos;
 }
-} // namespace detail
 
 // Every consistent (token table, token index) pair around the digit run at
 // `digits`. Normally one; the caller keeps them all as candidates.
@@ -104,7 +102,7 @@ inline std::vector<token_table> read_token_tables(const byte_reader& r, std::siz
   std::vector<token_table> found;
   token_table fwd;
   const std::size_t end =
-      detail::read_tokens(r, digits, first_digit_token, token_count - first_digit_token, fwd);
+      read_tokens(r, digits, first_digit_token, token_count - first_digit_token, fwd);
   if (end == std::string_view::npos) return found;
   // The index is aligned (4 or 8) after the table, padded with zeros.
   for (std::size_t pad = 0; pad < 8; ++pad) {
@@ -117,7 +115,7 @@ inline std::vector<token_table> read_token_tables(const byte_reader& r, std::siz
       if (to_digits > digits || to_digits < first_digit_token) continue; // a NUL at least per token
       token_table t = fwd;
       const std::size_t start = digits - to_digits;
-      if (detail::read_tokens(r, start, 0, first_digit_token, t) != digits) continue;
+      if (read_tokens(r, start, 0, first_digit_token, t) != digits) continue;
       bool match = true;
       for (unsigned i = 0; i < token_count && match; ++i)
         match = r.uint_unchecked(idx + 2 * i, 2, o) == t.offset[i] - start;
@@ -132,4 +130,4 @@ inline std::vector<token_table> read_token_tables(const byte_reader& r, std::siz
   return found;
 }
 
-} // namespace mquire
+} // namespace mquire::detail

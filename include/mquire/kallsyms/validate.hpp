@@ -18,7 +18,7 @@
 #include "table.hpp"
 #include "token_table.hpp"
 
-namespace mquire {
+namespace mquire::detail {
 
 struct validation {
   rejection why = rejection::none; // none: the table passed
@@ -178,7 +178,6 @@ inline rejection seqs_verdict(const seqs_reading& seqs, std::size_t n, bool stri
   return rejection::none;
 }
 
-namespace detail {
 
 // Each check adds its evidence (and score) to `v` and returns why the table
 // fails it, or rejection::none.
@@ -293,7 +292,6 @@ inline rejection check_position(const kallsyms_table& t, validation& v) {
   return rejection::none;
 }
 
-} // namespace detail
 
 // Validates a decoded table of layout `L` whose sections are placed in
 // `t.sections` (an optional section that was absent is not there): each
@@ -316,8 +314,8 @@ inline validation validate_table(const byte_reader& r, const layout_desc& L, kal
     v.why = why;
     return why != rejection::none;
   };
-  (void)(failed(detail::check_sorted(t, v, strict)) || failed(detail::check_seqs(r, t, v, strict)) ||
-         failed(detail::check_relative_base(t, v)) || failed(detail::check_position(t, v)));
+  (void)(failed(check_sorted(t, v, strict)) || failed(check_seqs(r, t, v, strict)) ||
+         failed(check_relative_base(t, v)) || failed(check_position(t, v)));
   return v;
 }
 
@@ -341,4 +339,4 @@ inline std::string find_banner_before(const byte_reader& r, std::size_t table_st
   return banner;
 }
 
-} // namespace mquire
+} // namespace mquire::detail

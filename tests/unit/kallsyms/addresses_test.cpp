@@ -26,10 +26,10 @@ TEST_CASE("addresses: base-relative offsets add to kallsyms_relative_base", "[un
   put32le(b, 4, 0x100);
   put32le(b, 8, 0x2345);
   auto t = with_symbols({'T', 't', 'D'});
-  mquire::address_data a;
+  mquire::detail::address_data a;
   a.encoding = mquire::address_encoding::base_relative;
   a.relative_base = 0xffffffff81000000ull;
-  mquire::decode_addresses(mquire::byte_reader(b), a, t);
+  mquire::detail::decode_addresses(mquire::byte_reader(b), a, t);
   CHECK(t.symbols[0].address == 0xffffffff81000000ull);
   CHECK(t.symbols[1].address == 0xffffffff81000100ull);
   CHECK(t.symbols[2].address == 0xffffffff81002345ull);
@@ -41,10 +41,10 @@ TEST_CASE("addresses: per-cpu offsets are absolute when non-negative", "[unit][a
   put32le(b, 0, 0x2000);                         // absolute per-cpu value
   put32le(b, 4, static_cast<std::uint32_t>(-1 - 0x10)); // relative_base + 0x10
   auto t = with_symbols({'A', 'T'});
-  mquire::address_data a;
+  mquire::detail::address_data a;
   a.encoding = mquire::address_encoding::base_relative_percpu;
   a.relative_base = 0xffffffff81000000ull;
-  mquire::decode_addresses(mquire::byte_reader(b), a, t);
+  mquire::detail::decode_addresses(mquire::byte_reader(b), a, t);
   CHECK(t.symbols[0].address == 0x2000);
   CHECK(t.symbols[1].address == 0xffffffff81000010ull);
 }
@@ -54,18 +54,18 @@ TEST_CASE("addresses: place-relative offsets count from their own slot", "[unit]
   put32le(b, 0x20, 0x1000);                              // slot 0 at range offset 0x20
   put32le(b, 0x24, static_cast<std::uint32_t>(-0x4));    // slot 1 points at 0x20
   auto t = with_symbols({'T', 'T'});
-  mquire::address_data a;
+  mquire::detail::address_data a;
   a.encoding = mquire::address_encoding::place_relative;
   a.offset = 0x20;
   SECTION("with the range's virtual address") {
     a.range_vaddr = 0xffffffff80000000ull;
-    mquire::decode_addresses(mquire::byte_reader(b), a, t);
+    mquire::detail::decode_addresses(mquire::byte_reader(b), a, t);
     CHECK(t.symbols[0].address == 0xffffffff80001020ull);
     CHECK(t.symbols[1].address == 0xffffffff80000020ull);
     CHECK(t.basis == mquire::address_basis::virtual_address);
   }
   SECTION("without it, relative to the range") {
-    mquire::decode_addresses(mquire::byte_reader(b), a, t);
+    mquire::detail::decode_addresses(mquire::byte_reader(b), a, t);
     CHECK(t.symbols[0].address == 0x1020);
     CHECK(t.symbols[1].address == 0x20);
     CHECK(t.basis == mquire::address_basis::range_relative);
@@ -75,12 +75,12 @@ TEST_CASE("addresses: place-relative offsets count from their own slot", "[unit]
 TEST_CASE("addresses: absolute words in either byte order; entries past the range are marked", "[unit][addresses]") {
   const std::vector<std::uint8_t> b = {0xc1, 0x00, 0x10, 0x00, 0xc1, 0x00, 0x20, 0x00};
   auto t = with_symbols({'T', 'T', 'T'});
-  mquire::address_data a;
+  mquire::detail::address_data a;
   a.encoding = mquire::address_encoding::absolute;
   a.word_size = 4;
   a.order = mquire::byte_order::big;
   a.available = 2;
-  mquire::decode_addresses(mquire::byte_reader(b), a, t);
+  mquire::detail::decode_addresses(mquire::byte_reader(b), a, t);
   CHECK(t.symbols[0].address == 0xc1001000u);
   CHECK(t.symbols[1].address == 0xc1002000u);
   CHECK(t.symbols[2].damage == mquire::entry_damage::address_unreadable);

@@ -13,9 +13,9 @@ using mquire::section_role;
 namespace {
 struct setup {
   gen::output o;
-  mquire::token_table tt;
+  mquire::detail::token_table tt;
   mquire::layout_desc L;
-  mquire::candidate c;
+  mquire::detail::candidate c;
 };
 
 setup make(std::string_view layout, gen::era e, mquire::address_encoding enc) {
@@ -44,14 +44,14 @@ TEST_CASE("candidate: every section lands where the generator wrote it", "[unit]
     DYNAMIC_SECTION(layout) {
       auto s = make(layout, era, enc);
       const mquire::byte_reader r(s.o.bytes);
-      const auto p = mquire::place_sections(r, s.c, false);
+      const auto p = mquire::detail::place_sections(r, s.c, false);
       REQUIRE(p.why == rejection::none);
       CHECK_FALSE(p.truncated);
       REQUIRE(p.sections.size() == s.L.count);
       for (const auto& l : p.sections) CHECK(l.offset == unit::at(s.o, l.role));
       mquire::kallsyms_table names;
-      REQUIRE(mquire::decode_names(r, s.c, names) == rejection::none);
-      const auto d = mquire::decode_table(r, mquire::byte_range{s.o.bytes}, s.c, p, names);
+      REQUIRE(mquire::detail::decode_names(r, s.c, names) == rejection::none);
+      const auto d = mquire::detail::decode_table(r, mquire::byte_range{s.o.bytes}, s.c, p, names);
       REQUIRE(d.why == rejection::none);
       REQUIRE(d.table.symbols.size() == 900);
       for (std::size_t i = 0; i < 900; ++i) CHECK(d.table.symbols[i].address == s.o.symbols[i].address);
@@ -65,7 +65,7 @@ TEST_CASE("candidate: trailing address data cut short are placed as far as they 
   s.o.bytes.resize(unit::at(s.o, section_role::offsets) + 4 * 500 + 2); // 500 whole offsets
   const mquire::byte_reader r(s.o.bytes);
   // relative_base lies past the cut: it cannot be read, so the table cannot be decoded.
-  const auto p = mquire::place_sections(r, s.c, false);
+  const auto p = mquire::detail::place_sections(r, s.c, false);
   CHECK(p.why == rejection::section_past_range_end);
   CHECK(p.section == section_role::relative_base);
   // Without relative_base (place-relative), the offsets are placed as far as they go.
@@ -73,11 +73,11 @@ TEST_CASE("candidate: trailing address data cut short are placed as far as they 
   seven.c.align = {4, seven.tt.table_offset % 4};
   seven.o.bytes.resize(unit::at(seven.o, section_role::offsets) + 4 * 500 + 2);
   const mquire::byte_reader r7(seven.o.bytes);
-  const auto cut = mquire::place_sections(r7, seven.c, false);
+  const auto cut = mquire::detail::place_sections(r7, seven.c, false);
   REQUIRE(cut.why == rejection::none);
   CHECK(cut.truncated);
   CHECK(cut.find(section_role::offsets)->size == 4 * 500 + 2);
-  const auto strict = mquire::place_sections(r7, seven.c, true);
+  const auto strict = mquire::detail::place_sections(r7, seven.c, true);
   CHECK(strict.why == rejection::section_past_range_end);
   CHECK(strict.section == section_role::offsets);
 }
@@ -90,7 +90,7 @@ TEST_CASE("candidate: an optional section is placed only when its data check out
     if (d.name == "uncompressed-names-6.4-base-relative") L = d;
   REQUIRE(L.plain_names());
   const std::size_t mk = unit::at(o, section_role::markers);
-  mquire::candidate c;
+  mquire::detail::candidate c;
   c.layout = &L;
   c.word = 4;
   c.order = mquire::byte_order::big;
@@ -100,13 +100,13 @@ TEST_CASE("candidate: an optional section is placed only when its data check out
   c.n = o.num_syms;
   c.markers = {mk, mk + 4 * 3, 3};
   const mquire::byte_reader r(o.bytes);
-  auto p = mquire::place_sections(r, c, false);
+  auto p = mquire::detail::place_sections(r, c, false);
   REQUIRE(p.why == rejection::none);
   CHECK(p.find(section_role::seqs_of_names) != nullptr);
   const std::size_t seqs = p.find(section_role::seqs_of_names)->offset;
   o.bytes[seqs + 2] ^= 1; // two entries now name the same symbol
   const mquire::byte_reader broken(o.bytes);
-  p = mquire::place_sections(broken, c, false);
+  p = mquire::detail::place_sections(broken, c, false);
   REQUIRE(p.why == rejection::none);
   CHECK(p.find(section_role::seqs_of_names) == nullptr);
   CHECK(p.sections.size() == L.count - 1);

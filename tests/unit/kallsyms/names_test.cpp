@@ -14,17 +14,17 @@ using mquire::section_role;
 
 TEST_CASE("names: the length prefix is one byte, or two as ULEB128 from 6.1", "[unit][names]") {
   const std::uint8_t b[] = {0x03, 'a', 'b', 'c', 0x81, 0x01, 'x'};
-  mquire::name_entry e;
-  REQUIRE(mquire::read_name_entry(b, 0, sizeof b, mquire::name_length::uleb128, e) == rejection::none);
+  mquire::detail::name_entry e;
+  REQUIRE(mquire::detail::read_name_entry(b, 0, sizeof b, mquire::name_length::uleb128, e) == rejection::none);
   CHECK(e.tokens == 1);
   CHECK(e.length == 3);
   // 0x81 0x01: 1 + (1 << 7) = 129 tokens, more than the bytes hold.
-  CHECK(mquire::read_name_entry(b, 4, sizeof b, mquire::name_length::uleb128, e) == rejection::name_runs_into_markers);
-  CHECK(mquire::read_name_entry(b, 4, sizeof b, mquire::name_length::one_byte, e) ==
+  CHECK(mquire::detail::read_name_entry(b, 4, sizeof b, mquire::name_length::uleb128, e) == rejection::name_runs_into_markers);
+  CHECK(mquire::detail::read_name_entry(b, 4, sizeof b, mquire::name_length::one_byte, e) ==
         rejection::name_length_out_of_range);
   const std::uint8_t zero[] = {0x00, 0x00};
-  CHECK(mquire::read_name_entry(zero, 0, sizeof zero, mquire::name_length::uleb128, e) == rejection::empty_name);
-  CHECK(mquire::read_name_entry(zero, 2, sizeof zero, mquire::name_length::uleb128, e) ==
+  CHECK(mquire::detail::read_name_entry(zero, 0, sizeof zero, mquire::name_length::uleb128, e) == rejection::empty_name);
+  CHECK(mquire::detail::read_name_entry(zero, 2, sizeof zero, mquire::name_length::uleb128, e) ==
         rejection::names_run_into_markers);
 }
 
@@ -33,16 +33,16 @@ TEST_CASE("names: the walk ends at the markers and expands to the generator's na
                                  mquire::address_encoding::base_relative, 700);
   const mquire::byte_reader r(o.bytes);
   const std::size_t names = unit::at(o, section_role::names), mk = unit::at(o, section_role::markers);
-  const auto markers = mquire::read_markers(r, {mk, mk + 12, 3}, 4, mquire::byte_order::little);
-  const auto w = mquire::walk_names(r, names, mk, 700, markers, mquire::name_length::uleb128);
+  const auto markers = mquire::detail::read_markers(r, {mk, mk + 12, 3}, 4, mquire::byte_order::little);
+  const auto w = mquire::detail::walk_names(r, names, mk, 700, markers, mquire::name_length::uleb128);
   REQUIRE(w.ok);
   CHECK(w.entries == 700);
   CHECK(mk - w.end < 8); // only alignment padding before the markers
   const auto found = unit::token_tables(o.bytes);
   REQUIRE(found.size() == 1);
-  const mquire::token_table& tt = found.front();
+  const mquire::detail::token_table& tt = found.front();
   mquire::kallsyms_table t;
-  REQUIRE(mquire::expand_names(r, names, 700, tt, t) == rejection::none);
+  REQUIRE(mquire::detail::expand_names(r, names, 700, tt, t) == rejection::none);
   REQUIRE(t.symbols.size() == 700);
   for (std::size_t i = 0; i < 700; ++i) {
     CHECK(t.name(t.symbols[i]) == o.symbols[i].name);
@@ -51,12 +51,12 @@ TEST_CASE("names: the walk ends at the markers and expands to the generator's na
   // A marker that disagrees, and too few markers.
   auto wrong = markers;
   wrong[1] += 1;
-  CHECK(mquire::walk_names(r, names, mk, 700, wrong, mquire::name_length::uleb128).why == rejection::name_not_at_marker);
+  CHECK(mquire::detail::walk_names(r, names, mk, 700, wrong, mquire::name_length::uleb128).why == rejection::name_not_at_marker);
   wrong.pop_back();
-  CHECK(mquire::walk_names(r, names, mk, 700, wrong, mquire::name_length::uleb128).why ==
+  CHECK(mquire::detail::walk_names(r, names, mk, 700, wrong, mquire::name_length::uleb128).why ==
         rejection::marker_count_mismatch);
   // The names cut at the markers: 701 entries do not fit.
-  CHECK(mquire::walk_names(r, names, mk, 701, markers, mquire::name_length::uleb128).why != rejection::none);
+  CHECK(mquire::detail::walk_names(r, names, mk, 701, markers, mquire::name_length::uleb128).why != rejection::none);
 }
 
 TEST_CASE("plain names: entries are text with a type letter; the walk gives the markers", "[unit][names][plain]") {
@@ -64,19 +64,19 @@ TEST_CASE("plain names: entries are text with a type letter; the walk gives the 
                                  600, true);
   const mquire::byte_reader r(o.bytes);
   const std::size_t names = unit::at(o, section_role::names), mk = unit::at(o, section_role::markers);
-  const auto w = mquire::walk_plain_names(r, names, o.num_syms);
+  const auto w = mquire::detail::walk_plain_names(r, names, o.num_syms);
   REQUIRE(w);
   CHECK(mk - w->end < 4);
   REQUIRE(w->marks.size() == (o.num_syms + 255) / 256);
   for (std::size_t k = 0; k < w->marks.size(); ++k)
     CHECK(w->marks[k] == r.uint_unchecked(mk + 4 * k, 4, mquire::byte_order::big));
   mquire::kallsyms_table t;
-  mquire::expand_plain_names(r, names, o.num_syms, t);
+  mquire::detail::expand_plain_names(r, names, o.num_syms, t);
   REQUIRE(t.symbols.size() == o.num_syms);
   for (std::size_t i = 0; i < o.num_syms; ++i) CHECK(t.name(t.symbols[i]) == o.symbols[i].name);
   std::size_t stext = 0;
-  mquire::for_each_plain_stext(o.bytes, [&](std::size_t at) { stext = at; });
+  mquire::detail::for_each_plain_stext(o.bytes, [&](std::size_t at) { stext = at; });
   CHECK(stext > names);
-  CHECK(mquire::plain_entries_reach(r, names, stext, o.num_syms));
-  CHECK_FALSE(mquire::plain_entries_reach(r, names + 1, stext, o.num_syms));
+  CHECK(mquire::detail::plain_entries_reach(r, names, stext, o.num_syms));
+  CHECK_FALSE(mquire::detail::plain_entries_reach(r, names + 1, stext, o.num_syms));
 }

@@ -22,7 +22,7 @@ TEST_CASE("token_table: the digit run leads to the table and its index, in eithe
     // Token k starts where the index says, and tokens are symbol characters.
     for (unsigned k = 0; k < 256; ++k) {
       CHECK(t.offset[k] - t.table_offset == r.uint_unchecked(t.index_offset + 2 * k, 2, order));
-      for (char c : t.token(r, static_cast<std::uint8_t>(k))) CHECK(mquire::is_symbol_char(static_cast<std::uint8_t>(c)));
+      for (char c : t.token(r, static_cast<std::uint8_t>(k))) CHECK(mquire::detail::is_symbol_char(static_cast<std::uint8_t>(c)));
     }
   }
 }
@@ -33,9 +33,9 @@ TEST_CASE("token_table: a digit run without an index that agrees is no table", "
   o.bytes[index + 2 * 200] ^= 0x55; // token 200's start no longer agrees
   const mquire::byte_reader r(o.bytes);
   std::size_t tables = 0, runs = 0;
-  mquire::for_each_digit_run(o.bytes, [&](std::size_t at) {
+  mquire::detail::for_each_digit_run(o.bytes, [&](std::size_t at) {
     ++runs;
-    tables += mquire::read_token_tables(r, at).size();
+    tables += mquire::detail::read_token_tables(r, at).size();
   });
   CHECK(runs >= 1);
   CHECK(tables == 0);

@@ -29,7 +29,7 @@ TEST_CASE("validate: a good table passes with its evidence", "[unit][validate]")
                                  mquire::address_encoding::base_relative, 700);
   auto t = recovered(o);
   const auto& L = layout_named(t.layout);
-  const auto v = mquire::validate_table(mquire::byte_reader(o.bytes), L, t);
+  const auto v = mquire::detail::validate_table(mquire::byte_reader(o.bytes), L, t);
   CHECK(v.ok());
   CHECK(v.score == t.score);
   CHECK(v.evidence.front() == "700 names decode through the token table and agree with 3 markers");
@@ -43,14 +43,14 @@ TEST_CASE("validate: unsorted addresses are marked, or rejected past the allowan
   const mquire::byte_reader r(o.bytes);
   auto one = good;
   one.symbols[300].address = one.symbols[0].address + 1; // far out of order
-  CHECK(mquire::validate_table(r, L, one).ok());
+  CHECK(mquire::detail::validate_table(r, L, one).ok());
   CHECK(one.symbols[300].damage == mquire::entry_damage::address_out_of_order);
   auto strict = good;
   strict.symbols[300].address = strict.symbols[0].address + 1;
-  CHECK(mquire::validate_table(r, L, strict, true).why == rejection::addresses_not_sorted);
+  CHECK(mquire::detail::validate_table(r, L, strict, true).why == rejection::addresses_not_sorted);
   auto many = good;
   for (std::size_t i = 100; i < 400; i += 2) many.symbols[i].address = many.symbols[0].address + 1;
-  CHECK(mquire::validate_table(r, L, many).why == rejection::addresses_not_sorted);
+  CHECK(mquire::detail::validate_table(r, L, many).why == rejection::addresses_not_sorted);
 }
 
 TEST_CASE("validate: the first relocated symbol must sit at kallsyms_relative_base", "[unit][validate]") {
@@ -59,7 +59,7 @@ TEST_CASE("validate: the first relocated symbol must sit at kallsyms_relative_ba
   auto t = recovered(o);
   REQUIRE(t.relative_base);
   *t.relative_base += 0x1000;
-  CHECK(mquire::validate_table(mquire::byte_reader(o.bytes), layout_named(t.layout), t).why ==
+  CHECK(mquire::detail::validate_table(mquire::byte_reader(o.bytes), layout_named(t.layout), t).why ==
         rejection::relative_base_mismatch);
 }
 

@@ -140,62 +140,72 @@ inline elf_section class_section(std::uint32_t name, letter_class c, std::uint64
 
 } // namespace detail
 
-// Writes the ELF file to `sink` (a callable taking std::span<const std::uint8_t>):
-// headers and tables are built in memory (bounded by the symbol count), region
-// bytes go straight from the caller's buffers.
-template <class Sink>
-result<elf_report> write_elf(std::span<const elf_region> regions, std::span<const symbol_entry> symbols,
-                             const elf_options& o, Sink&& sink) {
-  using namespace elf_format;
-  if (o.word_size != 4 && o.word_size != 8)
-    return make_error(error_code::invalid_argument, "ELF: word size " + std::to_string(o.word_size) + " is not 4 or 8");
-  if (regions.empty()) return make_error(error_code::invalid_argument, "ELF: no bytes to map");
-  if (regions.size() > 0xff00) return make_error(error_code::invalid_argument, "ELF: too many regions");
-  const bool is64 = o.word_size == 8;
-  const std::uint64_t limit = is64 ? ~std::uint64_t{0} : 0xffffffffu;
-  for (const auto& r : regions)
-    if (r.bytes.empty() || r.address > limit || r.bytes.size() - 1 > limit - r.address)
-      return make_error(error_code::invalid_argument, "ELF: region at " + std::to_string(r.address) +
-                                                          " is empty or leaves the address space");
-  elf_report rep;
+// What the file will hold, decided before a byte is written: where each
+// region goes, the sections cut at each change of letter class, the symbol
+// and string tables, and where the tables and section headers go. Built in
+// memory, bounded by the symbol count; the region bytes are not copied.
+struct elf_plan {
+  bool is64 = true;
+  std::vector<std::size_t> by_address;   // region indexes in address order
+  std::vector<std::uint64_t> offset;     // each region's file offset (congruent to its address modulo a page)
+  std::uint64_t end = 0;                 // one past the last byte placed so far
+  std::vector<detail::elf_section> sections = std::vector<detail::elf_section>(1); // index 0: the null section
+  std::string shstrtab{std::string(1, '\0')};
+  std::vector<std::uint8_t> symtab;
+  std::string strtab{std::string(1, '\0')};
+  std::uint32_t symtab_index = 0, shstr_index = 0;
+  std::uint64_t shoff = 0;
+  elf_report report;
+};
 
-  // Regions in address order, then symbols in address order (stable: the
-  // table's first name at an address sets the class there).
-  std::vector<std::size_t> by_address(regions.size());
-  for (std::size_t i = 0; i < by_address.size(); ++i) by_address[i] = i;
-  std::sort(by_address.begin(), by_address.end(),
+namespace detail {
+
+struct elf_sizes {
+  std::uint64_t ehdr, phent, shent, syment;
+  explicit elf_sizes(bool is64)
+      : ehdr(is64 ? 64 : 52), phent(is64 ? 56 : 32), shent(is64 ? 64 : 40), syment(is64 ? 24 : 16) {}
+};
+
+inline std::uint32_t add_section_name(elf_plan& p, std::string_view n) {
+  const auto pos = static_cast<std::uint32_t>(p.shstrtab.size());
+  p.shstrtab.append(n);
+  p.shstrtab.push_back('\0');
+  return pos;
+}
+
+// File layout: ELF header, program headers, then each region at an offset
+// congruent to its address modulo the page size.
+inline void place_regions(elf_plan& p, std::span<const elf_region> regions) {
+  using elf_format::page;
+  p.by_address.resize(regions.size());
+  for (std::size_t i = 0; i < p.by_address.size(); ++i) p.by_address[i] = i;
+  std::sort(p.by_address.begin(), p.by_address.end(),
             [&](std::size_t a, std::size_t b) { return regions[a].address < regions[b].address; });
-  std::vector<std::uint32_t> order(symbols.size());
-  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return symbols[a].address < symbols[b].address; });
-
-  // File layout: ELF header, program headers, each region at an offset
-  // congruent to its address modulo the page size, then the tables.
-  const std::uint64_t ehdr = is64 ? 64 : 52, phent = is64 ? 56 : 32, shent = is64 ? 64 : 40, syment = is64 ? 24 : 16;
-  std::vector<std::uint64_t> offset(regions.size());
-  std::uint64_t at = ehdr + phent * regions.size();
-  for (const std::size_t i : by_address) {
+  const elf_sizes z(p.is64);
+  p.offset.assign(regions.size(), 0);
+  std::uint64_t at = z.ehdr + z.phent * regions.size();
+  for (const std::size_t i : p.by_address) {
     const std::uint64_t want = regions[i].address % page;
     at = (at + page - 1) / page * page + want;
-    offset[i] = at;
+    p.offset[i] = at;
     at += regions[i].bytes.size();
   }
+  p.end = at;
+}
 
-  // Sections: cut each region where the letter class changes.
-  std::string shstrtab(1, '\0');
-  const auto add_name = [&](std::string_view n) {
-    const auto pos = static_cast<std::uint32_t>(shstrtab.size());
-    shstrtab.append(n);
-    shstrtab.push_back('\0');
-    return pos;
-  };
-  std::vector<detail::elf_section> sections(1); // index 0: the null section
-  std::vector<std::uint16_t> section_of(symbols.size(), 0);
+// Sections: each region cut where the letter class of its symbols changes
+// (`order` is the symbols in address order); each symbol's section in
+// `section_of` (0: absolute). Symbols between regions get an empty section
+// of their class at their address.
+inline void cut_sections(elf_plan& p, std::span<const elf_region> regions, std::span<const symbol_entry> symbols,
+                         const std::vector<std::uint32_t>& order, std::vector<std::uint16_t>& section_of) {
+  using namespace elf_format;
+  const std::uint64_t limit = p.is64 ? ~std::uint64_t{0} : 0xffffffffu;
+  auto& sections = p.sections;
   std::vector<std::uint64_t> starts; // region addresses, ascending
-  for (const std::size_t i : by_address) starts.push_back(regions[i].address);
+  for (const std::size_t i : p.by_address) starts.push_back(regions[i].address);
   std::size_t next = 0; // into `order`
-  for (const std::size_t i : by_address) {
+  for (const std::size_t i : p.by_address) {
     const auto& r = regions[i];
     const std::uint64_t end = r.address + (r.bytes.size() - 1); // inclusive: the region may end at 2^64
     while (next < order.size() && symbols[order[next]].address < r.address) ++next;
@@ -204,8 +214,8 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
       if ((current = class_of(symbols[order[k]].type)) != letter_class::none) break;
     if (current == letter_class::none) current = letter_class::data;
     const auto open = [&](std::uint64_t from, letter_class c) {
-      const auto name = add_name(std::string(detail::class_name(c)) + (r.name.empty() ? "" : "." + r.name));
-      sections.push_back(detail::class_section(name, c, from, offset[i] + (from - r.address)));
+      const auto name = add_section_name(p, std::string(class_name(c)) + (r.name.empty() ? "" : "." + r.name));
+      sections.push_back(class_section(name, c, from, p.offset[i] + (from - r.address)));
     };
     const auto close = [&](std::uint64_t last_inclusive) {
       sections.back().size = last_inclusive - sections.back().address + 1;
@@ -254,19 +264,23 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
     if (!(prev.size == 0 && prev.address == s.address && prev.cls == c)) {
       if (sections.size() + 1 >= max_sections) continue;
       // Empty: placed after the region bytes.
-      sections.push_back(detail::class_section(add_name(std::string(detail::class_name(c)) + ".gap"), c, s.address, at));
+      sections.push_back(class_section(add_section_name(p, std::string(class_name(c)) + ".gap"), c, s.address, p.end));
     }
     section_of[i] = static_cast<std::uint16_t>(sections.size() - 1);
   }
-  rep.segments = regions.size();
+}
 
-  // .symtab: locals first (ELF requires it), then the rest; sizes run to the
-  // next symbol's address within the section.
-  std::string strtab(1, '\0');
-  detail::elf_bytes symtab(o.order, is64);
+// .symtab and .strtab: locals first (ELF requires it), then the rest;
+// sizes run to the next symbol's address within the section. Returns the
+// index of the first global.
+inline std::uint32_t fill_symbol_tables(elf_plan& p, std::span<const symbol_entry> symbols,
+                                   const std::vector<std::uint32_t>& order, const std::vector<std::uint16_t>& section_of,
+                                   byte_order endian) {
+  using namespace elf_format;
+  elf_bytes symtab(endian, p.is64);
   const auto write_symbol = [&](std::uint32_t name, std::uint8_t info, std::uint16_t shndx, std::uint64_t value,
                                 std::uint64_t size) {
-    if (is64) {
+    if (p.is64) {
       symtab.u32(name);
       symtab.u8(info);
       symtab.u8(0);
@@ -294,13 +308,13 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
     }
     const std::uint16_t sec = section_of[i];
     if (sec == 0) continue;
-    std::uint64_t stop = sections[sec].address + (sections[sec].size - 1);
+    std::uint64_t stop = p.sections[sec].address + (p.sections[sec].size - 1);
     if (have_next && next_address - 1 < stop) stop = next_address - 1;
     size_of[i] = stop - symbols[i].address + 1;
   }
   std::uint32_t first_global = 0;
   for (const bool locals : {true, false}) {
-    if (!locals) first_global = static_cast<std::uint32_t>(1 + rep.symbols);
+    if (!locals) first_global = static_cast<std::uint32_t>(1 + p.report.symbols);
     for (std::uint32_t i = 0; i < symbols.size(); ++i) {
       const auto& s = symbols[i];
       const char t = s.type;
@@ -311,49 +325,61 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
       const letter_class c = class_of(t);
       const std::uint8_t type = c == letter_class::code ? stt_func : c == letter_class::none ? stt_notype : stt_object;
       const std::uint16_t shndx = section_of[i] == 0 ? shn_abs : section_of[i];
-      if (shndx == shn_abs) ++rep.absolute;
-      const auto name = static_cast<std::uint32_t>(strtab.size());
-      strtab.append(s.name);
-      strtab.push_back('\0');
+      if (shndx == shn_abs) ++p.report.absolute;
+      const auto name = static_cast<std::uint32_t>(p.strtab.size());
+      p.strtab.append(s.name);
+      p.strtab.push_back('\0');
       write_symbol(name, static_cast<std::uint8_t>(bind << 4 | type), shndx, s.address, size_of[i]);
-      ++rep.symbols;
+      ++p.report.symbols;
     }
   }
-  if (rep.symbols == 0) first_global = 1;
+  if (p.report.symbols == 0) first_global = 1;
+  p.symtab = std::move(symtab.out);
+  return first_global;
+}
 
-  const std::uint32_t symtab_index = static_cast<std::uint32_t>(sections.size());
+// The tables' sections after the region bytes, and the section headers
+// after them.
+inline void place_tables(elf_plan& p, std::uint32_t first_global) {
+  using namespace elf_format;
+  p.symtab_index = static_cast<std::uint32_t>(p.sections.size());
   const auto table_section = [&](std::string_view n, std::uint32_t type, std::uint64_t size, std::uint64_t align) {
-    detail::elf_section s;
-    s.name = add_name(n);
+    elf_section s;
+    s.name = add_section_name(p, n);
     s.type = type;
-    at = (at + align - 1) / align * align;
-    s.offset = at;
+    p.end = (p.end + align - 1) / align * align;
+    s.offset = p.end;
     s.size = size;
     s.align = align;
-    at += size;
-    sections.push_back(s);
+    p.end += size;
+    p.sections.push_back(s);
   };
-  table_section(".symtab", sht_symtab, symtab.out.size(), is64 ? 8 : 4);
-  sections.back().link = symtab_index + 1;
-  sections.back().info = first_global;
-  sections.back().entsize = syment;
-  table_section(".strtab", sht_strtab, strtab.size(), 1);
-  const std::uint32_t shstr_index = static_cast<std::uint32_t>(sections.size());
-  const std::uint32_t shstr_name = add_name(".shstrtab");
-  detail::elf_section shs;
+  table_section(".symtab", sht_symtab, p.symtab.size(), p.is64 ? 8 : 4);
+  p.sections.back().link = p.symtab_index + 1;
+  p.sections.back().info = first_global;
+  p.sections.back().entsize = elf_sizes(p.is64).syment;
+  table_section(".strtab", sht_strtab, p.strtab.size(), 1);
+  p.shstr_index = static_cast<std::uint32_t>(p.sections.size());
+  const std::uint32_t shstr_name = add_section_name(p, ".shstrtab");
+  elf_section shs;
   shs.name = shstr_name;
   shs.type = sht_strtab;
-  shs.offset = at;
-  shs.size = shstrtab.size();
-  sections.push_back(shs);
-  at += shstrtab.size();
-  const std::uint64_t shoff = (at + 7) / 8 * 8;
-  rep.sections = sections.size();
+  shs.offset = p.end;
+  shs.size = p.shstrtab.size();
+  p.sections.push_back(shs);
+  p.end += p.shstrtab.size();
+  p.shoff = (p.end + 7) / 8 * 8;
+  p.report.sections = p.sections.size();
+}
 
-  // Headers.
-  detail::elf_bytes head(o.order, is64);
+// The ELF header and one PT_LOAD per region, in address order as ELF asks.
+inline std::vector<std::uint8_t> elf_headers(const elf_plan& p, std::span<const elf_region> regions,
+                                             const elf_options& o) {
+  using namespace elf_format;
+  const elf_sizes z(p.is64);
+  elf_bytes head(o.order, p.is64);
   for (const std::uint8_t b : {std::uint8_t{0x7f}, std::uint8_t{'E'}, std::uint8_t{'L'}, std::uint8_t{'F'}}) head.u8(b);
-  head.u8(is64 ? 2 : 1);
+  head.u8(p.is64 ? 2 : 1);
   head.u8(o.order == byte_order::little ? 1 : 2);
   head.u8(1); // EV_CURRENT
   head.pad_to(16);
@@ -361,29 +387,29 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
   head.u16(o.machine);
   head.u32(1);
   head.word(0);                // no entry point
-  head.word(ehdr);             // program headers right after
-  head.word(shoff);
+  head.word(z.ehdr);           // program headers right after
+  head.word(p.shoff);
   head.u32(0);                 // flags
-  head.u16(ehdr);
-  head.u16(phent);
+  head.u16(z.ehdr);
+  head.u16(z.phent);
   head.u16(regions.size());
-  head.u16(shent);
-  head.u16(sections.size());
-  head.u16(shstr_index);
-  for (const std::size_t i : by_address) { // PT_LOADs in address order, as ELF asks
+  head.u16(z.shent);
+  head.u16(p.sections.size());
+  head.u16(p.shstr_index);
+  for (const std::size_t i : p.by_address) {
     const auto& r = regions[i];
     const std::uint64_t n = r.bytes.size();
     head.u32(pt_load);
-    if (is64) {
+    if (p.is64) {
       head.u32(pf_r | pf_w | pf_x);
-      head.u64(offset[i]);
+      head.u64(p.offset[i]);
       head.u64(r.address);
       head.u64(r.address);
       head.u64(n);
       head.u64(n);
       head.u64(page);
     } else {
-      head.u32(offset[i]);
+      head.u32(p.offset[i]);
       head.u32(r.address);
       head.u32(r.address);
       head.u32(n);
@@ -392,7 +418,46 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
       head.u32(page);
     }
   }
+  return std::move(head.out);
+}
 
+} // namespace detail
+
+// The plan for `regions` and `symbols`, or why they cannot make an ELF file.
+inline result<elf_plan> plan_elf(std::span<const elf_region> regions, std::span<const symbol_entry> symbols,
+                                 const elf_options& o) {
+  if (o.word_size != 4 && o.word_size != 8)
+    return make_error(error_code::invalid_argument, "ELF: word size " + std::to_string(o.word_size) + " is not 4 or 8");
+  if (regions.empty()) return make_error(error_code::invalid_argument, "ELF: no bytes to map");
+  if (regions.size() > 0xff00) return make_error(error_code::invalid_argument, "ELF: too many regions");
+  elf_plan p;
+  p.is64 = o.word_size == 8;
+  const std::uint64_t limit = p.is64 ? ~std::uint64_t{0} : 0xffffffffu;
+  for (const auto& r : regions)
+    if (r.bytes.empty() || r.address > limit || r.bytes.size() - 1 > limit - r.address)
+      return make_error(error_code::invalid_argument, "ELF: region at " + std::to_string(r.address) +
+                                                          " is empty or leaves the address space");
+  // Symbols in address order (stable: the table's first name at an address
+  // sets the class there).
+  std::vector<std::uint32_t> order(symbols.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return symbols[a].address < symbols[b].address; });
+  detail::place_regions(p, regions);
+  std::vector<std::uint16_t> section_of(symbols.size(), 0);
+  detail::cut_sections(p, regions, symbols, order, section_of);
+  p.report.segments = regions.size();
+  const std::uint32_t first_global = detail::fill_symbol_tables(p, symbols, order, section_of, o.order);
+  detail::place_tables(p, first_global);
+  return p;
+}
+
+// Writes a planned ELF file to `sink` (a callable taking
+// std::span<const std::uint8_t>): the headers, the region bytes straight
+// from the caller's buffers, the tables, the section headers.
+template <class Sink>
+elf_report emit_elf(const elf_plan& p, std::span<const elf_region> regions, const elf_options& o, Sink&& sink) {
+  elf_report rep = p.report;
   std::uint64_t written = 0;
   const auto emit = [&](std::span<const std::uint8_t> b) {
     if (b.empty()) return;
@@ -403,19 +468,19 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
     static constexpr std::uint8_t zero[4096] = {};
     while (written < target) emit(std::span(zero, static_cast<std::size_t>(std::min<std::uint64_t>(4096, target - written))));
   };
-  emit(head.out);
-  for (const std::size_t i : by_address) {
-    zeros_to(offset[i]);
+  emit(detail::elf_headers(p, regions, o));
+  for (const std::size_t i : p.by_address) {
+    zeros_to(p.offset[i]);
     emit(regions[i].bytes);
     rep.bytes += regions[i].bytes.size();
   }
-  zeros_to(sections[symtab_index].offset);
-  emit(symtab.out);
-  emit(std::span(reinterpret_cast<const std::uint8_t*>(strtab.data()), strtab.size()));
-  emit(std::span(reinterpret_cast<const std::uint8_t*>(shstrtab.data()), shstrtab.size()));
-  zeros_to(shoff);
-  detail::elf_bytes sh(o.order, is64);
-  for (const auto& s : sections) {
+  zeros_to(p.sections[p.symtab_index].offset);
+  emit(p.symtab);
+  emit(std::span(reinterpret_cast<const std::uint8_t*>(p.strtab.data()), p.strtab.size()));
+  emit(std::span(reinterpret_cast<const std::uint8_t*>(p.shstrtab.data()), p.shstrtab.size()));
+  zeros_to(p.shoff);
+  detail::elf_bytes sh(o.order, p.is64);
+  for (const auto& s : p.sections) {
     sh.u32(s.name);
     sh.u32(s.type);
     sh.word(s.flags);
@@ -429,6 +494,15 @@ result<elf_report> write_elf(std::span<const elf_region> regions, std::span<cons
   }
   emit(sh.out);
   return rep;
+}
+
+// Plans and writes the ELF file in one call.
+template <class Sink>
+result<elf_report> write_elf(std::span<const elf_region> regions, std::span<const symbol_entry> symbols,
+                             const elf_options& o, Sink&& sink) {
+  auto plan = plan_elf(regions, symbols, o);
+  if (!plan) return plan.err();
+  return emit_elf(*plan, regions, o, sink);
 }
 
 } // namespace mquire::output

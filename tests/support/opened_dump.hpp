@@ -23,6 +23,9 @@ struct opened_dump {
   tool::kernel_view& view;
   const tool::found_table& best() const { return analyzed.best(); }
   explicit opened_dump(tool::analysis a) : analyzed(std::move(a)), view(*analyzed.view) {}
+  // `view` refers into `analyzed`: a copy would refer into the original.
+  opened_dump(const opened_dump&) = delete;
+  opened_dump& operator=(const opened_dump&) = delete;
 };
 
 inline std::unique_ptr<opened_dump> open_dump(const fs::path& file) {

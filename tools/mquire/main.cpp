@@ -35,7 +35,6 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "analysis.hpp"
 #include "output.hpp"
@@ -98,6 +97,16 @@ int fail(int code, const std::string& msg) {
   return code;
 }
 
+// Each line of a partial result's notes as a warning.
+void warn_each(const std::vector<std::string>& lines) {
+  for (const auto& l : lines) std::fprintf(stderr, "mquire: warning: %s\n", l.c_str());
+}
+// The same, after `about: ` when the notes are about one thing (a file, an
+// interface).
+void warn_each(const std::vector<std::string>& lines, const std::string& about) {
+  for (const auto& l : lines) std::fprintf(stderr, "mquire: warning: %s: %s\n", about.c_str(), l.c_str());
+}
+
 // The Volatility 3 symbol table: types from the kernel's BTF, symbols from
 // the table, the banner from memory.
 int write_isf(const common_options& o, const tool::found_table& best, const tool::kernel_view& v) {
@@ -140,7 +149,7 @@ int write_elf(const common_options& o, const tool::found_table& best, const tool
     std::fprintf(stderr, "mquire: warning: module bytes and symbols left out: %s\n", v.modules_problem.c_str());
   const bool kernel_file = !best.where.address_is_physical;
   const auto contents = mquire::output::read_elf_contents(t, v.memory->memory, mods, kernel_file);
-  for (const auto& n : contents.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+  warn_each(contents.notes);
   if (contents.runs.empty()) return fail(not_found, o.file + ": no kernel bytes to write");
   std::vector<mquire::output::elf_region> regions;
   for (std::size_t i = 0; i < contents.runs.size(); ++i)
@@ -217,7 +226,7 @@ void report_bpf_problems(const tool::bpf_report& bpf) {
     if (!bpf.view->programs.empty() && !bpf.clocks)
       std::fprintf(stderr, "mquire: warning: BPF: the clocks are not readable, so load times are shown as '?'\n");
   }
-  for (const auto& n : bpf.holders.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+  warn_each(bpf.holders.notes);
 }
 
 // The page cache: which files have pages there (cached), and one file's
@@ -229,7 +238,7 @@ int show_page_cache(const common_options& o, command cmd, const mquire::objects:
   const unsigned page_shift = v.memory->space ? v.memory->space->page_shift : 12;
   auto list = mquire::filesystems::read_cached_files(reader, syms, *task, page_shift);
   if (!list) return fail(not_found, o.file + ": cached files not read: " + list.err().message);
-  for (const auto& n : list->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+  warn_each(list->notes);
   if (cmd == command::cached) {
     for (const auto& f : list->files)
       if (!f.problem.empty()) std::fprintf(stderr, "mquire: warning: inode %llu (%s): %s\n",
@@ -247,7 +256,7 @@ int show_page_cache(const common_options& o, command cmd, const mquire::objects:
   if (!frames) return fail(not_found, o.file + ": page frames: " + frames.err().message);
   auto pages = mquire::filesystems::read_file_pages(reader, *frames, file->mapping);
   if (!pages) return fail(not_found, o.file + ": " + o.path + ": " + pages.err().message);
-  for (const auto& p : pages->problems) std::fprintf(stderr, "mquire: warning: %s: %s\n", o.path.c_str(), p.c_str());
+  warn_each(pages->problems, o.path);
   const std::uint64_t size = mquire::filesystems::bytes_to_write(file->size, *pages, frames->page_size());
   if (size != file->size)
     std::fprintf(stderr, "mquire: warning: %s: its size is %llu bytes but nothing after byte %llu is cached: "
@@ -295,8 +304,8 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
     const mquire::objects::code_symbols symbols(best.table, v.modules ? &*v.modules : nullptr);
     const auto ftrace = mquire::hooks::read_ftrace(reader, syms, symbols);
     const auto tables = mquire::hooks::read_hook_tables(reader, syms, symbols);
-    for (const auto& n : ftrace.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
-    for (const auto& n : tables.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    warn_each(ftrace.notes);
+    warn_each(tables.notes);
     for (const auto& op : ftrace.ops)
       if (!op.problem.empty()) std::fprintf(stderr, "mquire: warning: ftrace ops %s: %s\n", op.ops.c_str(), op.problem.c_str());
     const auto bpf = read_bpf_report(best, v, reader, syms);
@@ -313,7 +322,7 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
     const unsigned page_shift = v.memory->space ? v.memory->space->page_shift : 12;
     auto table = mquire::filesystems::read_mounts(reader, syms, *task, page_shift);
     if (!table) return fail(not_found, o.file + ": mounts not read: " + table.err().message);
-    for (const auto& n : table->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    warn_each(table->notes);
     for (const auto& m : table->mounts)
       if (!m.problem.empty())
         std::fprintf(stderr, "mquire: warning: mount %lld (%s): %s\n", static_cast<long long>(m.id), m.mount_point.c_str(),
@@ -322,9 +331,9 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
   } else if (cmd == command::ifaces) {
     auto list = mquire::network::read_interfaces(reader, syms);
     if (!list) return fail(not_found, o.file + ": interfaces not read: " + list.err().message);
-    for (const auto& n : list->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    warn_each(list->notes);
     for (const auto& i : list->interfaces)
-      for (const auto& p : i.problems) std::fprintf(stderr, "mquire: warning: %s: %s\n", i.name.c_str(), p.c_str());
+      warn_each(i.problems, i.name);
     tool::write_ifaces(stdout, *list, o.format == "json");
   } else if (cmd == command::net) {
     // /proc/net/dev names each driver's counting function; one outside the
@@ -351,7 +360,7 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
       if (!d.problem.empty())
         std::fprintf(stderr, "mquire: warning: /proc/net/dev: %s: %s%s\n", d.name.c_str(),
                      d.counters ? "" : "counters unknown: ", d.problem.c_str());
-    for (const auto& n : net.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    warn_each(net.notes);
     for (const auto& l : net.listings)
       if (!l.problem.empty()) std::fprintf(stderr, "mquire: warning: /proc/net/%s: %s\n", l.name.c_str(), l.problem.c_str());
     // JSON names each socket's holders, read through the page tables.
@@ -361,7 +370,7 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
         mquire::processes::process_view view(best.table, *v.types, v.memory->memory, *v.memory->space);
         if (auto tasks = view.tasks()) {
           owners = mquire::network::socket_owners(view, *tasks);
-          for (const auto& n : owners->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+          warn_each(owners->notes);
         } else {
           std::fprintf(stderr, "mquire: warning: sockets' owners: tasks not read: %s\n", tasks.err().message.c_str());
         }
@@ -374,12 +383,12 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
   } else if (cmd == command::dmesg) {
     auto log = mquire::system::read_kernel_log(reader, syms);
     if (!log) return fail(not_found, o.file + ": kernel log not read: " + log.err().message);
-    for (const auto& n : log->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    warn_each(log->notes);
     tool::write_dmesg(stdout, *log, o.format == "json");
   } else {
     auto id = mquire::system::read_identity(reader, syms);
     if (!id) return fail(not_found, o.file + ": identity not read: " + id.err().message);
-    for (const auto& n : id->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    warn_each(id->notes);
     tool::write_sysinfo(stdout, *id, o.format == "json");
   }
   if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
@@ -416,14 +425,14 @@ int show_processes(const common_options& o, command cmd, const tool::found_table
   if (cmd == command::ps) tool::write_ps(stdout, view, *tasks, req, problems);
   else if (cmd == command::maps) tool::write_maps(stdout, view, *tasks, req, best.table.word_size, problems);
   else tool::write_files(stdout, view, *tasks, req, problems);
-  for (const auto& p : problems) std::fprintf(stderr, "mquire: warning: %s\n", p.c_str());
+  warn_each(problems);
   if (std::fflush(stdout) != 0) return fail(unreadable, "cannot write the output");
   return found;
 }
 
 // The module list's notes and each module's problem, as warnings.
 void warn_module_problems(const mquire::modules::module_list& modules) {
-  for (const auto& n : modules.notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+  warn_each(modules.notes);
   for (const auto& m : modules.modules)
     if (!m.problem.empty()) std::fprintf(stderr, "mquire: warning: module %s: %s\n", m.name.c_str(), m.problem.c_str());
 }
@@ -484,7 +493,7 @@ int write_symbols(const common_options& o, const tool::analysis& an) {
   if (v && !v->modules)
     std::fprintf(stderr, "mquire: warning: module symbols left out: %s\n", v->modules_problem.c_str());
   if (v && v->builtins)
-    for (const auto& n : v->builtins->notes) std::fprintf(stderr, "mquire: warning: %s\n", n.c_str());
+    warn_each(v->builtins->notes);
   if (v && v->modules) warn_module_problems(*v->modules);
   if (o.format == "json") {
     tool::write_kallsyms_json(stdout, best, in.map(), a, v);

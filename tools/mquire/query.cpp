@@ -57,7 +57,7 @@ void report_stats(const mquire::tables::dump_tables& tables) {
 
 // Runs `text` (statements, or one dot command) on `db`.
 exit_status execute(mquire::sql::database& db, mquire::tables::dump_tables& tables, const std::string& text,
-            query_format format, std::size_t& notes_shown) {
+                    query_format format, std::size_t& notes_shown) {
   std::size_t start = text.find_first_not_of(" \t\r\n");
   if (start != std::string::npos && text[start] == '.') {
     auto dot = mquire::sql::dot_command(db, std::string_view(text).substr(start));

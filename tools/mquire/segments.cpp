@@ -166,7 +166,7 @@ mquire::result<input_map> kernel_map(std::span<const std::uint8_t> bytes, const 
 }
 
 std::variant<std::unique_ptr<input>, failure> from_image(const std::string& path,
-                                                              mquire::result<decompressed> d) {
+                                                         mquire::result<decompressed> d) {
   if (!d) return failure{unreadable, path + ": " + d.err().message};
   auto m = kernel_map(d->bytes, d->how);
   if (!m) return failure{unreadable, path + ": " + m.err().message};
@@ -179,7 +179,7 @@ std::variant<std::unique_ptr<input>, failure> from_image(const std::string& path
 // written in place, or its headers do not make a map, it is opened the
 // usual way once unpacked.
 std::variant<std::unique_ptr<input>, failure> open_arriving(const std::string& path,
-                                                                 std::unique_ptr<arriving_image> a) {
+                                                            std::unique_ptr<arriving_image> a) {
   const auto b = a->bytes();
   a->prefault();
   const std::size_t head = std::min<std::size_t>(b.size(), 4096);
@@ -203,7 +203,7 @@ std::variant<std::unique_ptr<input>, failure> open_embedded_kernel(const input& 
 }
 
 std::variant<std::unique_ptr<input>, failure> open_input(const std::string& path,
-                                                              std::optional<input_format> forced) {
+                                                         std::optional<input_format> forced) {
   auto file = mapped_file::open(path);
   if (!file) return failure{unreadable, file.err().message};
   const auto bytes = file->bytes();

@@ -29,7 +29,7 @@ mquire::result<bool> for_each_file_region(input& in, const std::function<bool(co
 
 // Opens `path` as `forced` (or by content when nullopt).
 std::variant<std::unique_ptr<input>, failure> open_input(const std::string& path,
-                                                              std::optional<input_format> forced);
+                                                         std::optional<input_format> forced);
 
 // Files up to this size are searched for an embedded compressed kernel when
 // no kallsyms table is found in them directly (an ELF-wrapped MIPS vmlinuz,

@@ -128,7 +128,7 @@ struct engine {
     accept(c, d.names, std::move(p));
   }
 
-
+  // The walk of these names, shared by the readings that agree on its key.
   names_walk walk_shared(std::size_t names_start, const candidate& c, std::uint64_t n,
                          const std::vector<std::uint64_t>& markers, unsigned marker_width) {
     return caches.walks.get(walk_key_of(names_start, c, n, marker_width), [&] {
@@ -138,6 +138,7 @@ struct engine {
     });
   }
 
+  // The salvage of these names, shared likewise.
   template <typename EndOk>
   const salvaged_names& salvage_shared(std::size_t names_start, const candidate& c, std::uint64_t n,
                                        const std::vector<std::uint64_t>& markers, unsigned marker_width,

@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     pos = e.end();
   }
   const auto w = mquire::detail::walk_names(r, start, buf.size(), n, markers, enc);
-  if (!w.ok) return 0;
+  if (!w.ok()) return 0;
   MQUIRE_FUZZ_CHECK(w.end <= buf.size() && w.entries == n);
   mquire::kallsyms_table t;
   if (mquire::detail::expand_names(r, start, n, tt, t) != mquire::rejection::none) return 0;

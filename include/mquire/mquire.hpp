@@ -10,6 +10,7 @@
 // The vocabulary every layer shares
 #include "bytes.hpp"
 #include "error.hpp"
+#include "notes.hpp"
 
 // Kallsyms (kallsyms/): what an embedder uses. The layout vocabulary
 // (sections, layouts, families), the search's entry points and options,

@@ -41,24 +41,23 @@ kernel_view read_kernel_view(const found_table& best, const addressing& a, input
                              view_request want) {
   kernel_view v;
   const auto& t = best.table;
-  if (t.basis != mquire::address_basis::virtual_address) {
-    v.memory_problem = "the table's addresses are not virtual addresses";
-  } else {
-    mquire::table_placement p{best.where.address, a.resolution.range_vaddr()};
-    if (!p.range_vaddr) p.range_vaddr = best.where.vaddr;
-    std::optional<mquire::vmcoreinfo> info;
-    if (!in.map().vmcoreinfo.empty())
-      if (auto parsed = mquire::parse_vmcoreinfo(in.map().vmcoreinfo)) info = std::move(*parsed);
-    if (!info && !r.vmcoreinfo.empty()) info = r.vmcoreinfo.front().info;
-    const bool physical = best.where.address_is_physical;
-    mquire::physical_reader read;
-    if (physical)
-      read = [&in](std::uint64_t pa, std::uint8_t* out, std::size_t n) { return in.read_physical(pa, out, n); };
-    else
-      read = [&in](std::uint64_t at, std::uint8_t* out, std::size_t n) { return in.read_address(at, out, n); };
-    v.memory = mquire::kernel_memory_for(t, p, read, physical, info ? &*info : nullptr);
-    if (!v.memory) v.memory_problem = "no anchor ties the table's addresses to the input";
-  }
+  // kernel_memory_for says why when there is none (addresses that are not
+  // virtual, no anchor).
+  mquire::table_placement p{best.where.address, a.resolution.range_vaddr()};
+  if (!p.range_vaddr) p.range_vaddr = best.where.vaddr;
+  std::optional<mquire::vmcoreinfo> info;
+  if (!in.map().vmcoreinfo.empty())
+    if (auto parsed = mquire::parse_vmcoreinfo(in.map().vmcoreinfo)) info = std::move(*parsed);
+  if (!info && !r.vmcoreinfo.empty()) info = r.vmcoreinfo.front().info;
+  const bool physical = best.where.address_is_physical;
+  mquire::physical_reader read;
+  if (physical)
+    read = [&in](std::uint64_t pa, std::uint8_t* out, std::size_t n) { return in.read_physical(pa, out, n); };
+  else
+    read = [&in](std::uint64_t at, std::uint8_t* out, std::size_t n) { return in.read_address(at, out, n); };
+  auto memory = mquire::kernel_memory_for(t, p, read, physical, info ? &*info : nullptr);
+  if (memory) v.memory = std::move(*memory);
+  else v.memory_problem = memory.err().message;
   if (want.btf && !want.btf_file.empty()) {
     if (std::FILE* f = std::fopen(want.btf_file.c_str(), "rb")) {
       std::uint8_t buf[1 << 16];

@@ -96,14 +96,15 @@ int fail(int code, const std::string& msg) {
   std::fprintf(stderr, "mquire: %s\n", msg.c_str());
   return code;
 }
+int fail(const tool::failure& f) { return fail(f.status, f.message); }
 
 // Each line of a partial result's notes as a warning.
-void warn_each(const std::vector<std::string>& lines) {
+void warn_each(const mquire::notes& lines) {
   for (const auto& l : lines) std::fprintf(stderr, "mquire: warning: %s\n", l.c_str());
 }
 // The same, after `about: ` when the notes are about one thing (a file, an
 // interface).
-void warn_each(const std::vector<std::string>& lines, const std::string& about) {
+void warn_each(const mquire::notes& lines, const std::string& about) {
   for (const auto& l : lines) std::fprintf(stderr, "mquire: warning: %s: %s\n", about.c_str(), l.c_str());
 }
 
@@ -125,7 +126,7 @@ int write_isf(const common_options& o, const tool::found_table& best, const tool
   auto out = tool::output_file::open(o.output, error);
   if (!out) return fail(unreadable, error);
   const auto rep = mquire::isf::write_isf(*v.types, symbols, io, [&](std::string_view chunk) { out->write(chunk); });
-  if (!rep) return fail(not_found, o.file + ": " + rep.err().message);
+  if (!rep) return fail(tool::failure_of(rep.err(), o.file));
   if (!out->close()) return fail(unreadable, "cannot write " + (o.output.empty() ? std::string("the output") : o.output));
   for (const auto& why : rep->left_untyped) std::fprintf(stderr, "mquire: note: left untyped: %s\n", why.c_str());
   std::fprintf(stderr,
@@ -169,7 +170,7 @@ int write_elf(const common_options& o, const tool::found_table& best, const tool
   const auto rep = mquire::output::write_elf(regions, symbols, eo, [&](std::span<const std::uint8_t> b) {
     out->write(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
   });
-  if (!rep) return fail(not_found, o.file + ": " + rep.err().message);
+  if (!rep) return fail(tool::failure_of(rep.err(), o.file));
   if (!out->close()) return fail(unreadable, "cannot write " + o.output);
   std::fprintf(stderr, "mquire: ELF: %zu segments (%llu bytes), %zu sections, %zu symbols (%zu absolute), machine %u\n",
                rep->segments, static_cast<unsigned long long>(rep->bytes), rep->sections, rep->symbols, rep->absolute,
@@ -206,12 +207,12 @@ tool::bpf_report read_bpf_report(const tool::found_table& best, const tool::kern
     out.clocks = mquire::bpf::dump_clocks{*id->realtime_ns, *id->uptime_ns};
   if (out.view->programs.empty() && out.view->maps.empty()) return out;
   if (!v.memory->space) {
-    out.holders.notes.push_back("BPF holders: the page tables were not found: " + v.memory->page_tables_problem);
+    out.holders.notes.add("BPF holders: the page tables were not found: " + v.memory->page_tables_problem);
     return out;
   }
   mquire::processes::process_view pv(best.table, *v.types, v.memory->memory, *v.memory->space);
   if (auto tasks = pv.tasks()) out.holders = mquire::bpf::bpf_holders(pv, *tasks);
-  else out.holders.notes.push_back("BPF holders: tasks not read: " + tasks.err().message);
+  else out.holders.notes.add("BPF holders: tasks not read: " + tasks.err().message);
   return out;
 }
 
@@ -234,10 +235,10 @@ void report_bpf_problems(const tool::bpf_report& bpf) {
 int show_page_cache(const common_options& o, command cmd, const mquire::objects::object_reader& reader,
                     const mquire::objects::symbol_index& syms, const tool::kernel_view& v) {
   const auto task = process_task(o, reader, syms);
-  if (!task) return fail(not_found, task.err().message);
+  if (!task) return fail(tool::failure_of(task.err()));
   const unsigned page_shift = v.memory->space ? v.memory->space->page_shift : 12;
   auto list = mquire::filesystems::read_cached_files(reader, syms, *task, page_shift);
-  if (!list) return fail(not_found, o.file + ": cached files not read: " + list.err().message);
+  if (!list) return fail(tool::failure_of(list.err(), o.file + ": cached files not read"));
   warn_each(list->notes);
   if (cmd == command::cached) {
     for (const auto& f : list->files)
@@ -253,9 +254,9 @@ int show_page_cache(const common_options& o, command cmd, const mquire::objects:
   if ((file->mode & 0170000) != 0100000)
     std::fprintf(stderr, "mquire: warning: %s is not a regular file (mode %o)\n", o.path.c_str(), file->mode);
   auto frames = mquire::memory::locate_page_frames(reader, syms, page_shift);
-  if (!frames) return fail(not_found, o.file + ": page frames: " + frames.err().message);
+  if (!frames) return fail(tool::failure_of(frames.err(), o.file + ": page frames"));
   auto pages = mquire::filesystems::read_file_pages(reader, *frames, file->mapping);
-  if (!pages) return fail(not_found, o.file + ": " + o.path + ": " + pages.err().message);
+  if (!pages) return fail(tool::failure_of(pages.err(), o.file + ": " + o.path));
   warn_each(pages->problems, o.path);
   const std::uint64_t size = mquire::filesystems::bytes_to_write(file->size, *pages, frames->page_size());
   if (size != file->size)
@@ -318,10 +319,10 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
     tool::write_bpf(stdout, bpf, o.format == "json");
   } else if (cmd == command::mounts) {
     const auto task = process_task(o, reader, syms);
-    if (!task) return fail(not_found, task.err().message);
+    if (!task) return fail(tool::failure_of(task.err()));
     const unsigned page_shift = v.memory->space ? v.memory->space->page_shift : 12;
     auto table = mquire::filesystems::read_mounts(reader, syms, *task, page_shift);
-    if (!table) return fail(not_found, o.file + ": mounts not read: " + table.err().message);
+    if (!table) return fail(tool::failure_of(table.err(), o.file + ": mounts not read"));
     warn_each(table->notes);
     for (const auto& m : table->mounts)
       if (!m.problem.empty())
@@ -330,7 +331,7 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
     tool::write_mounts(stdout, *table, o.mountinfo, o.format == "json");
   } else if (cmd == command::ifaces) {
     auto list = mquire::network::read_interfaces(reader, syms);
-    if (!list) return fail(not_found, o.file + ": interfaces not read: " + list.err().message);
+    if (!list) return fail(tool::failure_of(list.err(), o.file + ": interfaces not read"));
     warn_each(list->notes);
     for (const auto& i : list->interfaces)
       warn_each(i.problems, i.name);
@@ -382,12 +383,12 @@ int show_system(const common_options& o, command cmd, const tool::found_table& b
     tool::write_net(stdout, net, o.format == "json", owners ? &*owners : nullptr);
   } else if (cmd == command::dmesg) {
     auto log = mquire::system::read_kernel_log(reader, syms);
-    if (!log) return fail(not_found, o.file + ": kernel log not read: " + log.err().message);
+    if (!log) return fail(tool::failure_of(log.err(), o.file + ": kernel log not read"));
     warn_each(log->notes);
     tool::write_dmesg(stdout, *log, o.format == "json");
   } else {
     auto id = mquire::system::read_identity(reader, syms);
-    if (!id) return fail(not_found, o.file + ": identity not read: " + id.err().message);
+    if (!id) return fail(tool::failure_of(id.err(), o.file + ": identity not read"));
     warn_each(id->notes);
     tool::write_sysinfo(stdout, *id, o.format == "json");
   }
@@ -415,13 +416,13 @@ int show_processes(const common_options& o, command cmd, const tool::found_table
                                            : mquire::objects::kernel_types(*v.types, best.table.word_size),
                                        v.memory->memory, *v.memory->space);
   auto tasks = view.tasks();
-  if (!tasks) return fail(not_found, o.file + ": tasks not read: " + tasks.err().message);
+  if (!tasks) return fail(tool::failure_of(tasks.err(), o.file + ": tasks not read"));
   for (const auto& n : tasks->notes) std::fprintf(stderr, "mquire: note: %s\n", n.c_str());
   tool::process_request req{o.pid, o.format == "json"};
   if (o.pid && std::none_of(tasks->tasks.begin(), tasks->tasks.end(),
                             [&](const auto& t) { return t.pid == *o.pid && t.tgid == *o.pid; }))
     return fail(not_found, o.file + ": no process with pid " + std::to_string(*o.pid));
-  std::vector<std::string> problems;
+  mquire::notes problems;
   if (cmd == command::ps) tool::write_ps(stdout, view, *tasks, req, problems);
   else if (cmd == command::maps) tool::write_maps(stdout, view, *tasks, req, best.table.word_size, problems);
   else tool::write_files(stdout, view, *tasks, req, problems);

@@ -96,7 +96,7 @@ nlohmann::json table_summary(const found_table& f) {
                    {"word_size", t.word_size * 8},
                    {"word_size_source", t.word_size_source},
                    {"damaged_entries", t.damaged},
-                   {"damage_notes", t.damage_notes},
+                   {"damage_notes", t.damage_notes.lines()},
                    {"byte_order", std::string(mquire::to_string(t.order))},
                    {"num_syms", t.num_syms},
                    {"addresses", std::string(mquire::to_string(t.basis))},
@@ -176,7 +176,7 @@ nlohmann::json modules_json(const kernel_view& v, unsigned word_size) {
   }
   return nlohmann::json{{"list_head", hex_address(v.modules->head, word_size)},
                         {"memory_layout", v.modules->layout},
-                        {"notes", v.modules->notes},
+                        {"notes", v.modules->notes.lines()},
                         {"modules", std::move(list)}};
 }
 
@@ -186,7 +186,7 @@ nlohmann::json builtins_json(const mquire::modules::builtin_symbol_list& b, unsi
   for (const auto& s : b.symbols)
     list.push_back({{"address", hex_address(s.address, word_size)}, {"type", std::string(1, s.type)},
                     {"name", s.name}, {"module", s.module}});
-  return {{"symbols", std::move(list)}, {"notes", b.notes}};
+  return {{"symbols", std::move(list)}, {"notes", b.notes.lines()}};
 }
 
 nlohmann::json view_json(const kernel_view& v, unsigned word_size) {
@@ -217,7 +217,7 @@ nlohmann::json view_json(const kernel_view& v, unsigned word_size) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& b : v.module_btfs->blobs)
       list.push_back({{"module", b.module}, {"size", b.bytes.size()}, {"types", b.types}});
-    j["module_btf"] = {{"blobs", list}, {"notes", v.module_btfs->notes}};
+    j["module_btf"] = {{"blobs", list}, {"notes", v.module_btfs->notes.lines()}};
   } else if (!v.module_btfs_problem.empty()) {
     j["module_btf"] = {{"problem", v.module_btfs_problem}};
   }

@@ -65,9 +65,12 @@ std::vector<const mp::task*> processes(const mp::task_list& tasks, const process
   return out;
 }
 
-void task_problems(const mp::task& t, const std::vector<std::string>& more, std::vector<std::string>& problems) {
-  for (const auto* list : {&t.problems, &more})
-    for (const auto& p : *list) problems.push_back("pid " + std::to_string(t.pid) + ": " + p);
+// A task's own problems, then those of what was read for it, as
+// "pid N: ..." lines.
+void task_problems(const mp::task& t, const mquire::notes* more, mquire::notes& problems) {
+  const std::string about = "pid " + std::to_string(t.pid);
+  problems.add_all(t.problems, about);
+  if (more) problems.add_all(*more, about);
 }
 
 // ps's COMMAND column: the argv joined by spaces, or [comm] for a task
@@ -83,7 +86,7 @@ std::string command_of(const mp::task& t, const mp::process_details& d) {
 } // namespace
 
 void write_ps(std::FILE* out, mp::process_view& view, const mp::task_list& tasks, const process_request& req,
-              std::vector<std::string>& problems) {
+              mquire::notes& problems) {
   json_document json(out, req.json, true);
   if (!json) {
     std::fprintf(out, "%7s %7s %7s %s %5s %5s %4s %-16s %s\n", "PID", "TGID", "PPID", "S", "UID", "GID", "THR",
@@ -96,7 +99,7 @@ void write_ps(std::FILE* out, mp::process_view& view, const mp::task_list& tasks
     auto [at, fresh] = by_mm.try_emplace(t.mm);
     if (fresh) at->second = view.details(t);
     const auto& d = at->second;
-    task_problems(t, fresh ? d.problems : std::vector<std::string>{}, problems);
+    task_problems(t, fresh ? &d.problems : nullptr, problems);
     if (!req.json) {
       const auto uid = t.creds ? std::to_string(t.creds->uid) : std::string("?");
       const auto gid = t.creds ? std::to_string(t.creds->gid) : std::string("?");
@@ -159,16 +162,16 @@ void write_ps(std::FILE* out, mp::process_view& view, const mp::task_list& tasks
 }
 
 void write_maps(std::FILE* out, mp::process_view& view, const mp::task_list& tasks, const process_request& req,
-                unsigned pointer_size, std::vector<std::string>& problems) {
+                unsigned pointer_size, mquire::notes& problems) {
   json_document json(out, req.json, false);
   for (const auto* t : processes(tasks, req)) {
     if (t->mm == 0) continue; // kernel threads have no maps
     auto maps = view.maps(*t);
     if (!maps) {
-      problems.push_back("pid " + std::to_string(t->pid) + ": maps not read: " + maps.err().message);
+      problems.add("pid " + std::to_string(t->pid) + ": maps not read: " + maps.err().message);
       continue;
     }
-    task_problems(*t, maps->notes, problems);
+    task_problems(*t, &maps->notes, problems);
     if (json) {
       json->key(std::to_string(t->pid));
       json->begin_array();
@@ -177,7 +180,7 @@ void write_maps(std::FILE* out, mp::process_view& view, const mp::task_list& tas
     }
     for (const auto& m : maps->maps) {
       if (!m.problem.empty())
-        problems.push_back("pid " + std::to_string(t->pid) + ": " + fmt::format("{:x}-{:x}", m.start, m.end) + ": " +
+        problems.add("pid " + std::to_string(t->pid) + ": " + fmt::format("{:x}-{:x}", m.start, m.end) + ": " +
                            m.problem);
       if (!json) {
         std::fprintf(out, "%s\n", mp::maps_line(m, pointer_size).c_str());
@@ -201,17 +204,17 @@ void write_maps(std::FILE* out, mp::process_view& view, const mp::task_list& tas
 }
 
 void write_files(std::FILE* out, mp::process_view& view, const mp::task_list& tasks, const process_request& req,
-                 std::vector<std::string>& problems) {
+                 mquire::notes& problems) {
   json_document json(out, req.json, false);
   for (const auto* t : processes(tasks, req)) {
     auto files = view.files(*t);
     if (!files) {
-      problems.push_back("pid " + std::to_string(t->pid) + ": files not read: " + files.err().message);
+      problems.add("pid " + std::to_string(t->pid) + ": files not read: " + files.err().message);
       continue;
     }
-    task_problems(*t, files->notes, problems);
+    task_problems(*t, &files->notes, problems);
     for (const auto& f : files->files)
-      if (!f.problem.empty()) problems.push_back("pid " + std::to_string(t->pid) + ": fd " + std::to_string(f.fd) + ": " + f.problem);
+      if (!f.problem.empty()) problems.add("pid " + std::to_string(t->pid) + ": fd " + std::to_string(f.fd) + ": " + f.problem);
     if (!json) {
       if (!req.pid) std::fprintf(out, "== %lld\n", static_cast<long long>(t->pid));
       for (const auto& f : files->files)

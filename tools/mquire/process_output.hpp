@@ -20,10 +20,10 @@ struct process_request {
 };
 
 void write_ps(std::FILE* out, mquire::processes::process_view& view, const mquire::processes::task_list& tasks,
-              const process_request& req, std::vector<std::string>& problems);
+              const process_request& req, mquire::notes& problems);
 void write_maps(std::FILE* out, mquire::processes::process_view& view, const mquire::processes::task_list& tasks,
-                const process_request& req, unsigned pointer_size, std::vector<std::string>& problems);
+                const process_request& req, unsigned pointer_size, mquire::notes& problems);
 void write_files(std::FILE* out, mquire::processes::process_view& view, const mquire::processes::task_list& tasks,
-                 const process_request& req, std::vector<std::string>& problems);
+                 const process_request& req, mquire::notes& problems);
 
 } // namespace tool

@@ -41,10 +41,23 @@ std::size_t width_of(const std::string& s) {
   return n;
 }
 
-// Notes the tables gathered since the last call, once each.
-void report_notes(const mquire::tables::dump_tables& tables, std::size_t& shown) {
+// How far the tables' notes were shown: the kept lines, and the count the
+// closing "left out" line had when last shown.
+struct notes_shown {
+  std::size_t lines = 0;
+  std::size_t left_out = 0;
+};
+
+// Notes the tables gathered since the last call, once each; the closing
+// line again when more were left out since.
+void report_notes(const mquire::tables::dump_tables& tables, notes_shown& shown) {
   const auto& notes = tables.notes();
-  for (; shown < notes.size(); ++shown) std::fprintf(stderr, "mquire: warning: %s\n", notes[shown].c_str());
+  for (; shown.lines < notes.kept(); ++shown.lines)
+    std::fprintf(stderr, "mquire: warning: %s\n", notes[shown.lines].c_str());
+  if (notes.left_out() > shown.left_out) {
+    std::fprintf(stderr, "mquire: warning: %s\n", notes[notes.size() - 1].c_str());
+    shown.left_out = notes.left_out();
+  }
 }
 
 void report_stats(const mquire::tables::dump_tables& tables) {
@@ -57,7 +70,7 @@ void report_stats(const mquire::tables::dump_tables& tables) {
 
 // Runs `text` (statements, or one dot command) on `db`.
 exit_status execute(mquire::sql::database& db, mquire::tables::dump_tables& tables, const std::string& text,
-                    query_format format, std::size_t& notes_shown) {
+                    query_format format, notes_shown& shown) {
   std::size_t start = text.find_first_not_of(" \t\r\n");
   if (start != std::string::npos && text[start] == '.') {
     auto dot = mquire::sql::dot_command(db, std::string_view(text).substr(start));
@@ -77,10 +90,10 @@ exit_status execute(mquire::sql::database& db, mquire::tables::dump_tables& tabl
       text, [&](const std::vector<std::string>& columns) { printer.begin(columns); },
       [&](const std::vector<mquire::sql::value>& values) { printer.row(values); }, [&] { printer.end(); });
   printer.flush();
-  report_notes(tables, notes_shown);
+  report_notes(tables, shown);
   if (!r) {
     std::fprintf(stderr, "mquire: SQL: %s\n", r.err().message.c_str());
-    return r.err().code == mquire::error_code::invalid_argument ? usage : not_found;
+    return sql_status_of(r.err().code);
   }
   return found;
 }
@@ -166,7 +179,7 @@ exit_status run_query(mquire::tables::dump_tables& tables, const sql_request& re
     std::fprintf(stderr, "mquire: %s\n", db.err().message.c_str());
     return unreadable;
   }
-  std::size_t shown = 0;
+  notes_shown shown;
   const exit_status rc = execute(**db, tables, req.sql, req.format, shown);
   if (req.stats) report_stats(tables);
   if (std::fflush(stdout) != 0) return unreadable;
@@ -187,7 +200,7 @@ exit_status run_shell(mquire::tables::dump_tables& tables, const sql_request& re
     if (!history.empty()) read_history(history.c_str());
     std::printf("mquire shell: SQL over the dump's tables; .tables lists them, .schema TABLE shows one, .quit ends\n");
   }
-  std::size_t shown = 0;
+  notes_shown shown;
   exit_status last = found;
   std::string pending;
   for (;;) {

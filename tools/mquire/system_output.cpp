@@ -366,7 +366,7 @@ void holders_json(J& j, const bpf_report& bpf, std::uint64_t object) {
 }
 
 template <typename J>
-void problems_json(J& j, const std::vector<std::string>& problems) {
+void problems_json(J& j, const mquire::notes& problems) {
   if (problems.empty()) return;
   j.key("problems");
   j.begin_array();

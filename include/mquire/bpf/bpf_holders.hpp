@@ -14,12 +14,13 @@
 
 #include "../processes/process_view.hpp"
 #include "bpftool_lines.hpp"
+#include "../notes.hpp"
 
 namespace mquire::bpf {
 
 struct holder_map {
   std::unordered_map<std::uint64_t, std::vector<holder>> by_object; // struct bpf_prog / bpf_map -> holders
-  std::vector<std::string> notes;
+  mquire::notes notes;
 };
 
 inline holder_map bpf_holders(const processes::process_view& view, const processes::task_list& tasks) {
@@ -27,7 +28,7 @@ inline holder_map bpf_holders(const processes::process_view& view, const process
   const auto& r = view.reader();
   const auto prog_fops = view.symbols().address("bpf_prog_fops"), map_fops = view.symbols().address("bpf_map_fops");
   if (!prog_fops && !map_fops) {
-    m.notes.push_back("BPF holders: no bpf_prog_fops or bpf_map_fops symbol");
+    m.notes.add("BPF holders: no bpf_prog_fops or bpf_map_fops symbol");
     return m;
   }
   processes::each_process_files(view, tasks, m.notes, [&](const processes::task& t, const processes::open_file_list& files) {

@@ -27,6 +27,7 @@
 #include "../objects/per_cpu.hpp"
 #include "../objects/symbol_index.hpp"
 #include "../objects/walkers.hpp"
+#include "../notes.hpp"
 
 namespace mquire::bpf {
 
@@ -69,7 +70,7 @@ struct program {
   std::uint64_t bpf_func = 0;       // the JIT-ed entry, or the interpreter
   std::uint64_t image_start = 0, image_end = 0; // aux->ksym: what kallsyms lists as [bpf]
   bool offloaded = false;
-  std::vector<std::string> problems;
+  mquire::notes problems;
 };
 
 struct map {
@@ -86,13 +87,13 @@ struct map {
   std::optional<std::uint32_t> owner_prog_type; // a program array's owner
   std::string owner_type_name;                  // its libbpf name, when the enum names it
   bool owner_jited = false;
-  std::vector<std::string> problems;
+  mquire::notes problems;
 };
 
 struct bpf_view {
   std::vector<program> programs; // by id
   std::vector<map> maps;         // by id
-  std::vector<std::string> notes;
+  mquire::notes notes;
 };
 
 namespace detail {
@@ -196,13 +197,13 @@ inline std::optional<run_statistics> run_stats(const objects::object_reader& r, 
 // added, naming it "`what` N").
 template <typename Each>
 void each_pointed(const objects::object_reader& r, std::uint64_t array, std::uint64_t count, std::string_view type,
-                  std::string_view what, std::vector<std::string>& problems, Each&& each) {
+                  std::string_view what, mquire::notes& problems, Each&& each) {
   for (std::uint64_t i = 0; i < count; ++i) {
     const auto at = r.pointer(array + i * r.pointer_size());
     result<objects::object> o =
         at ? r.read(*at, type) : make_error(error_code::out_of_range, "its pointer is not readable");
     if (!o) {
-      problems.push_back(std::string(what) + " " + std::to_string(i) + ": " + o.err().message);
+      problems.add(std::string(what) + " " + std::to_string(i) + ": " + o.err().message);
       return;
     }
     each(*o);
@@ -227,11 +228,11 @@ inline program read_program(const objects::object_reader& r, const objects::symb
   out.bpf_func = p.u("bpf_func").value_or(0);
   auto aux = r.follow(p, "aux", "bpf_prog_aux");
   if (!aux) {
-    out.problems.push_back("aux: " + aux.err().message);
+    out.problems.add("aux: " + aux.err().message);
     return out;
   }
   if (aux->u("prog").value_or(0) != p.address())
-    out.problems.push_back("its bpf_prog_aux at " + mquire::detail::hex(aux->address()) + " names another program");
+    out.problems.add("its bpf_prog_aux at " + mquire::detail::hex(aux->address()) + " names another program");
   out.id = static_cast<std::uint32_t>(aux->u("id").value_or(0));
   out.short_name = aux->chars("name").value_or("");
   out.name = out.short_name;
@@ -242,7 +243,7 @@ inline program read_program(const objects::object_reader& r, const objects::symb
   // jited_prog_len: the sum over the program's functions when it has several.
   const auto func_cnt = aux->u("func_cnt").value_or(0);
   if (func_cnt > budget) {
-    out.problems.push_back("func_cnt " + std::to_string(func_cnt) + ": more than the reads left");
+    out.problems.add("func_cnt " + std::to_string(func_cnt) + ": more than the reads left");
   } else if (func_cnt > 0 && func_cnt <= max_functions && aux->u("func").value_or(0) != 0) {
     budget -= func_cnt;
     each_pointed(r, *aux->u("func"), func_cnt, "bpf_prog", "function", out.problems,
@@ -255,7 +256,7 @@ inline program read_program(const objects::object_reader& r, const objects::symb
   // The maps it uses.
   const auto used = aux->u("used_map_cnt").value_or(0);
   if (used > max_used_maps || used > budget) {
-    out.problems.push_back("used_map_cnt " + std::to_string(used) + " is not a count a kernel keeps");
+    out.problems.add("used_map_cnt " + std::to_string(used) + " is not a count a kernel keeps");
   } else if (used > 0) {
     budget -= used;
     each_pointed(r, aux->u("used_maps").value_or(0), used, "bpf_map", "used map", out.problems,
@@ -273,7 +274,7 @@ inline program read_program(const objects::object_reader& r, const objects::symb
   out.offloaded = aux->u("offload").value_or(0) != 0;
   if (p.u("jited").value_or(0) && out.bpf_func != 0 &&
       (out.bpf_func < out.image_start || out.bpf_func >= out.image_end))
-    out.problems.push_back("its JIT-ed entry " + mquire::detail::hex(out.bpf_func) +
+    out.problems.add("its JIT-ed entry " + mquire::detail::hex(out.bpf_func) +
                            " is outside the image its kallsyms entry covers (" + mquire::detail::hex(out.image_start) +
                            "-" + mquire::detail::hex(out.image_end) + ")");
   return out;
@@ -317,7 +318,7 @@ inline map read_map(const objects::object_reader& r, const objects::object& m, u
   } else if (ty.has_struct("bpf_map_ops") && !ty.field("bpf_map_ops", "map_mem_usage")) {
     out.memlock = memory_footprint(out, possible_cpus, page_size);
   } else {
-    out.problems.push_back("memlock: computed by the map type's own map_mem_usage function");
+    out.problems.add("memlock: computed by the map type's own map_mem_usage function");
   }
   // A program array's owner, as fdinfo shows it (only once a program
   // type is recorded): map->owner in later kernels, the bpf_array's aux
@@ -355,23 +356,23 @@ inline result<bpf_view> read_bpf(const objects::object_reader& r, const objects:
   std::uint64_t base = 0;
   const auto progs = detail::idr_entries(r, syms, "prog_idr", base, problem);
   if (!problem.empty()) return make_error(error_code::not_found, "BPF programs: " + problem);
-  if (!progs.problem.empty()) v.notes.push_back("prog_idr: " + progs.problem);
+  if (!progs.problem.empty()) v.notes.add("prog_idr: " + progs.problem);
   std::size_t budget = max_bpf_reads;
   for (const auto& e : progs.entries) {
     if (budget < 2) {
-      v.notes.push_back("BPF: stopped at program id " + std::to_string(e.index + base) + ": more than " +
+      v.notes.add("BPF: stopped at program id " + std::to_string(e.index + base) + ": more than " +
                         std::to_string(max_bpf_reads) + " objects read");
       break;
     }
     budget -= 2; // the program and its aux
     auto p = r.read(e.value, "bpf_prog");
     if (!p) {
-      v.notes.push_back("program id " + std::to_string(e.index + base) + ": " + p.err().message);
+      v.notes.add("program id " + std::to_string(e.index + base) + ": " + p.err().message);
       continue;
     }
     auto prog = detail::read_program(r, syms, *p, page_size, budget);
     if (prog.id != e.index + base) {
-      v.notes.push_back("prog_idr slot " + std::to_string(e.index + base) + " holds " + mquire::detail::hex(e.value) +
+      v.notes.add("prog_idr slot " + std::to_string(e.index + base) + " holds " + mquire::detail::hex(e.value) +
                         ", whose id is " + std::to_string(prog.id) + ": not listed");
       continue;
     }
@@ -381,19 +382,19 @@ inline result<bpf_view> read_bpf(const objects::object_reader& r, const objects:
   const std::uint64_t possible_cpus = cpus.copies.empty() ? 1 : cpus.copies.size();
   const auto maps = detail::idr_entries(r, syms, "map_idr", base, problem);
   if (!problem.empty()) {
-    v.notes.push_back("BPF maps: " + problem);
+    v.notes.add("BPF maps: " + problem);
     return v;
   }
-  if (!maps.problem.empty()) v.notes.push_back("map_idr: " + maps.problem);
+  if (!maps.problem.empty()) v.notes.add("map_idr: " + maps.problem);
   for (const auto& e : maps.entries) {
     auto m = r.read(e.value, "bpf_map");
     if (!m) {
-      v.notes.push_back("map id " + std::to_string(e.index + base) + ": " + m.err().message);
+      v.notes.add("map id " + std::to_string(e.index + base) + ": " + m.err().message);
       continue;
     }
     auto mp = detail::read_map(r, *m, page_size, possible_cpus);
     if (mp.id != e.index + base) {
-      v.notes.push_back("map_idr slot " + std::to_string(e.index + base) + " holds " + mquire::detail::hex(e.value) +
+      v.notes.add("map_idr slot " + std::to_string(e.index + base) + " holds " + mquire::detail::hex(e.value) +
                         ", whose id is " + std::to_string(mp.id) + ": not listed");
       continue;
     }

@@ -22,6 +22,7 @@
 #include "../objects/walkers.hpp"
 #include "../processes/vfs_path.hpp"
 #include "mounts.hpp"
+#include "../notes.hpp"
 
 namespace mquire::filesystems {
 
@@ -43,7 +44,7 @@ struct cached_file {
 
 struct cached_file_list {
   std::vector<cached_file> files;
-  std::vector<std::string> notes;
+  mquire::notes notes;
   std::uint64_t inodes_read = 0; // every inode looked at: the work done
 };
 
@@ -108,13 +109,13 @@ inline result<cached_file_list> read_cached_files(const objects::object_reader& 
 
   cached_file_list out;
   const auto sbs = objects::walk_list(r, *head, max_super_blocks);
-  if (!sbs.problem.empty()) out.notes.push_back("super_blocks: " + sbs.problem);
+  if (!sbs.problem.empty()) out.notes.add("super_blocks: " + sbs.problem);
   std::size_t budget = inode_limit;
   for (const auto node : sbs.nodes) {
     const std::uint64_t sb_address = node - s_list->offset;
     auto sb = r.read(sb_address, "super_block");
     if (!sb) {
-      out.notes.push_back("superblock at " + mquire::detail::hex(sb_address) + ": " + sb.err().message);
+      out.notes.add("superblock at " + mquire::detail::hex(sb_address) + ": " + sb.err().message);
       continue;
     }
     std::string type = "?";
@@ -124,14 +125,14 @@ inline result<cached_file_list> read_cached_files(const objects::object_reader& 
     budget -= std::min(budget, inodes.nodes.size());
     out.inodes_read += inodes.nodes.size();
     if (!inodes.problem.empty())
-      out.notes.push_back(type + " superblock at " + mquire::detail::hex(sb_address) + ": its inodes: " +
+      out.notes.add(type + " superblock at " + mquire::detail::hex(sb_address) + ": its inodes: " +
                           inodes.problem);
     const auto mount = mounts_of.find(sb_address);
     for (const auto in : inodes.nodes) {
       const std::uint64_t inode_address = in - i_sb_list->offset;
       auto inode = r.read(inode_address, "inode");
       if (!inode) {
-        out.notes.push_back(type + " inode at " + mquire::detail::hex(inode_address) + ": " + inode.err().message);
+        out.notes.add(type + " inode at " + mquire::detail::hex(inode_address) + ": " + inode.err().message);
         continue;
       }
       const auto mapping = inode->u("i_mapping").value_or(0);
@@ -189,8 +190,13 @@ inline result<cached_file_list> read_cached_files(const objects::object_reader& 
   if (!mounts) return make_error(mounts.err().code, "the mounts to name files by: " + mounts.err().message);
   const processes::path_reader paths(r, {}, mounts->root);
   auto out = read_cached_files(r, syms, *mounts, paths, inode_limit);
-  if (out)
-    for (auto& n : mounts->notes) out->notes.insert(out->notes.begin(), "mounts: " + n);
+  if (out) {
+    // The mounts' notes first: they say why some files may be missing.
+    mquire::notes all;
+    all.add_all(mounts->notes, "mounts");
+    all.add_all(out->notes);
+    out->notes = std::move(all);
+  }
   return out;
 }
 

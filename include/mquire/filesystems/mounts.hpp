@@ -22,6 +22,7 @@
 #include "../objects/walkers.hpp"
 #include "../processes/vfs_path.hpp"
 #include "mount_options.hpp"
+#include "../notes.hpp"
 
 namespace mquire::filesystems {
 
@@ -46,7 +47,7 @@ struct mount_table {
   std::vector<mount_entry> mounts;
   std::uint64_t namespace_address = 0;
   processes::vfs_root root; // the process's root, which the mount points are seen from
-  std::vector<std::string> notes;
+  mquire::notes notes;
 };
 
 inline constexpr std::size_t max_mounts = 1u << 20;
@@ -125,7 +126,7 @@ inline result<mount_table> read_mounts(const objects::object_reader& r, const ob
   } else {
     return make_error(error_code::not_found, "the kernel's types have neither mnt_namespace.mounts nor .list");
   }
-  if (!walk.problem.empty()) out.notes.push_back("mount namespace: " + walk.problem);
+  if (!walk.problem.empty()) out.notes.add("mount namespace: " + walk.problem);
 
   const std::uint64_t mnt_readonly = detail::flag_value(ty, "MNT_READONLY", 0x40);
   const std::pair<std::uint64_t, const char*> mnt_flags[] = {
@@ -149,14 +150,14 @@ inline result<mount_table> read_mounts(const objects::object_reader& r, const ob
     const std::uint64_t address = node - node_offset;
     auto m = r.read(address, "mount");
     if (!m) {
-      out.notes.push_back("mount at " + mquire::detail::hex(address) + ": " + m.err().message);
+      out.notes.add("mount at " + mquire::detail::hex(address) + ": " + m.err().message);
       break;
     }
     const std::uint64_t vfsmnt = address + mnt_at->offset;
     const auto root_dentry = m->u("mnt.mnt_root").value_or(0);
     auto where = paths.path_under_root(vfsmnt, root_dentry);
     if (!where) {
-      out.notes.push_back("mount at " + mquire::detail::hex(address) + ": its mount point: " + where.err().message);
+      out.notes.add("mount at " + mquire::detail::hex(address) + ": its mount point: " + where.err().message);
       continue;
     }
     if (!*where) continue; // outside the process's root: the kernel skips it too
@@ -187,7 +188,7 @@ inline result<mount_table> read_mounts(const objects::object_reader& r, const ob
 
     auto sb = r.follow(*m, "mnt.mnt_sb", "super_block");
     if (!sb) {
-      out.notes.push_back("mount " + std::to_string(e.id) + ": its superblock: " + sb.err().message);
+      out.notes.add("mount " + std::to_string(e.id) + ": its superblock: " + sb.err().message);
       continue;
     }
     e.super_block = sb->address();

@@ -20,6 +20,7 @@
 #include "../memory/page_frames.hpp"
 #include "../objects/object_reader.hpp"
 #include "../objects/walkers.hpp"
+#include "../notes.hpp"
 
 namespace mquire::filesystems {
 
@@ -35,7 +36,7 @@ struct file_pages {
   std::vector<cached_run> runs;   // in index order
   std::uint64_t cached = 0;       // pages in runs
   std::uint64_t value_entries = 0; // swapped out (shmem) or evicted (shadow) pages
-  std::vector<std::string> problems;
+  mquire::notes problems;
 };
 
 // The page cache's entries of one file: xarray slots read at most.
@@ -53,7 +54,7 @@ inline result<file_pages> read_file_pages(const objects::object_reader& r, const
   const std::string_view folio_type = ty.has_struct("folio") ? "folio" : "page";
   auto walk = objects::walk_xarray(r, mapping + pages_f->offset, limit);
   file_pages out;
-  if (!walk.problem.empty()) out.problems.push_back("page cache: " + walk.problem);
+  if (!walk.problem.empty()) out.problems.add("page cache: " + walk.problem);
   for (const auto& e : walk.entries) {
     if (e.value & 1) { // xa_is_value: a swap entry or a shadow of an evicted page
       out.value_entries += e.span;
@@ -61,30 +62,30 @@ inline result<file_pages> read_file_pages(const objects::object_reader& r, const
     }
     const auto pfn = frames.pfn_of(e.value);
     if (!pfn) {
-      out.problems.push_back("page " + std::to_string(e.index) + ": " + mquire::detail::hex(e.value) +
+      out.problems.add("page " + std::to_string(e.index) + ": " + mquire::detail::hex(e.value) +
                              " is not a struct page");
       continue;
     }
     auto folio = r.read(e.value, folio_type);
     if (!folio) {
-      out.problems.push_back("page " + std::to_string(e.index) + ": " + folio.err().message);
+      out.problems.add("page " + std::to_string(e.index) + ": " + folio.err().message);
       continue;
     }
     const auto back = folio->u("mapping"), index = folio->u("index");
     if (!back || !index || *back != mapping || *index != e.index) {
-      out.problems.push_back("page " + std::to_string(e.index) + ": the folio at " + mquire::detail::hex(e.value) +
+      out.problems.add("page " + std::to_string(e.index) + ": the folio at " + mquire::detail::hex(e.value) +
                              " belongs to " + mquire::detail::hex(back.value_or(0)) + " page " +
                              std::to_string(index.value_or(0)) + ", not to this file");
       continue;
     }
     const std::uint64_t span = e.span == 0 ? 1 : e.span;
     if (span > max_folio_pages) {
-      out.problems.push_back("page " + std::to_string(e.index) + ": an entry covering " + std::to_string(span) +
+      out.problems.add("page " + std::to_string(e.index) + ": an entry covering " + std::to_string(span) +
                              " pages, more than any folio has");
       continue;
     }
     if (!out.runs.empty() && out.runs.back().first + out.runs.back().count > e.index) {
-      out.problems.push_back("page " + std::to_string(e.index) + ": overlaps the folio before it");
+      out.problems.add("page " + std::to_string(e.index) + ": overlaps the folio before it");
       continue;
     }
     out.runs.push_back({e.index, span, *pfn, e.value});

@@ -24,6 +24,7 @@
 #include "../objects/symbol_index.hpp"
 #include "../objects/walkers.hpp"
 #include "pointer_check.hpp"
+#include "../notes.hpp"
 
 namespace mquire::hooks {
 
@@ -54,7 +55,7 @@ struct kprobe_entry {
 struct hook_tables {
   std::vector<call_table> tables;
   std::vector<kprobe_entry> kprobes;
-  std::vector<std::string> notes;
+  mquire::notes notes;
 };
 
 // The ops tables checked: (symbol, struct type).
@@ -162,17 +163,17 @@ inline hook_tables read_hook_tables(const objects::object_reader& r, const objec
   if (const auto table = syms.address("kprobe_table")) {
     const auto hlist = r.types().field("kprobe", "hlist");
     if (!hlist) {
-      out.notes.push_back("kprobes: the kernel's types have no kprobe.hlist");
+      out.notes.add("kprobes: the kernel's types have no kprobe.hlist");
       return out;
     }
     const auto pre_kretprobe = syms.address("pre_handler_kretprobe");
     for (unsigned b = 0; b < 64; ++b) {
       const auto w = objects::walk_hlist(r, *table + b * ps, 4096);
-      if (!w.problem.empty()) out.notes.push_back("kprobe_table[" + std::to_string(b) + "]: " + w.problem);
+      if (!w.problem.empty()) out.notes.add("kprobe_table[" + std::to_string(b) + "]: " + w.problem);
       for (const auto node : w.nodes) {
         auto k = r.read(node - hlist->offset, "kprobe");
         if (!k) {
-          out.notes.push_back("kprobe at " + mquire::detail::hex(node - hlist->offset) + ": " + k.err().message);
+          out.notes.add("kprobe at " + mquire::detail::hex(node - hlist->offset) + ": " + k.err().message);
           continue;
         }
         kprobe_entry e;

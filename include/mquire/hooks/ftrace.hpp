@@ -21,6 +21,7 @@
 #include "../objects/symbol_index.hpp"
 #include "../objects/walkers.hpp"
 #include "pointer_check.hpp"
+#include "../notes.hpp"
 
 namespace mquire::hooks {
 
@@ -44,7 +45,7 @@ struct ftrace_view {
   std::vector<ftrace_ops_entry> ops;
   std::vector<std::string> enabled_functions; // the file's lines, without their newline
   std::uint64_t records = 0;                  // dyn_ftrace records looked at
-  std::vector<std::string> notes;
+  mquire::notes notes;
 };
 
 inline constexpr std::size_t max_ftrace_ops = 4096;
@@ -102,7 +103,7 @@ inline ftrace_view read_ftrace(const objects::object_reader& r, const objects::s
   const auto& ty = r.types();
   const auto list = syms.address("ftrace_ops_list"), end = syms.address("ftrace_list_end");
   if (!list || !end) {
-    out.notes.push_back("ftrace: the symbol table has no ftrace_ops_list or ftrace_list_end (no function tracer)");
+    out.notes.add("ftrace: the symbol table has no ftrace_ops_list or ftrace_list_end (no function tracer)");
     return out;
   }
   std::vector<detail::ops_hashes> hashes;
@@ -110,13 +111,13 @@ inline ftrace_view read_ftrace(const objects::object_reader& r, const objects::s
   std::unordered_set<std::uint64_t> seen;
   while (at && *at != *end) {
     if (!r.kernel_pointer(*at, 8) || !seen.insert(*at).second || seen.size() > max_ftrace_ops) {
-      out.notes.push_back("ftrace_ops_list: " + mquire::detail::hex(*at) +
+      out.notes.add("ftrace_ops_list: " + mquire::detail::hex(*at) +
                           " is not a kernel address, repeats, or is past the budget: the list ends there");
       break;
     }
     auto o = r.read(*at, "ftrace_ops");
     if (!o) {
-      out.notes.push_back("ftrace_ops_list: " + o.err().message + ": the list ends there");
+      out.notes.add("ftrace_ops_list: " + o.err().message + ": the list ends there");
       break;
     }
     ftrace_ops_entry e;
@@ -148,7 +149,7 @@ inline ftrace_view read_ftrace(const objects::object_reader& r, const objects::s
     out.ops.push_back(std::move(e));
     at = o->u("next");
   }
-  if (!at) out.notes.push_back("ftrace_ops_list: a next pointer is not readable: the list ends there");
+  if (!at) out.notes.add("ftrace_ops_list: a next pointer is not readable: the list ends there");
 
   // enabled_functions: every record with FTRACE_FL_ENABLED.
   const auto flag = [&](const char* n) { return static_cast<std::uint64_t>(ty.enumerator(n).value_or(0)); };
@@ -166,7 +167,7 @@ inline ftrace_view read_ftrace(const objects::object_reader& r, const objects::s
   const auto rec_size = ty.struct_size("dyn_ftrace");
   const auto rec_ip = ty.field("dyn_ftrace", "ip"), rec_flags = ty.field("dyn_ftrace", "flags");
   if (!pages || !rec_size || !rec_ip || !rec_flags || enabled == 0) {
-    out.notes.push_back("enabled_functions: no ftrace_pages_start, struct dyn_ftrace or FTRACE_FL_ENABLED");
+    out.notes.add("enabled_functions: no ftrace_pages_start, struct dyn_ftrace or FTRACE_FL_ENABLED");
     return out;
   }
   const auto unique_ops = [&](std::uint64_t ip) -> const detail::ops_hashes* {
@@ -183,23 +184,23 @@ inline ftrace_view read_ftrace(const objects::object_reader& r, const objects::s
   std::vector<std::uint8_t> raw;
   while (page && *page != 0) {
     if (!r.kernel_pointer(*page, 8) || !seen_pages.insert(*page).second) {
-      out.notes.push_back("ftrace_pages: " + mquire::detail::hex(*page) + " is not a kernel address or repeats");
+      out.notes.add("ftrace_pages: " + mquire::detail::hex(*page) + " is not a kernel address or repeats");
       break;
     }
     auto p = r.read(*page, "ftrace_page");
     if (!p) {
-      out.notes.push_back("ftrace_pages: " + p.err().message);
+      out.notes.add("ftrace_pages: " + p.err().message);
       break;
     }
     const std::uint64_t n = static_cast<std::uint64_t>(std::max<std::int64_t>(0, p->s("index").value_or(0)));
     const std::uint64_t records = p->u("records").value_or(0);
     if (n > max_ftrace_records - std::min<std::uint64_t>(out.records, max_ftrace_records)) {
-      out.notes.push_back("ftrace_pages: more than " + std::to_string(max_ftrace_records) + " records");
+      out.notes.add("ftrace_pages: more than " + std::to_string(max_ftrace_records) + " records");
       break;
     }
     raw.resize(static_cast<std::size_t>(n * *rec_size));
     if (n != 0 && !r.memory().read(records, raw.data(), raw.size())) {
-      out.notes.push_back("ftrace_pages: the records at " + mquire::detail::hex(records) + " are not readable");
+      out.notes.add("ftrace_pages: the records at " + mquire::detail::hex(records) + " are not readable");
       page = p->u("next");
       continue;
     }

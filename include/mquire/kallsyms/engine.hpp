@@ -133,7 +133,7 @@ struct engine {
                          const std::vector<std::uint64_t>& markers, unsigned marker_width) {
     return caches.walks.get(walk_key_of(names_start, c, n, marker_width), [&] {
       const names_walk w = walk_names(r, names_start, c.markers.start, n, markers, c.layout->traits.names);
-      report.stats.window_bytes += (w.ok ? w.end : w.failed_at) - names_start;
+      report.stats.window_bytes += (w.ok() ? w.end : w.failed_at) - names_start;
       return w;
     });
   }

@@ -20,12 +20,13 @@
 
 namespace mquire::detail {
 
+// A walk over kallsyms_names: where it ended, or where and why it stopped.
 struct names_walk {
-  bool ok = false;
-  std::size_t end = 0;          // one past the last entry
-  std::uint64_t entries = 0;    // how many entries were read before stopping
-  std::size_t failed_at = 0;    // where the walk stopped, when !ok
-  rejection why = rejection::none;
+  std::size_t end = 0;             // one past the last entry, when ok()
+  std::uint64_t entries = 0;       // how many entries were read before stopping
+  std::size_t failed_at = 0;       // where the walk stopped, when !ok()
+  rejection why = rejection::none; // why it stopped; none when every entry walked
+  constexpr bool ok() const noexcept { return why == rejection::none; }
 };
 
 // One entry of kallsyms_names at `pos`: where its token bytes start and how
@@ -79,7 +80,6 @@ inline names_walk walk_names(const byte_reader& r, std::size_t start, std::size_
     pos = e.end();
   }
   w.entries = n;
-  w.ok = true;
   w.end = pos;
   return w;
 }

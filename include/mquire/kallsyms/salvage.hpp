@@ -223,7 +223,7 @@ inline void expand_salvaged(const byte_reader& r, std::size_t start, const salva
     out.mark(i, entry_damage::name_unreadable);
   }
   if (s.markers_repaired)
-    out.damage_notes.push_back(std::to_string(s.markers_repaired) +
+    out.damage_notes.add(std::to_string(s.markers_repaired) +
                                " damaged kallsyms_markers entries (the names walk across them)");
 }
 

@@ -14,6 +14,7 @@
 #include "../bytes.hpp"
 #include "layouts.hpp"
 #include "sections.hpp"
+#include "../notes.hpp"
 
 namespace mquire {
 
@@ -98,7 +99,7 @@ struct kallsyms_table {
   // Damage: how many entries are marked (see entry_damage), and what else
   // was found broken that costs no entry (a marker, seqs_of_names entries).
   std::size_t damaged = 0;
-  std::vector<std::string> damage_notes;
+  mquire::notes damage_notes;
   // For a table whose names were salvaged around damage: where each entry
   // starts, relative to kallsyms_names (lost_entry where it could not be
   // located). Empty when the names walked whole.

@@ -198,7 +198,7 @@ struct token_search : search_path {
       const auto names_end_ok = [&](std::size_t end) {
         return end <= run.start && al.up(end) == run.start && r.all_zero(end, run.start - end);
       };
-      if (w.ok && names_end_ok(w.end)) {
+      if (w.ok() && names_end_ok(w.end)) {
         ++report.stats.names_decoded;
         mark.reach(search_stage::names, {L.name, rejection::range_ends_before_address_data, {}});
         eng.decode_and_accept(c, std::move(p));

@@ -47,26 +47,29 @@ struct kernel_address_space {
 
 namespace detail {
 
-// The kernel image's virtual minus physical address, from the first anchor
-// that gives one: a kallsyms array listed in the table itself (KALLSYMS_ALL
-// kernels of 6.2 and later list them), the linux_banner in front of the
-// table, or the table range's virtual address.
-inline std::optional<std::uint64_t> image_delta(const kallsyms_table& t, const table_placement& p, std::string& how) {
-  if (t.basis != address_basis::virtual_address) return std::nullopt;
+// The kernel image's virtual minus physical address, and the anchor it came
+// from (said by `inspect`).
+struct image_anchor {
+  std::uint64_t delta = 0;
+  std::string how;
+};
+
+// The delta from the first anchor that gives one: a kallsyms array listed in
+// the table itself (KALLSYMS_ALL kernels of 6.2 and later list them), the
+// linux_banner in front of the table, or the table range's virtual address.
+inline result<image_anchor> image_delta(const kallsyms_table& t, const table_placement& p) {
+  if (t.basis != address_basis::virtual_address)
+    return make_error(error_code::unsupported, "the table's addresses are not virtual addresses");
   for (const auto& sec : t.sections)
-    if (const symbol* s = find_symbol(t, kernel_label(sec.role))) {
-      how = std::string(kernel_label(sec.role)) + " (the symbol, and where its array was found)";
-      return s->address - (p.range_address + sec.offset);
-    }
-  if (const symbol* b = find_symbol(t, "linux_banner"); b && !t.banner.empty()) {
-    how = "linux_banner (the symbol, and the banner found in front of the table)";
-    return b->address - (p.range_address + t.banner_offset);
-  }
-  if (p.range_vaddr) {
-    how = "the virtual address the table's range was given";
-    return *p.range_vaddr - p.range_address;
-  }
-  return std::nullopt;
+    if (const symbol* s = find_symbol(t, kernel_label(sec.role)))
+      return image_anchor{s->address - (p.range_address + sec.offset),
+                          std::string(kernel_label(sec.role)) + " (the symbol, and where its array was found)"};
+  if (const symbol* b = find_symbol(t, "linux_banner"); b && !t.banner.empty())
+    return image_anchor{b->address - (p.range_address + t.banner_offset),
+                        "linux_banner (the symbol, and the banner found in front of the table)"};
+  if (p.range_vaddr)
+    return image_anchor{*p.range_vaddr - p.range_address, "the virtual address the table's range was given"};
+  return make_error(error_code::not_found, "no anchor ties the table's addresses to the input");
 }
 
 // Symbols whose translation must come back to image address minus delta:
@@ -124,11 +127,13 @@ inline result<kernel_address_space> find_kernel_address_space(const kallsyms_tab
   if (t.word_size != 8)
     return make_error(error_code::unsupported, "kernel page tables: only 64-bit kernels (x86_64, arm64) are walked");
   kernel_address_space ks;
-  const auto delta = detail::image_delta(t, p, ks.anchor);
-  if (!delta)
+  auto anchor = detail::image_delta(t, p);
+  if (!anchor)
     return make_error(error_code::not_found,
                       "kernel page tables: no anchor ties the table's virtual addresses to physical memory");
-  ks.image_delta = *delta;
+  const std::uint64_t delta = anchor->delta;
+  ks.image_delta = delta;
+  ks.anchor = std::move(anchor->how);
   std::string tried;
   // The root's virtual address from the table, else from vmcoreinfo (whose
   // SYMBOL() lines hold runtime addresses): a kernel without KALLSYMS_ALL
@@ -142,13 +147,13 @@ inline result<kernel_address_space> find_kernel_address_space(const kallsyms_tab
   for (std::string_view root : {"init_top_pgt", "init_level4_pgt"}) {
     const auto root_va = root_address(root);
     if (!root_va) continue;
-    const std::uint64_t root_pa = *root_va - *delta;
+    const std::uint64_t root_pa = *root_va - delta;
     const auto anchors = detail::check_anchors(t, root);
     std::vector<unsigned> levels{4, 5};
     if (info && info->decimal("NUMBER(pgtable_l5_enabled)").value_or(0) == 1) levels = {5, 4};
     for (unsigned l : levels) {
       page_translator tr = [rd, root_pa, l](std::uint64_t va) { return x86_64::translate_page(rd, root_pa, va, l); };
-      if (detail::anchors_translate(tr, anchors, *delta, t, ks.checks)) {
+      if (detail::anchors_translate(tr, anchors, delta, t, ks.checks)) {
         ks.paging = "x86_64 " + std::to_string(l) + "-level";
         ks.walk_user = [rd, l](std::uint64_t root, std::uint64_t va) { return x86_64::translate_page(rd, root, va, l); };
         ks.root_symbol = std::string(root);
@@ -161,12 +166,12 @@ inline result<kernel_address_space> find_kernel_address_space(const kallsyms_tab
              " does not map the kernel image back with 4 or 5 levels";
   }
   if (const auto root_va = root_address("swapper_pg_dir")) {
-    const std::uint64_t root_pa = *root_va - *delta;
+    const std::uint64_t root_pa = *root_va - delta;
     const auto anchors = detail::check_anchors(t, "swapper_pg_dir");
     for (auto c : arm64_configs_to_try(info)) {
       c.big_endian = t.order == byte_order::big;
       page_translator tr = [rd, root_pa, c](std::uint64_t va) { return arm64::translate_page(rd, root_pa, va, c); };
-      if (detail::anchors_translate(tr, anchors, *delta, t, ks.checks)) {
+      if (detail::anchors_translate(tr, anchors, delta, t, ks.checks)) {
         ks.paging = "arm64 " + c.describe();
         ks.page_shift = c.granule_shift;
         ks.walk_user = [rd, c](std::uint64_t root, std::uint64_t va) {
@@ -198,9 +203,9 @@ struct kernel_memory {
   std::string page_tables_problem;           // why the page tables were not used
 };
 
-inline std::optional<kernel_memory> kernel_memory_for(const kallsyms_table& t, const table_placement& p,
-                                                      const physical_reader& read, bool input_is_physical,
-                                                      const vmcoreinfo* info = nullptr) {
+inline result<kernel_memory> kernel_memory_for(const kallsyms_table& t, const table_placement& p,
+                                               const physical_reader& read, bool input_is_physical,
+                                               const vmcoreinfo* info = nullptr) {
   kernel_memory km;
   if (input_is_physical) {
     auto space = find_kernel_address_space(t, p, read, info);
@@ -212,15 +217,14 @@ inline std::optional<kernel_memory> kernel_memory_for(const kallsyms_table& t, c
     }
     km.page_tables_problem = space.err().message;
   }
-  std::string anchor;
-  const auto delta = detail::image_delta(t, p, anchor);
-  if (!delta) return std::nullopt;
-  const std::uint64_t d = *delta;
+  const auto anchor = detail::image_delta(t, p);
+  if (!anchor) return anchor.err();
+  const std::uint64_t d = anchor->delta;
   page_translator linear = [d](std::uint64_t va) -> std::optional<page_mapping> {
     return page_mapping{va - d, 4096};
   };
-  km.how = "the kernel image's own placement (virtual minus input address " + detail::hex(d) + ", from " + anchor +
-           "): kernel image only";
+  km.how = "the kernel image's own placement (virtual minus input address " + detail::hex(d) + ", from " +
+           anchor->how + "): kernel image only";
   km.memory = virtual_memory(std::move(linear), read, t.order, t.word_size);
   return km;
 }

@@ -18,6 +18,7 @@
 #include "../objects/object_reader.hpp"
 #include "../objects/symbol_index.hpp"
 #include "../objects/walkers.hpp"
+#include "../notes.hpp"
 
 namespace mquire::modules {
 
@@ -30,7 +31,7 @@ struct builtin_symbol {
 
 struct builtin_symbol_list {
   std::vector<builtin_symbol> symbols;
-  std::vector<std::string> notes;
+  mquire::notes notes;
 };
 
 inline constexpr std::size_t max_builtin_symbols = 1u << 20;
@@ -44,15 +45,15 @@ inline std::vector<objects::object> list_entries(const objects::object_reader& r
   std::vector<objects::object> entries;
   const auto at = r.types().field(type, link);
   if (!at) {
-    out.notes.push_back(std::string(what) + ": the kernel's types have no " + type + "." + link);
+    out.notes.add(std::string(what) + ": the kernel's types have no " + type + "." + link);
     return entries;
   }
   const auto w = objects::walk_list(r, head, max_builtin_symbols);
-  if (!w.problem.empty()) out.notes.push_back(std::string(what) + ": " + w.problem);
+  if (!w.problem.empty()) out.notes.add(std::string(what) + ": " + w.problem);
   for (const auto node : w.nodes) {
     auto o = r.read(node - at->offset, type);
     if (!o) {
-      out.notes.push_back(std::string(what) + ": " + o.err().message);
+      out.notes.add(std::string(what) + ": " + o.err().message);
       break;
     }
     entries.push_back(std::move(*o));
@@ -94,7 +95,7 @@ inline builtin_symbol_list read_builtin_kallsyms(const objects::object_reader& r
     if (!c) continue;
     auto cache_obj = r.read(*c, "kprobe_insn_cache");
     if (!cache_obj) {
-      out.notes.push_back(std::string(cache) + ": " + cache_obj.err().message);
+      out.notes.add(std::string(cache) + ": " + cache_obj.err().message);
       continue;
     }
     const std::string sym = name_at(cache_obj->u("sym").value_or(0));

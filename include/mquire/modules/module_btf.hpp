@@ -14,6 +14,7 @@
 #include "../btf/locate.hpp"
 #include "../btf/lookup.hpp"
 #include "module_list.hpp"
+#include "../notes.hpp"
 
 namespace mquire::modules {
 
@@ -25,7 +26,7 @@ struct module_btf {
 
 struct module_btf_list {
   std::vector<module_btf> blobs;   // list order
-  std::vector<std::string> notes;  // what was skipped, and why
+  mquire::notes notes;  // what was skipped, and why
 };
 
 inline result<module_btf_list> read_module_btfs(const kallsyms_table& t, const btf::type_info& kernel,
@@ -51,7 +52,7 @@ inline result<module_btf_list> read_module_btfs(const kallsyms_table& t, const b
     const std::uint64_t entry = node - list->offset;
     const auto mod = vm.pointer(entry + owner->offset), b = vm.pointer(entry + blob->offset);
     if (!mod || !b) {
-      out.notes.push_back("btf_module at " + mquire::detail::hex(entry) + " is not in the dump");
+      out.notes.add("btf_module at " + mquire::detail::hex(entry) + " is not in the dump");
       continue;
     }
     module_btf m;
@@ -59,25 +60,25 @@ inline result<module_btf_list> read_module_btfs(const kallsyms_table& t, const b
     const auto where = vm.pointer(*b + data->offset);
     const auto bytes = vm.uint(*b + size->offset, static_cast<unsigned>(std::min<std::uint64_t>(size->size, 8)));
     if (!where || !bytes || *bytes == 0 || *bytes > btf::max_blob) {
-      out.notes.push_back(m.module + ": its struct btf is not readable");
+      out.notes.add(m.module + ": its struct btf is not readable");
       continue;
     }
     m.bytes.resize(static_cast<std::size_t>(*bytes));
     const std::size_t got = vm.read_available(*where, m.bytes.data(), m.bytes.size());
     if (got != m.bytes.size()) {
-      out.notes.push_back(m.module + ": BTF of " + std::to_string(*bytes) + " bytes at " + mquire::detail::hex(*where) +
+      out.notes.add(m.module + ": BTF of " + std::to_string(*bytes) + " bytes at " + mquire::detail::hex(*where) +
                           ", only " + std::to_string(got) + " in the dump");
       continue;
     }
     auto parsed = btf::type_info::parse(m.bytes, &kernel);
     if (!parsed) {
-      out.notes.push_back(m.module + ": not split BTF over the kernel's: " + parsed.err().message);
+      out.notes.add(m.module + ": not split BTF over the kernel's: " + parsed.err().message);
       continue;
     }
     m.types = parsed->size();
     out.blobs.push_back(std::move(m));
   }
-  if (!problem.empty()) out.notes.push_back("btf_modules list: " + problem);
+  if (!problem.empty()) out.notes.add("btf_modules list: " + problem);
   return out;
 }
 

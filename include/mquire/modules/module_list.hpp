@@ -24,6 +24,7 @@
 #include "../error.hpp"
 #include "../memory/virtual_memory.hpp"
 #include "../kallsyms/table.hpp"
+#include "../notes.hpp"
 
 namespace mquire::modules {
 
@@ -67,7 +68,7 @@ struct module_list {
   std::uint64_t head = 0;              // address of `modules`
   std::string layout;                  // how module memory is described: "mem[]" or "core_layout"
   std::vector<module_info> modules;    // list order: newest first
-  std::vector<std::string> notes;      // anything skipped, and why
+  mquire::notes notes;      // anything skipped, and why
 };
 
 namespace detail {
@@ -380,17 +381,17 @@ inline result<module_list> read_modules(const kallsyms_table& t, const btf::type
   module_list out;
   out.head = *head;
   out.layout = f.has_mem ? "mem[] (6.4 and later)" : "core_layout / init_layout (before 6.4)";
-  for (const auto& n : f.not_read) out.notes.push_back("BTF lacks " + n);
+  for (const auto& n : f.not_read) out.notes.add("BTF lacks " + n);
   std::string list_problem;
   const auto nodes = detail::list_nodes(vm, *head, max_modules, list_problem);
-  if (!list_problem.empty()) out.notes.push_back("modules list: " + list_problem);
+  if (!list_problem.empty()) out.notes.add("modules list: " + list_problem);
   std::vector<std::uint8_t> b(static_cast<std::size_t>(f.module_size));
   std::uint64_t budget = max_symbols_total;
   for (const std::uint64_t node : nodes) {
     module_info m;
     m.address = node - f.list.offset;
     if (!vm.read(m.address, b.data(), b.size())) {
-      out.notes.push_back("struct module at " + mquire::detail::hex(m.address) + " is not in the dump: left out");
+      out.notes.add("struct module at " + mquire::detail::hex(m.address) + " is not in the dump: left out");
       continue;
     }
     const auto o = vm.order();

@@ -22,6 +22,7 @@
 #include "../objects/walkers.hpp"
 #include "../system/kernel_clock.hpp"
 #include "socket_fields.hpp"
+#include "../notes.hpp"
 
 namespace mquire::network {
 
@@ -52,12 +53,12 @@ struct interface {
   unsigned operstate = 0;
   std::string master;
   std::vector<interface_address> addresses; // IPv4 first, then IPv6, each in the kernel's list order
-  std::vector<std::string> problems;
+  mquire::notes problems;
 };
 
 struct interface_list {
   std::vector<interface> interfaces;
-  std::vector<std::string> notes;
+  mquire::notes notes;
 };
 
 inline constexpr std::size_t max_interfaces = 1u << 16, max_interface_addresses = 1u << 12;
@@ -103,23 +104,23 @@ inline void read_ipv4(const objects::object_reader& r, std::uint64_t in_device, 
                       interface& out) {
   auto dev = r.read(in_device, "in_device");
   if (!dev) {
-    out.problems.push_back("IPv4: " + dev.err().message);
+    out.problems.add("IPv4: " + dev.err().message);
     return;
   }
   const bool little = r.memory().order() == byte_order::little;
   std::uint64_t at = dev->u("ifa_list").value_or(0);
   for (std::size_t n = 0; at != 0; ++n) {
     if (n == max_interface_addresses) {
-      out.problems.push_back("IPv4: more than " + std::to_string(n) + " addresses");
+      out.problems.add("IPv4: more than " + std::to_string(n) + " addresses");
       return;
     }
     auto ifa = r.read(at, "in_ifaddr");
     if (!ifa) {
-      out.problems.push_back("IPv4: " + ifa.err().message);
+      out.problems.add("IPv4: " + ifa.err().message);
       return;
     }
     if (ifa->u("ifa_dev").value_or(0) != in_device) {
-      out.problems.push_back("IPv4: address at " + mquire::detail::hex(at) + " belongs to another device");
+      out.problems.add("IPv4: address at " + mquire::detail::hex(at) + " belongs to another device");
       return;
     }
     interface_address a;
@@ -149,15 +150,15 @@ inline void read_ipv6(const objects::object_reader& r, std::uint64_t inet6_dev, 
   const auto list = r.types().field("inet6_dev", "addr_list");
   const auto link = r.types().field("inet6_ifaddr", "if_list");
   if (!list || !link) {
-    out.problems.push_back("IPv6: the kernel's types have no inet6_dev.addr_list / inet6_ifaddr.if_list");
+    out.problems.add("IPv6: the kernel's types have no inet6_dev.addr_list / inet6_ifaddr.if_list");
     return;
   }
   const auto w = objects::walk_list(r, inet6_dev + list->offset, max_interface_addresses);
-  if (!w.problem.empty()) out.problems.push_back("IPv6: " + w.problem);
+  if (!w.problem.empty()) out.problems.add("IPv6: " + w.problem);
   for (const auto node : w.nodes) {
     auto ifa = r.read(node - link->offset, "inet6_ifaddr");
     if (!ifa) {
-      out.problems.push_back("IPv6: " + ifa.err().message);
+      out.problems.add("IPv6: " + ifa.err().message);
       return;
     }
     const auto addr = r.types().field("inet6_ifaddr", "addr"), peer = r.types().field("inet6_ifaddr", "peer_addr");
@@ -192,14 +193,14 @@ inline result<interface_list> read_interfaces(const objects::object_reader& r, c
     return make_error(error_code::not_found, "no init_net symbol, or no net.dev_base_head / net_device.dev_list in the types");
   const auto clock = system::read_kernel_clock(r, syms);
   const auto w = objects::walk_list(r, *net + head->offset, max_interfaces);
-  if (!w.problem.empty()) out.notes.push_back("interface list: " + w.problem);
+  if (!w.problem.empty()) out.notes.add("interface list: " + w.problem);
   const auto& ty = r.types();
   const auto start_bit = ty.enumerator("__LINK_STATE_START"), nocarrier_bit = ty.enumerator("__LINK_STATE_NOCARRIER"),
              dormant_bit = ty.enumerator("__LINK_STATE_DORMANT");
   for (const auto node : w.nodes) {
     auto d = r.read(node - link->offset, "net_device");
     if (!d) {
-      out.notes.push_back("interface at " + mquire::detail::hex(node - link->offset) + ": " + d.err().message);
+      out.notes.add("interface at " + mquire::detail::hex(node - link->offset) + ": " + d.err().message);
       break;
     }
     interface i;
@@ -225,7 +226,7 @@ inline result<interface_list> read_interfaces(const objects::object_reader& r, c
       if (bit(dormant_bit)) i.flags |= dormant;
     }
     const auto len = static_cast<std::size_t>(d->u("addr_len").value_or(0));
-    if (len > 32) i.problems.push_back("addr_len " + std::to_string(len) + " is more than MAX_ADDR_LEN");
+    if (len > 32) i.problems.add("addr_len " + std::to_string(len) + " is more than MAX_ADDR_LEN");
     else if (len > 0) {
       if (const auto a = d->u("dev_addr"); a && *a)
         if (auto b = r.bytes(*a, len)) i.mac = detail::hardware_address(*b);

@@ -27,13 +27,14 @@
 #include "device_counters.hpp"
 #include "proc_net_rows.hpp"
 #include "socket_fields.hpp"
+#include "../notes.hpp"
 
 namespace mquire::network {
 
 struct net_view {
   std::vector<listing> listings; // tcp, tcp6, udp, udp6, unix, raw, raw6, packet, dev, if_inet6
   std::vector<device_counters> devices; // dev's rows, with their counters
-  std::vector<std::string> notes;
+  mquire::notes notes;
 };
 
 // The TCP states (include/net/tcp_states.h), by number.
@@ -692,9 +693,9 @@ inline net_view read_proc_net(const objects::object_reader& r, const objects::sy
   net_view v;
   const detail::reader rd(r, syms);
   if (!rd.printer())
-    v.notes.push_back("pointers: kptr_restrict or the pointer hash key is not readable; the pointer columns are shown as '?'");
+    v.notes.add("pointers: kptr_restrict or the pointer hash key is not readable; the pointer columns are shown as '?'");
   if (!rd.clock().hz || !rd.clock().jiffies)
-    v.notes.push_back("timers and timeouts: " + rd.clock().note + "; those columns are shown as '?'");
+    v.notes.add("timers and timeouts: " + rd.clock().note + "; those columns are shown as '?'");
   std::size_t listed = 0;
   v.listings.push_back(detail::read_tcp(rd, false, listed));
   v.listings.push_back(detail::read_tcp(rd, true, listed));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../processes/process_view.hpp"
+#include "../notes.hpp"
 
 namespace mquire::network {
 
@@ -22,7 +23,7 @@ struct socket_owner {
 
 struct socket_owner_map {
   std::unordered_map<std::uint64_t, std::vector<socket_owner>> by_inode;
-  std::vector<std::string> notes; // processes whose files could not be read
+  mquire::notes notes; // processes whose files could not be read
 };
 
 inline socket_owner_map socket_owners(const processes::process_view& view, const processes::task_list& tasks) {

@@ -14,6 +14,7 @@
 #include "../modules/module_list.hpp"
 #include "../kallsyms/table.hpp"
 #include "elf_writer.hpp"
+#include "../notes.hpp"
 
 namespace mquire::output {
 
@@ -53,7 +54,7 @@ inline std::optional<std::pair<std::uint64_t, std::uint64_t>> kernel_image_range
 struct elf_contents {
   std::vector<memory_run> runs;
   std::vector<std::string> run_names; // "" for the kernel, the module's name otherwise
-  std::vector<std::string> notes;     // what could not be read
+  mquire::notes notes;     // what could not be read
 };
 
 // `kernel_file`: the input is a kernel image or vmlinux, whose bss (up to
@@ -75,24 +76,24 @@ inline elf_contents read_elf_contents(const kallsyms_table& t, const virtual_mem
       const std::uint64_t reached = last.address + last.bytes.size();
       if (reached < range->second) last.bytes.resize(static_cast<std::size_t>(range->second - last.address), 0);
     }
-    if (runs.empty()) c.notes.push_back("the kernel image " + mquire::detail::hex(range->first) + ".." +
+    if (runs.empty()) c.notes.add("the kernel image " + mquire::detail::hex(range->first) + ".." +
                                         mquire::detail::hex(range->second) + " is not in memory");
     take(std::move(runs), "");
   } else {
-    c.notes.push_back("the table places no kernel image (no _text, _stext or text symbols)");
+    c.notes.add("the table places no kernel image (no _text, _stext or text symbols)");
   }
   if (!mods) return c;
   std::uint64_t total = 0;
   for (const auto& mod : mods->modules)
     for (const auto& [address, size] : mod.regions) {
       if (size > max_module_bytes || total + size > max_all_module_bytes || address + size < address) {
-        c.notes.push_back("module " + mod.name + ": region at " + mquire::detail::hex(address) + " of " +
+        c.notes.add("module " + mod.name + ": region at " + mquire::detail::hex(address) + " of " +
                           std::to_string(size) + " bytes left out (too large)");
         continue;
       }
       auto runs = readable_runs(m, address, address + size, size);
       for (const auto& r : runs) total += r.bytes.size();
-      if (runs.empty()) c.notes.push_back("module " + mod.name + ": region at " + mquire::detail::hex(address) +
+      if (runs.empty()) c.notes.add("module " + mod.name + ": region at " + mquire::detail::hex(address) +
                                           " is not in memory");
       take(std::move(runs), mod.name);
     }

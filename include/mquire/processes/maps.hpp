@@ -20,6 +20,7 @@
 #include "../objects/symbol_index.hpp"
 #include "../objects/walkers.hpp"
 #include "vfs_path.hpp"
+#include "../notes.hpp"
 
 namespace mquire::processes {
 
@@ -41,7 +42,7 @@ struct mapping {
 
 struct mapping_list {
   std::vector<mapping> maps;
-  std::vector<std::string> notes;
+  mquire::notes notes;
 };
 
 // The permissions column of /proc/PID/maps: VM_READ, VM_WRITE, VM_EXEC,
@@ -83,14 +84,14 @@ public:
     const auto& ty = r_->types();
     if (const auto mt = ty.field("mm_struct", "mm_mt")) {
       auto w = objects::walk_maple_tree(*r_, mm_address + mt->offset, limit);
-      if (!w.problem.empty()) out.notes.push_back("VMAs: " + w.problem);
+      if (!w.problem.empty()) out.notes.add("VMAs: " + w.problem);
       vmas = std::move(w.nodes);
       if (vmas.size() > limit) vmas.resize(limit);
     } else if (ty.field("mm_struct", "mmap") && ty.field("vm_area_struct", "vm_next")) {
       std::uint64_t at = mm->u("mmap").value_or(0);
       while (at != 0 && vmas.size() < limit) {
         if (!r_->kernel_pointer(at)) {
-          out.notes.push_back("VMAs: list link " + mquire::detail::hex(at) + " is not a kernel pointer");
+          out.notes.add("VMAs: list link " + mquire::detail::hex(at) + " is not a kernel pointer");
           break;
         }
         vmas.push_back(at);
@@ -99,7 +100,7 @@ public:
         at = v->u("vm_next").value_or(0);
       }
       if (at != 0 && vmas.size() >= limit)
-        out.notes.push_back("VMAs: more than " + std::to_string(limit) + " on the mmap list; the rest left out");
+        out.notes.add("VMAs: more than " + std::to_string(limit) + " on the mmap list; the rest left out");
     } else {
       return make_error(error_code::not_found, "the kernel's types have neither mm_struct.mm_mt nor mm_struct.mmap");
     }
@@ -109,7 +110,7 @@ public:
     for (auto a : vmas) {
       auto v = r_->read(a, "vm_area_struct");
       if (!v) {
-        out.notes.push_back("VMA " + mquire::detail::hex(a) + ": " + v.err().message + "; the maps end here");
+        out.notes.add("VMA " + mquire::detail::hex(a) + ": " + v.err().message + "; the maps end here");
         break;
       }
       mapping m;
@@ -121,7 +122,7 @@ public:
       const std::uint64_t page_mask = (std::uint64_t{1} << page_shift_) - 1;
       if (v->u("vm_mm") != mm_address || m.end <= m.start || (m.start & page_mask) || (m.end & page_mask) ||
           m.start < last_end) {
-        out.notes.push_back("VMA " + mquire::detail::hex(a) + " (" + mquire::detail::hex(m.start) + "-" +
+        out.notes.add("VMA " + mquire::detail::hex(a) + " (" + mquire::detail::hex(m.start) + "-" +
                             mquire::detail::hex(m.end) + ") is not a mapping of this mm in order; the maps end here");
         break;
       }

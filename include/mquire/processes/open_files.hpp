@@ -14,6 +14,7 @@
 #include "../error.hpp"
 #include "../objects/object_reader.hpp"
 #include "vfs_path.hpp"
+#include "../notes.hpp"
 
 namespace mquire::processes {
 
@@ -36,7 +37,7 @@ struct open_file {
 struct open_file_list {
   std::vector<open_file> files;
   std::string cwd, root;
-  std::vector<std::string> notes;
+  mquire::notes notes;
   std::uint64_t slots_read = 0; // fdtable slots looked at: the work done
 };
 
@@ -77,12 +78,12 @@ public:
           const auto mnt = fs->u(m), dentry = fs->u(d);
           if (!mnt || !dentry) return;
           if (auto p = paths_->path(*mnt, *dentry)) into = *p;
-          else out.notes.push_back(std::string(which) + ": " + p.err().message);
+          else out.notes.add(std::string(which) + ": " + p.err().message);
         };
         path_of("pwd", out.cwd);
         path_of("root", out.root);
       } else {
-        out.notes.push_back("fs_struct: " + fs.err().message);
+        out.notes.add("fs_struct: " + fs.err().message);
       }
     }
     if (files_struct == 0) return out;
@@ -95,7 +96,7 @@ public:
     const std::uint64_t cloexec = fdt->u("close_on_exec").value_or(0);
     const std::uint64_t n = std::min({max, max_fds, limit});
     if (max > n)
-      out.notes.push_back("fdtable claims " + std::to_string(max) + " slots; the first " + std::to_string(n) + " read");
+      out.notes.add("fdtable claims " + std::to_string(max) + " slots; the first " + std::to_string(n) + " read");
     out.slots_read = n;
     const unsigned ps = r_->pointer_size();
     constexpr std::uint64_t chunk = 512;
@@ -105,7 +106,7 @@ public:
       const std::uint64_t count = std::min(chunk, n - base);
       raw.resize(static_cast<std::size_t>(count * ps));
       if (!r_->memory().read(array + base * ps, raw.data(), raw.size())) {
-        out.notes.push_back("fd array at " + mquire::detail::hex(array + base * ps) + " not readable: descriptors from " +
+        out.notes.add("fd array at " + mquire::detail::hex(array + base * ps) + " not readable: descriptors from " +
                             std::to_string(base) + " on are missing");
         break;
       }
@@ -117,7 +118,7 @@ public:
         const std::uint64_t p = br.uint_unchecked(static_cast<std::size_t>(i * ps), ps, r_->memory().order());
         if (p == 0) continue;
         if (!r_->kernel_pointer(p)) {
-          out.notes.push_back("fd " + std::to_string(base + i) + ": " + mquire::detail::hex(p) +
+          out.notes.add("fd " + std::to_string(base + i) + ": " + mquire::detail::hex(p) +
                               " is not a kernel pointer");
           continue;
         }

@@ -22,6 +22,7 @@
 #include "tasks.hpp"
 #include "user_memory.hpp"
 #include "vfs_path.hpp"
+#include "../notes.hpp"
 
 namespace mquire::processes {
 
@@ -30,7 +31,7 @@ struct process_details {
   std::string exe;
   std::vector<std::uint8_t> cmdline, environ;
   bool cmdline_complete = true, environ_complete = true;
-  std::vector<std::string> problems;
+  mquire::notes problems;
 };
 
 // Work over every process together: a hostile dump of a million processes,
@@ -91,32 +92,32 @@ public:
     if (t.mm == 0) return d; // a kernel thread: /proc shows empty files
     auto mm = reader_.read(t.mm, "mm_struct");
     if (!mm) {
-      d.problems.push_back("mm: " + mm.err().message);
+      d.problems.add("mm: " + mm.err().message);
       return d;
     }
     if (const auto exe = mm->u("exe_file"); exe && *exe != 0) {
       if (auto p = paths().file_path(*exe)) d.exe = *p;
-      else d.problems.push_back("exe: " + p.err().message);
+      else d.problems.add("exe: " + p.err().message);
     }
     auto user = user_memory(*mm, *space_, *kernel_);
     if (!user) {
-      d.problems.push_back("user memory: " + user.err().message);
+      d.problems.add("user memory: " + user.err().message);
       return d;
     }
     if (budget_.user_bytes == 0) {
-      d.problems.push_back("command line and environment not read: " + spent("bytes of user memory"));
+      d.problems.add("command line and environment not read: " + spent("bytes of user memory"));
       return d;
     }
     auto c = read_cmdline(*mm, *user, page_size(), budget_.user_bytes);
     budget_.user_bytes -= c.bytes.size();
     d.cmdline = std::move(c.bytes);
     d.cmdline_complete = c.complete;
-    if (!c.complete) d.problems.push_back("command line: not all of it is in the dump");
+    if (!c.complete) d.problems.add("command line: not all of it is in the dump");
     auto e = read_environ(*mm, *user, budget_.user_bytes);
     budget_.user_bytes -= e.bytes.size();
     d.environ = std::move(e.bytes);
     d.environ_complete = e.complete;
-    if (!e.complete) d.problems.push_back("environment: not all of it is in the dump");
+    if (!e.complete) d.problems.add("environment: not all of it is in the dump");
     return d;
   }
 
@@ -177,13 +178,13 @@ private:
 // group once (threads share their leader's table), kernel threads skipped.
 // A process whose files cannot be read adds a note and is passed over.
 template <typename Each>
-void each_process_files(const process_view& view, const task_list& tasks, std::vector<std::string>& notes,
+void each_process_files(const process_view& view, const task_list& tasks, mquire::notes& notes,
                         Each&& each) {
   for (const auto& t : tasks.tasks) {
     if (t.pid != t.tgid || t.kthread) continue;
     auto files = view.files(t);
     if (!files) {
-      notes.push_back("pid " + std::to_string(t.pid) + ": open files not read: " + files.err().message);
+      notes.add("pid " + std::to_string(t.pid) + ": open files not read: " + files.err().message);
       continue;
     }
     each(t, *files);

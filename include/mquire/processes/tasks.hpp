@@ -23,6 +23,7 @@
 #include "../objects/per_cpu.hpp"
 #include "../objects/symbol_index.hpp"
 #include "../objects/walkers.hpp"
+#include "../notes.hpp"
 
 namespace mquire::processes {
 
@@ -62,12 +63,12 @@ struct task {
   std::uint64_t files = 0;   // struct files_struct *
   std::uint64_t fs = 0;      // struct fs_struct *
   std::vector<std::string> sources;
-  std::vector<std::string> problems; // what of this task could not be read
+  mquire::notes problems; // what of this task could not be read
 };
 
 struct task_list {
   std::vector<task> tasks;          // pid order, threads included
-  std::vector<std::string> notes;   // broken walks, and tasks one source sees and another does not
+  mquire::notes notes;   // broken walks, and tasks one source sees and another does not
 };
 
 namespace detail {
@@ -126,22 +127,22 @@ public:
     for (auto a : from_children(parents, out.notes)) found[a].insert(source_children);
     for (const auto& [address, sources] : found) {
       if (out.tasks.size() >= max_tasks) {
-        out.notes.push_back("more than " + std::to_string(max_tasks) + " tasks: the rest left out");
+        out.notes.add("more than " + std::to_string(max_tasks) + " tasks: the rest left out");
         break;
       }
       auto t = read_task(address);
       if (!t) {
-        out.notes.push_back("task at " + mquire::detail::hex(address) + " (found by " + join(sources) +
+        out.notes.add("task at " + mquire::detail::hex(address) + " (found by " + join(sources) +
                             ") not read: " + t.err().message);
         continue;
       }
       if (t->pid == 0) continue; // the idle tasks: /proc lists none
       t->sources.assign(sources.begin(), sources.end());
       if (!sources.count(source_task_list))
-        out.notes.push_back("pid " + std::to_string(t->pid) + " (" + t->comm + ", task " +
+        out.notes.add("pid " + std::to_string(t->pid) + " (" + t->comm + ", task " +
                             mquire::detail::hex(address) + ") is not on the task list; found by " + join(sources));
       else if (!sources.count(source_pid_idr) && idr_walked_)
-        out.notes.push_back("pid " + std::to_string(t->pid) + " (" + t->comm + ", task " +
+        out.notes.add("pid " + std::to_string(t->pid) + " (" + t->comm + ", task " +
                             mquire::detail::hex(address) + ") is on the task list but not in the PID IDR");
       out.tasks.push_back(std::move(*t));
     }
@@ -174,37 +175,37 @@ public:
     t.files = o->u("files").value_or(0);
     t.fs = o->u("fs").value_or(0);
     if (auto parent = r_->follow(*o, "real_parent", "task_struct")) t.ppid = parent->s("tgid").value_or(0);
-    else t.problems.push_back("parent: " + parent.err().message);
+    else t.problems.add("parent: " + parent.err().message);
     if (t.pid == 0) return t;
     if (t.ptrace != 0) {
       if (auto tracer = r_->follow(*o, "parent", "task_struct")) t.tracer_pid = tracer->s("pid").value_or(0);
-      else t.problems.push_back("tracer: " + tracer.err().message);
+      else t.problems.add("tracer: " + tracer.err().message);
     }
     if (auto sig = r_->follow(*o, "signal", "signal_struct")) t.threads = sig->s("nr_threads").value_or(0);
-    else t.problems.push_back("signal: " + sig.err().message);
+    else t.problems.add("signal: " + sig.err().message);
     if (auto c = read_credentials(*o)) t.creds = std::move(*c);
-    else t.problems.push_back("credentials: " + c.err().message);
+    else t.problems.add("credentials: " + c.err().message);
     return t;
   }
 
   // The threads of a thread group, from its leader (signal->thread_head,
   // or the leader's thread_group list before 6.7).
-  std::vector<std::uint64_t> threads_of(const objects::object& leader, std::vector<std::string>& notes) const {
+  std::vector<std::uint64_t> threads_of(const objects::object& leader, mquire::notes& notes) const {
     const auto& ty = r_->types();
     std::vector<std::uint64_t> out;
     if (const auto node = ty.field("task_struct", "thread_node"); node && ty.field("signal_struct", "thread_head")) {
       auto sig = r_->follow(leader, "signal", "signal_struct");
       if (!sig) {
-        notes.push_back("threads of task " + mquire::detail::hex(leader.address()) + ": " + sig.err().message);
+        notes.add("threads of task " + mquire::detail::hex(leader.address()) + ": " + sig.err().message);
         return out;
       }
       const auto w = objects::walk_list(*r_, *sig->address_of("thread_head"), max_tasks);
-      if (!w.problem.empty()) notes.push_back("threads of task " + mquire::detail::hex(leader.address()) + ": " + w.problem);
+      if (!w.problem.empty()) notes.add("threads of task " + mquire::detail::hex(leader.address()) + ": " + w.problem);
       for (auto n : w.nodes) out.push_back(n - node->offset);
     } else if (const auto group = ty.field("task_struct", "thread_group")) {
       out.push_back(leader.address());
       const auto w = objects::walk_list(*r_, leader.address() + group->offset, max_tasks);
-      if (!w.problem.empty()) notes.push_back("threads of task " + mquire::detail::hex(leader.address()) + ": " + w.problem);
+      if (!w.problem.empty()) notes.add("threads of task " + mquire::detail::hex(leader.address()) + ": " + w.problem);
       for (auto n : w.nodes) out.push_back(n - group->offset);
     }
     return out;
@@ -255,16 +256,16 @@ private:
   }
 
   // The process list from init_task, then each process's threads.
-  std::vector<std::uint64_t> from_task_list(std::uint64_t init, std::vector<std::string>& notes) const {
+  std::vector<std::uint64_t> from_task_list(std::uint64_t init, mquire::notes& notes) const {
     std::vector<std::uint64_t> out;
     const auto tasks = r_->types().field("task_struct", "tasks");
     const auto w = objects::walk_list(*r_, init + tasks->offset, max_tasks);
-    if (!w.problem.empty()) notes.push_back("task list: " + w.problem);
+    if (!w.problem.empty()) notes.add("task list: " + w.problem);
     for (auto n : w.nodes) {
       const std::uint64_t leader = n - tasks->offset;
       auto o = r_->read(leader, "task_struct");
       if (!o) {
-        notes.push_back("task list: " + o.err().message);
+        notes.add("task list: " + o.err().message);
         continue;
       }
       auto threads = threads_of(*o, notes);
@@ -277,7 +278,7 @@ private:
 
   // init_pid_ns.idr: each struct pid, then the task on its PIDTYPE_PID list,
   // kept only when that task's pid is the IDR's number.
-  std::vector<std::uint64_t> from_pid_idr(std::vector<std::string>& notes) const {
+  std::vector<std::uint64_t> from_pid_idr(mquire::notes& notes) const {
     std::vector<std::uint64_t> out;
     const auto& ty = r_->types();
     const auto ns = syms_->address("init_pid_ns");
@@ -289,13 +290,13 @@ private:
     const auto nr = ty.field("pid", "numbers");
     const auto pid_field = ty.field("task_struct", "pid");
     if (!ns || !idr || !rt || !tasks || !links || !nr || !pid_field) {
-      notes.push_back("PID IDR not walked: no init_pid_ns symbol or no pid_namespace.idr / pid.tasks in the types");
+      notes.add("PID IDR not walked: no init_pid_ns symbol or no pid_namespace.idr / pid.tasks in the types");
       return out;
     }
     const std::uint64_t idr_at = *ns + idr->offset;
     const std::uint64_t idr_base = base ? r_->memory().uint(idr_at + base->offset, 4).value_or(0) : 0;
     const auto w = objects::walk_xarray(*r_, idr_at + rt->offset, max_tasks);
-    if (!w.problem.empty()) notes.push_back("PID IDR: " + w.problem);
+    if (!w.problem.empty()) notes.add("PID IDR: " + w.problem);
     idr_walked_ = w.problem.empty() || !w.entries.empty();
     for (const auto& e : w.entries) {
       const std::uint64_t number = e.index + idr_base;
@@ -306,7 +307,7 @@ private:
       const std::uint64_t task = *first - links->offset;
       const auto task_pid = r_->memory().uint(task + pid_field->offset, 4);
       if (!task_pid || *task_pid != number) {
-        notes.push_back("PID IDR: pid " + std::to_string(number) + " names task " + mquire::detail::hex(task) +
+        notes.add("PID IDR: pid " + std::to_string(number) + " names task " + mquire::detail::hex(task) +
                         ", whose pid is not " + std::to_string(number));
         continue;
       }
@@ -317,13 +318,13 @@ private:
 
   // Each online CPU's runqueue: the task running on it, and the tasks
   // queued in its CFS tree (sched_entity.run_node; group entities skipped).
-  std::vector<std::uint64_t> from_runqueues(std::vector<std::string>& notes) const {
+  std::vector<std::uint64_t> from_runqueues(mquire::notes& notes) const {
     std::vector<std::uint64_t> out;
     const auto& ty = r_->types();
     const auto curr = ty.field("rq", "curr");
     const auto rqs = objects::per_cpu_addresses(*r_, *syms_, "runqueues");
     if (!curr || (rqs.copies.empty() && !rqs.problem.empty())) {
-      notes.push_back("runqueues not read: " + (curr ? rqs.problem : std::string("no rq.curr in the types")));
+      notes.add("runqueues not read: " + (curr ? rqs.problem : std::string("no rq.curr in the types")));
       return out;
     }
     const auto timeline = ty.field("rq", "cfs.tasks_timeline.rb_root.rb_node");
@@ -337,7 +338,7 @@ private:
       const auto root = r_->pointer(this_rq + timeline->offset);
       if (!root || *root == 0) continue;
       const auto w = objects::walk_rbtree(*r_, *root, max_tasks);
-      if (!w.problem.empty()) notes.push_back("runqueue of CPU " + std::to_string(cpu) + ": " + w.problem);
+      if (!w.problem.empty()) notes.add("runqueue of CPU " + std::to_string(cpu) + ": " + w.problem);
       for (auto n : w.nodes) {
         const std::uint64_t se = n - (run_node->offset - se_field->offset);
         if (my_q && r_->pointer(se + my_q->offset).value_or(1) != 0) continue; // a group's entity
@@ -352,7 +353,7 @@ private:
   // children/sibling lists: a child is kept when its real_parent is the
   // task whose list holds it.
   std::vector<std::uint64_t> from_children(const std::vector<std::uint64_t>& parents,
-                                           std::vector<std::string>& notes) const {
+                                           mquire::notes& notes) const {
     std::vector<std::uint64_t> out;
     const auto& ty = r_->types();
     const auto children = ty.field("task_struct", "children");
@@ -367,7 +368,7 @@ private:
       todo.pop_back();
       if (!done.insert(p).second) continue;
       const auto w = objects::walk_list(*r_, p + children->offset, max_tasks);
-      if (!w.problem.empty()) notes.push_back("children of task " + mquire::detail::hex(p) + ": " + w.problem);
+      if (!w.problem.empty()) notes.add("children of task " + mquire::detail::hex(p) + ": " + w.problem);
       for (auto n : w.nodes) {
         const std::uint64_t child = n - sibling->offset;
         if (r_->pointer(child + real_parent->offset) != p) continue;

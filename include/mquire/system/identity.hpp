@@ -15,6 +15,7 @@
 #include "../error.hpp"
 #include "../objects/object_reader.hpp"
 #include "../objects/symbol_index.hpp"
+#include "../notes.hpp"
 
 namespace mquire::system {
 
@@ -23,7 +24,7 @@ struct identity {
   std::optional<std::uint64_t> btime;     // seconds since the epoch, as /proc/stat's btime
   std::optional<std::uint64_t> uptime_ns; // CLOCK_BOOTTIME at the timekeeper's last update
   std::optional<std::int64_t> realtime_ns; // CLOCK_REALTIME then (the wall clock, in ns since the epoch)
-  std::vector<std::string> notes;         // what could not be read
+  mquire::notes notes;         // what could not be read
 };
 
 // /proc/uptime's first field: seconds with two decimals.
@@ -76,24 +77,24 @@ inline result<identity> read_identity(const objects::object_reader& r, const obj
   id.domainname = u->chars("domainname").value_or("");
   const auto tk = detail::timekeeper_address(r, syms);
   if (!tk) {
-    id.notes.push_back("boot time and uptime: no timekeeper_data or tk_core symbol, or no layout for it");
+    id.notes.add("boot time and uptime: no timekeeper_data or tk_core symbol, or no layout for it");
     return id;
   }
   auto t = r.read(*tk, "timekeeper");
   if (!t) {
-    id.notes.push_back("boot time and uptime: " + t.err().message);
+    id.notes.add("boot time and uptime: " + t.err().message);
     return id;
   }
   const auto offs_real = t->s("offs_real"), offs_boot = t->s("offs_boot");
   if (offs_real && offs_boot && *offs_real >= *offs_boot)
     id.btime = static_cast<std::uint64_t>(*offs_real - *offs_boot) / 1000000000;
   else
-    id.notes.push_back("boot time: the timekeeper's offs_real / offs_boot are not readable or not in order");
+    id.notes.add("boot time: the timekeeper's offs_real / offs_boot are not readable or not in order");
   const auto monotonic = detail::monotonic_of(*t);
   if (monotonic && offs_boot && *offs_boot >= 0)
     id.uptime_ns = *monotonic + static_cast<std::uint64_t>(*offs_boot);
   else
-    id.notes.push_back("uptime: the timekeeper's monotonic clock is not readable");
+    id.notes.add("uptime: the timekeeper's monotonic clock is not readable");
   if (monotonic && offs_real && *monotonic <= static_cast<std::uint64_t>(INT64_MAX - *offs_real) && *offs_real >= 0)
     id.realtime_ns = static_cast<std::int64_t>(*monotonic) + *offs_real;
   return id;

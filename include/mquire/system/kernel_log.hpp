@@ -20,6 +20,7 @@
 #include "../error.hpp"
 #include "../objects/object_reader.hpp"
 #include "../objects/symbol_index.hpp"
+#include "../notes.hpp"
 
 namespace mquire::system {
 
@@ -34,7 +35,7 @@ struct log_record {
 struct kernel_log {
   std::vector<log_record> records; // in sequence order
   std::string source;              // which buffer, where
-  std::vector<std::string> notes;  // records left out, and why
+  mquire::notes notes;  // records left out, and why
 };
 
 // At most this many records are read (a ring of 2^22 descriptors holds a
@@ -118,7 +119,7 @@ inline result<kernel_log> read_ringbuffer(const objects::object_reader& r, std::
   std::uint64_t span = ((last - first) & id_mask) + 1;
   std::uint64_t start = first;
   if (span > count || span > max_log_records) {
-    log.notes.push_back("the ring's tail and head ids (" + std::to_string(first) + ", " + std::to_string(last) +
+    log.notes.add("the ring's tail and head ids (" + std::to_string(first) + ", " + std::to_string(last) +
                         ") span more records than it holds: read from the head back");
     span = std::min(count, max_log_records);
     start = (last - span + 1) & id_mask;
@@ -133,7 +134,7 @@ inline result<kernel_log> read_ringbuffer(const objects::object_reader& r, std::
       // Pages of descriptors missing from the dump: a long run of them
       // means the ring's fields are not what they say (bounded work).
       if (++unreadable_run == max_unreadable_descriptors) {
-        log.notes.push_back(std::to_string(unreadable_run) + " descriptors in a row are not in the dump: the rest of the ring is not read");
+        log.notes.add(std::to_string(unreadable_run) + " descriptors in a row are not in the dump: the rest of the ring is not read");
         break;
       }
       continue;
@@ -150,7 +151,7 @@ inline result<kernel_log> read_ringbuffer(const objects::object_reader& r, std::
     if (state == desc_state::reserved || state == desc_state::committed) {
       // The kernel's reader stops here: this record is not yet final.
       if (k + 1 < span)
-        log.notes.push_back("record id " + std::to_string(id) + " was not finalized: the " + std::to_string(span - k - 1) +
+        log.notes.add("record id " + std::to_string(id) + " was not finalized: the " + std::to_string(span - k - 1) +
                             " after it are not shown, as the kernel would not show them");
       break;
     }
@@ -203,9 +204,9 @@ inline result<kernel_log> read_ringbuffer(const objects::object_reader& r, std::
     log.records.push_back(std::move(rec));
   }
   if (lost)
-    log.notes.push_back(std::to_string(lost) + " records had their text overwritten or never stored (left out, as dmesg leaves them out)");
+    log.notes.add(std::to_string(lost) + " records had their text overwritten or never stored (left out, as dmesg leaves them out)");
   if (torn)
-    log.notes.push_back(std::to_string(torn) + " records are torn (a descriptor, its meta data or its text block "
+    log.notes.add(std::to_string(torn) + " records are torn (a descriptor, its meta data or its text block "
                                                "disagree, or are not in the dump) and left out");
   return log;
 }
@@ -242,13 +243,13 @@ inline result<kernel_log> read_log_buf(const objects::object_reader& r, const ob
   for (std::uint64_t k = 0; seq < end_seq && k < max_log_records; ++k) {
     auto m = r.read(*buf + idx, "printk_log");
     if (idx + *header > size || !m) {
-      log.notes.push_back("record " + std::to_string(seq) + " at log_buf+" + std::to_string(idx) + " is not readable: the rest is left out");
+      log.notes.add("record " + std::to_string(seq) + " at log_buf+" + std::to_string(idx) + " is not readable: the rest is left out");
       break;
     }
     const std::uint64_t rec_len = m->u("len").value_or(0);
     if (rec_len == 0) { // the writer wrapped here
       if (wrapped || idx == 0) {
-        log.notes.push_back("log_buf wraps twice: the rest is left out");
+        log.notes.add("log_buf wraps twice: the rest is left out");
         break;
       }
       wrapped = true;
@@ -257,12 +258,12 @@ inline result<kernel_log> read_log_buf(const objects::object_reader& r, const ob
     }
     const std::uint64_t text_len = m->u("text_len").value_or(0);
     if (rec_len < *header + text_len || idx + rec_len > size) {
-      log.notes.push_back("record " + std::to_string(seq) + " has an impossible length: the rest is left out");
+      log.notes.add("record " + std::to_string(seq) + " has an impossible length: the rest is left out");
       break;
     }
     auto text = r.bytes(*buf + idx + *header, static_cast<std::size_t>(text_len));
     if (!text) {
-      log.notes.push_back("the text of record " + std::to_string(seq) + " is not in the dump: the rest is left out");
+      log.notes.add("the text of record " + std::to_string(seq) + " is not in the dump: the rest is left out");
       break;
     }
     log_record rec;

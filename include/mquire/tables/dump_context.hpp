@@ -27,6 +27,7 @@
 #include "../processes/process_view.hpp"
 #include "../system/identity.hpp"
 #include "../system/kernel_log.hpp"
+#include "../notes.hpp"
 
 namespace mquire::tables {
 
@@ -54,7 +55,7 @@ public:
   const virtual_memory& memory() const noexcept { return memory_->memory; }
   const scan_work& work() const noexcept { return work_; }
   // What could not be read, each view's notes once: for stderr.
-  const std::vector<std::string>& notes() const noexcept { return notes_; }
+  const mquire::notes& notes() const noexcept { return notes_; }
   // The same notes with when and where each was made: log_messages' rows.
   struct log_entry {
     std::string time, location, message;
@@ -237,7 +238,7 @@ private:
   // A note for stderr ("LOCATION: MESSAGE", or MESSAGE alone when it names
   // its subject) and for log_messages.
   void note(const std::string& location, const std::string& message, bool prefixed = true) {
-    notes_.push_back(prefixed ? location + ": " + message : message);
+    notes_.add(prefixed ? location + ": " + message : message);
     log_entries_.push_back({utc_now(), location, message});
   }
   static std::string utc_now() {
@@ -257,9 +258,7 @@ private:
   }
   static error no_view() { return make_error(error_code::not_found, "tasks were not read"); }
 
-  void add_notes(const std::string& what, const std::vector<std::string>& notes) {
-    for (const auto& n : notes) note(what, n);
-  }
+  void add_notes(const std::string& what, const mquire::notes& notes) { notes_.add_all(notes, what); }
 
   template <typename T, typename Read>
   result<const T*> once(std::optional<result<T>>& slot, const char* what, Read read) {
@@ -313,7 +312,7 @@ private:
   std::optional<result<filesystems::cached_file_list>> cached_;
   std::optional<hooks::ftrace_view> ftrace_;
   std::optional<hooks::hook_tables> hooks_;
-  std::vector<std::string> notes_;
+  mquire::notes notes_;
   std::vector<log_entry> log_entries_;
   scan_work work_;
 };

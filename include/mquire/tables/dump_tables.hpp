@@ -13,6 +13,7 @@
 #include "process_rows.hpp"
 #include "schemas.hpp"
 #include "system_rows.hpp"
+#include "../notes.hpp"
 
 namespace mquire::tables {
 
@@ -73,7 +74,7 @@ public:
     return out;
   }
 
-  const std::vector<std::string>& notes() const noexcept { return ctx_.notes(); }
+  const mquire::notes& notes() const noexcept { return ctx_.notes(); }
   const scan_work& work() const noexcept { return ctx_.work(); }
   dump_context& context() noexcept { return ctx_; }
 

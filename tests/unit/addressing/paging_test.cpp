@@ -178,3 +178,47 @@ TEST_CASE("paging: the kernel's page tables found from its symbols and checked",
     CHECK_THAT(space.err().message, Catch::Contains("does not map the kernel image back"));
   }
 }
+
+TEST_CASE("paging: kernel memory through the page tables, else the image's placement, else why not",
+          "[unit][paging]") {
+  physical_memory m;
+  const std::uint64_t image_pa = 0x3000000, image_va = 0xffffffff83000000ull;
+  const std::uint64_t top = image_pa + 0x600000;
+  for (std::uint64_t o = 0; o < (16u << 20); o += 2u << 20) map_x86(m, top, 4, image_va + o, image_pa + o, 2u << 20);
+  auto t = table_of({{"_text", image_va}, {"init_top_pgt", image_va + 0x600000}, {"linux_banner", image_va + 0x200100}});
+  const mquire::table_placement at{image_pa + 0x200000, {}};
+  SECTION("a dump: every read goes through the page tables") {
+    const auto km = mquire::kernel_memory_for(t, at, m.reader(), true);
+    REQUIRE(km);
+    REQUIRE(km->space);
+    CHECK(km->how == "x86_64 4-level page tables at physical 0x3600000 (init_top_pgt)");
+    CHECK(km->page_tables_problem.empty());
+    CHECK(km->memory.physical(image_va + 0x1234) == image_pa + 0x1234);
+  }
+  SECTION("a kernel file: the image's own placement, from the banner") {
+    const auto km = mquire::kernel_memory_for(t, at, m.reader(), false);
+    REQUIRE(km);
+    CHECK_FALSE(km->space);
+    CHECK_THAT(km->how, Catch::Contains("from linux_banner"));
+    CHECK(km->memory.physical(image_va + 0x1234) == image_pa + 0x1234);
+  }
+  SECTION("a dump whose page tables are lost: the placement, and why the tables were not used") {
+    physical_memory empty;
+    empty.new_table(4096);
+    const auto km = mquire::kernel_memory_for(t, at, empty.reader(), true);
+    REQUIRE(km);
+    CHECK_FALSE(km->space);
+    CHECK_THAT(km->page_tables_problem, Catch::Contains("does not map the kernel image back"));
+  }
+  SECTION("no anchor, or addresses that are not virtual: an error that says which") {
+    t.banner.clear();
+    const auto none = mquire::kernel_memory_for(t, at, m.reader(), false);
+    REQUIRE_FALSE(none);
+    CHECK(none.err().code == mquire::error_code::not_found);
+    CHECK(none.err().message == "no anchor ties the table's addresses to the input");
+    t.basis = mquire::address_basis::range_relative;
+    const auto relative = mquire::kernel_memory_for(t, {image_pa + 0x200000, image_va + 0x200000}, m.reader(), false);
+    REQUIRE_FALSE(relative);
+    CHECK(relative.err().code == mquire::error_code::unsupported);
+  }
+}

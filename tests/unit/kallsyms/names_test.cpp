@@ -35,7 +35,7 @@ TEST_CASE("names: the walk ends at the markers and expands to the generator's na
   const std::size_t names = unit::at(o, section_role::names), mk = unit::at(o, section_role::markers);
   const auto markers = mquire::detail::read_markers(r, {mk, mk + 12, 3}, 4, mquire::byte_order::little);
   const auto w = mquire::detail::walk_names(r, names, mk, 700, markers, mquire::name_length::uleb128);
-  REQUIRE(w.ok);
+  REQUIRE(w.ok());
   CHECK(w.entries == 700);
   CHECK(mk - w.end < 8); // only alignment padding before the markers
   const auto found = unit::token_tables(o.bytes);

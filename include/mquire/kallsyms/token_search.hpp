@@ -154,17 +154,16 @@ struct token_search : search_path {
     mark.reach(search_stage::markers, {L.name, rejection::no_symbol_count, {}});
     candidate with_markers = c;
     with_markers.markers = run;
-    on_markers(with_markers, gap, n_lo, n_hi);
+    on_markers(m, with_markers, gap, n_lo, n_hi);
   }
 
-  void on_markers(candidate c, std::uint64_t gap, std::uint64_t n_lo, std::uint64_t n_hi) {
+  // The candidates `m` reads with the markers of `c`: every N in [n_lo,
+  // n_hi] whose num_syms stands where the names must start.
+  void on_markers(const marker_reader& m, candidate c, std::uint64_t gap, std::uint64_t n_lo, std::uint64_t n_hi) {
     const layout_desc& L = *c.layout;
     const marker_run& run = c.markers;
     const label_alignment& al = c.align;
-    const std::size_t i_markers = L.index_of(section_role::markers);
-    const std::size_t i_tokens = L.index_of(section_role::token_table);
-    const unsigned mw = L.sections[i_markers].width(c.word);
-    const std::vector<std::uint64_t> markers = read_markers(r, run, mw, c.order);
+    const std::vector<std::uint64_t> markers = read_markers(r, run, m.mw, c.order);
     if (markers.empty()) return;
     // names start + last marker + the last group's bytes lie in front of the
     // markers. A last marker that does not step from the one before is the
@@ -184,7 +183,7 @@ struct token_search : search_path {
       const std::size_t q = names_start - ns_span;
       const std::uint64_t n = r.uint_unchecked(q, nsw, c.order);
       if (n < n_lo || n > n_hi) continue;
-      if (run_size(L, i_markers + 1, i_tokens, n, c.word, al) != gap) continue;
+      if (m.mid_size(n) != gap) continue;
       if (!r.all_zero(q + nsw, ns_span - nsw)) continue;
       ++report.stats.num_syms_candidates;
       mark.reach(search_stage::num_syms, {L.name, rejection::names_disagree, {}});
@@ -194,7 +193,7 @@ struct token_search : search_path {
       c.salvaged = nullptr;
       placement p;
       if (!eng.placed_and_screened(c, p)) continue;
-      const names_walk w = eng.walk_shared(names_start, c, n, markers, mw);
+      const names_walk w = eng.walk_shared(names_start, c, n, markers, m.mw);
       const auto names_end_ok = [&](std::size_t end) {
         return end <= run.start && al.up(end) == run.start && r.all_zero(end, run.start - end);
       };
@@ -207,7 +206,7 @@ struct token_search : search_path {
       if (opt.strict) continue;
       // Damaged names (or markers): salvage group by group. At least half
       // of the groups must walk whole, so that random bytes never pass.
-      const salvaged_names& salvaged = eng.salvage_shared(names_start, c, n, markers, mw, names_end_ok);
+      const salvaged_names& salvaged = eng.salvage_shared(names_start, c, n, markers, m.mw, names_end_ok);
       if (salvaged.groups == 0 || 2 * salvaged.whole_groups < salvaged.groups || salvaged.lost * 2 > n) continue;
       ++report.stats.names_decoded;
       mark.reach(search_stage::names, {L.name, rejection::range_ends_before_address_data, {}});

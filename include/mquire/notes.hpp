@@ -24,8 +24,8 @@ namespace mquire {
 
 class notes {
 public:
-  // Far above what a real dump gives (a few dozen), far below what a
-  // hostile one could ask for.
+  // Far above what a real dump gives (none on the fixture dumps), far
+  // below what a hostile one could ask for.
   static constexpr std::size_t default_limit = 10000;
 
   notes() = default;

@@ -212,7 +212,7 @@ tool::bpf_report read_bpf_report(const tool::found_table& best, const tool::kern
   }
   mquire::processes::process_view pv(best.table, *v.types, v.memory->memory, *v.memory->space);
   if (auto tasks = pv.tasks()) out.holders = mquire::bpf::bpf_holders(pv, *tasks);
-  else out.holders.notes.add("BPF holders: tasks not read: " + tasks.err().message);
+  else out.holders.notes.add("BPF holders: tasks not read", tasks.err());
   return out;
 }
 

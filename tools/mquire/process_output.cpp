@@ -168,7 +168,7 @@ void write_maps(std::FILE* out, mp::process_view& view, const mp::task_list& tas
     if (t->mm == 0) continue; // kernel threads have no maps
     auto maps = view.maps(*t);
     if (!maps) {
-      problems.add("pid " + std::to_string(t->pid) + ": maps not read: " + maps.err().message);
+      problems.add("pid " + std::to_string(t->pid) + ": maps not read", maps.err());
       continue;
     }
     task_problems(*t, &maps->notes, problems);
@@ -181,7 +181,7 @@ void write_maps(std::FILE* out, mp::process_view& view, const mp::task_list& tas
     for (const auto& m : maps->maps) {
       if (!m.problem.empty())
         problems.add("pid " + std::to_string(t->pid) + ": " + fmt::format("{:x}-{:x}", m.start, m.end) + ": " +
-                           m.problem);
+                     m.problem);
       if (!json) {
         std::fprintf(out, "%s\n", mp::maps_line(m, pointer_size).c_str());
         continue;
@@ -209,7 +209,7 @@ void write_files(std::FILE* out, mp::process_view& view, const mp::task_list& ta
   for (const auto* t : processes(tasks, req)) {
     auto files = view.files(*t);
     if (!files) {
-      problems.add("pid " + std::to_string(t->pid) + ": files not read: " + files.err().message);
+      problems.add("pid " + std::to_string(t->pid) + ": files not read", files.err());
       continue;
     }
     task_problems(*t, &files->notes, problems);

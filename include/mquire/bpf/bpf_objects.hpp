@@ -203,7 +203,7 @@ void each_pointed(const objects::object_reader& r, std::uint64_t array, std::uin
     result<objects::object> o =
         at ? r.read(*at, type) : make_error(error_code::out_of_range, "its pointer is not readable");
     if (!o) {
-      problems.add(std::string(what) + " " + std::to_string(i) + ": " + o.err().message);
+      problems.add(std::string(what) + " " + std::to_string(i), o.err());
       return;
     }
     each(*o);
@@ -228,7 +228,7 @@ inline program read_program(const objects::object_reader& r, const objects::symb
   out.bpf_func = p.u("bpf_func").value_or(0);
   auto aux = r.follow(p, "aux", "bpf_prog_aux");
   if (!aux) {
-    out.problems.add("aux: " + aux.err().message);
+    out.problems.add("aux", aux.err());
     return out;
   }
   if (aux->u("prog").value_or(0) != p.address())
@@ -275,8 +275,8 @@ inline program read_program(const objects::object_reader& r, const objects::symb
   if (p.u("jited").value_or(0) && out.bpf_func != 0 &&
       (out.bpf_func < out.image_start || out.bpf_func >= out.image_end))
     out.problems.add("its JIT-ed entry " + mquire::detail::hex(out.bpf_func) +
-                           " is outside the image its kallsyms entry covers (" + mquire::detail::hex(out.image_start) +
-                           "-" + mquire::detail::hex(out.image_end) + ")");
+                     " is outside the image its kallsyms entry covers (" + mquire::detail::hex(out.image_start) +
+                     "-" + mquire::detail::hex(out.image_end) + ")");
   return out;
 }
 
@@ -361,19 +361,19 @@ inline result<bpf_view> read_bpf(const objects::object_reader& r, const objects:
   for (const auto& e : progs.entries) {
     if (budget < 2) {
       v.notes.add("BPF: stopped at program id " + std::to_string(e.index + base) + ": more than " +
-                        std::to_string(max_bpf_reads) + " objects read");
+                  std::to_string(max_bpf_reads) + " objects read");
       break;
     }
     budget -= 2; // the program and its aux
     auto p = r.read(e.value, "bpf_prog");
     if (!p) {
-      v.notes.add("program id " + std::to_string(e.index + base) + ": " + p.err().message);
+      v.notes.add("program id " + std::to_string(e.index + base), p.err());
       continue;
     }
     auto prog = detail::read_program(r, syms, *p, page_size, budget);
     if (prog.id != e.index + base) {
       v.notes.add("prog_idr slot " + std::to_string(e.index + base) + " holds " + mquire::detail::hex(e.value) +
-                        ", whose id is " + std::to_string(prog.id) + ": not listed");
+                  ", whose id is " + std::to_string(prog.id) + ": not listed");
       continue;
     }
     v.programs.push_back(std::move(prog));
@@ -389,13 +389,13 @@ inline result<bpf_view> read_bpf(const objects::object_reader& r, const objects:
   for (const auto& e : maps.entries) {
     auto m = r.read(e.value, "bpf_map");
     if (!m) {
-      v.notes.add("map id " + std::to_string(e.index + base) + ": " + m.err().message);
+      v.notes.add("map id " + std::to_string(e.index + base), m.err());
       continue;
     }
     auto mp = detail::read_map(r, *m, page_size, possible_cpus);
     if (mp.id != e.index + base) {
       v.notes.add("map_idr slot " + std::to_string(e.index + base) + " holds " + mquire::detail::hex(e.value) +
-                        ", whose id is " + std::to_string(mp.id) + ": not listed");
+                  ", whose id is " + std::to_string(mp.id) + ": not listed");
       continue;
     }
     v.maps.push_back(std::move(mp));

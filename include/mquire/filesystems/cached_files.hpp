@@ -115,7 +115,7 @@ inline result<cached_file_list> read_cached_files(const objects::object_reader& 
     const std::uint64_t sb_address = node - s_list->offset;
     auto sb = r.read(sb_address, "super_block");
     if (!sb) {
-      out.notes.add("superblock at " + mquire::detail::hex(sb_address) + ": " + sb.err().message);
+      out.notes.add("superblock at " + mquire::detail::hex(sb_address), sb.err());
       continue;
     }
     std::string type = "?";
@@ -126,13 +126,13 @@ inline result<cached_file_list> read_cached_files(const objects::object_reader& 
     out.inodes_read += inodes.nodes.size();
     if (!inodes.problem.empty())
       out.notes.add(type + " superblock at " + mquire::detail::hex(sb_address) + ": its inodes: " +
-                          inodes.problem);
+                    inodes.problem);
     const auto mount = mounts_of.find(sb_address);
     for (const auto in : inodes.nodes) {
       const std::uint64_t inode_address = in - i_sb_list->offset;
       auto inode = r.read(inode_address, "inode");
       if (!inode) {
-        out.notes.add(type + " inode at " + mquire::detail::hex(inode_address) + ": " + inode.err().message);
+        out.notes.add(type + " inode at " + mquire::detail::hex(inode_address), inode.err());
         continue;
       }
       const auto mapping = inode->u("i_mapping").value_or(0);

@@ -150,14 +150,14 @@ inline result<mount_table> read_mounts(const objects::object_reader& r, const ob
     const std::uint64_t address = node - node_offset;
     auto m = r.read(address, "mount");
     if (!m) {
-      out.notes.add("mount at " + mquire::detail::hex(address) + ": " + m.err().message);
+      out.notes.add("mount at " + mquire::detail::hex(address), m.err());
       break;
     }
     const std::uint64_t vfsmnt = address + mnt_at->offset;
     const auto root_dentry = m->u("mnt.mnt_root").value_or(0);
     auto where = paths.path_under_root(vfsmnt, root_dentry);
     if (!where) {
-      out.notes.add("mount at " + mquire::detail::hex(address) + ": its mount point: " + where.err().message);
+      out.notes.add("mount at " + mquire::detail::hex(address) + ": its mount point", where.err());
       continue;
     }
     if (!*where) continue; // outside the process's root: the kernel skips it too
@@ -188,7 +188,7 @@ inline result<mount_table> read_mounts(const objects::object_reader& r, const ob
 
     auto sb = r.follow(*m, "mnt.mnt_sb", "super_block");
     if (!sb) {
-      out.notes.add("mount " + std::to_string(e.id) + ": its superblock: " + sb.err().message);
+      out.notes.add("mount " + std::to_string(e.id) + ": its superblock", sb.err());
       continue;
     }
     e.super_block = sb->address();

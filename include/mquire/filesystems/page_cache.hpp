@@ -63,25 +63,25 @@ inline result<file_pages> read_file_pages(const objects::object_reader& r, const
     const auto pfn = frames.pfn_of(e.value);
     if (!pfn) {
       out.problems.add("page " + std::to_string(e.index) + ": " + mquire::detail::hex(e.value) +
-                             " is not a struct page");
+                       " is not a struct page");
       continue;
     }
     auto folio = r.read(e.value, folio_type);
     if (!folio) {
-      out.problems.add("page " + std::to_string(e.index) + ": " + folio.err().message);
+      out.problems.add("page " + std::to_string(e.index), folio.err());
       continue;
     }
     const auto back = folio->u("mapping"), index = folio->u("index");
     if (!back || !index || *back != mapping || *index != e.index) {
       out.problems.add("page " + std::to_string(e.index) + ": the folio at " + mquire::detail::hex(e.value) +
-                             " belongs to " + mquire::detail::hex(back.value_or(0)) + " page " +
-                             std::to_string(index.value_or(0)) + ", not to this file");
+                       " belongs to " + mquire::detail::hex(back.value_or(0)) + " page " +
+                       std::to_string(index.value_or(0)) + ", not to this file");
       continue;
     }
     const std::uint64_t span = e.span == 0 ? 1 : e.span;
     if (span > max_folio_pages) {
       out.problems.add("page " + std::to_string(e.index) + ": an entry covering " + std::to_string(span) +
-                             " pages, more than any folio has");
+                       " pages, more than any folio has");
       continue;
     }
     if (!out.runs.empty() && out.runs.back().first + out.runs.back().count > e.index) {

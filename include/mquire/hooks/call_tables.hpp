@@ -173,7 +173,7 @@ inline hook_tables read_hook_tables(const objects::object_reader& r, const objec
       for (const auto node : w.nodes) {
         auto k = r.read(node - hlist->offset, "kprobe");
         if (!k) {
-          out.notes.add("kprobe at " + mquire::detail::hex(node - hlist->offset) + ": " + k.err().message);
+          out.notes.add("kprobe at " + mquire::detail::hex(node - hlist->offset), k.err());
           continue;
         }
         kprobe_entry e;

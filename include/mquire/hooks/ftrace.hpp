@@ -112,7 +112,7 @@ inline ftrace_view read_ftrace(const objects::object_reader& r, const objects::s
   while (at && *at != *end) {
     if (!r.kernel_pointer(*at, 8) || !seen.insert(*at).second || seen.size() > max_ftrace_ops) {
       out.notes.add("ftrace_ops_list: " + mquire::detail::hex(*at) +
-                          " is not a kernel address, repeats, or is past the budget: the list ends there");
+                    " is not a kernel address, repeats, or is past the budget: the list ends there");
       break;
     }
     auto o = r.read(*at, "ftrace_ops");
@@ -189,7 +189,7 @@ inline ftrace_view read_ftrace(const objects::object_reader& r, const objects::s
     }
     auto p = r.read(*page, "ftrace_page");
     if (!p) {
-      out.notes.add("ftrace_pages: " + p.err().message);
+      out.notes.add("ftrace_pages", p.err());
       break;
     }
     const std::uint64_t n = static_cast<std::uint64_t>(std::max<std::int64_t>(0, p->s("index").value_or(0)));

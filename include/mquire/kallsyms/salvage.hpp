@@ -224,7 +224,7 @@ inline void expand_salvaged(const byte_reader& r, std::size_t start, const salva
   }
   if (s.markers_repaired)
     out.damage_notes.add(std::to_string(s.markers_repaired) +
-                               " damaged kallsyms_markers entries (the names walk across them)");
+                         " damaged kallsyms_markers entries (the names walk across them)");
 }
 
 } // namespace mquire::detail

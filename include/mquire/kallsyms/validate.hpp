@@ -204,8 +204,8 @@ inline rejection check_seqs(const byte_reader& r, kallsyms_table& t, validation&
   if (const rejection why = seqs_verdict(seqs, n, strict); why != rejection::none) return why;
   if (seqs.missing)
     t.damage_notes.add("kallsyms_seqs_of_names is cut short by the end of the input: " +
-                             std::to_string(seqs.order.size()) + " of " + std::to_string(n) +
-                             " entries present (no symbol lost: the name-order check uses those)");
+                       std::to_string(seqs.order.size()) + " of " + std::to_string(n) +
+                       " entries present (no symbol lost: the name-order check uses those)");
   v.score += 2;
   if (seqs.damaged == 0) {
     v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols");
@@ -213,7 +213,7 @@ inline rejection check_seqs(const byte_reader& r, kallsyms_table& t, validation&
     v.evidence.push_back("kallsyms_seqs_of_names is a permutation of the symbols but for " +
                          std::to_string(seqs.damaged) + " damaged entries");
     t.damage_notes.add(std::to_string(seqs.damaged) +
-                             " damaged kallsyms_seqs_of_names entries (no symbol lost: the name-order check skips them)");
+                       " damaged kallsyms_seqs_of_names entries (no symbol lost: the name-order check skips them)");
   }
   // Names in seqs order must be sorted. A few exceptions are damage; many
   // mean this kernel sorted differently (clang LTO suffixes were once

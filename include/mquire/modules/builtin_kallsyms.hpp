@@ -53,7 +53,7 @@ inline std::vector<objects::object> list_entries(const objects::object_reader& r
   for (const auto node : w.nodes) {
     auto o = r.read(node - at->offset, type);
     if (!o) {
-      out.notes.add(std::string(what) + ": " + o.err().message);
+      out.notes.add(what, o.err());
       break;
     }
     entries.push_back(std::move(*o));
@@ -95,7 +95,7 @@ inline builtin_symbol_list read_builtin_kallsyms(const objects::object_reader& r
     if (!c) continue;
     auto cache_obj = r.read(*c, "kprobe_insn_cache");
     if (!cache_obj) {
-      out.notes.add(std::string(cache) + ": " + cache_obj.err().message);
+      out.notes.add(cache, cache_obj.err());
       continue;
     }
     const std::string sym = name_at(cache_obj->u("sym").value_or(0));

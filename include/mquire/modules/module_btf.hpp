@@ -67,12 +67,12 @@ inline result<module_btf_list> read_module_btfs(const kallsyms_table& t, const b
     const std::size_t got = vm.read_available(*where, m.bytes.data(), m.bytes.size());
     if (got != m.bytes.size()) {
       out.notes.add(m.module + ": BTF of " + std::to_string(*bytes) + " bytes at " + mquire::detail::hex(*where) +
-                          ", only " + std::to_string(got) + " in the dump");
+                    ", only " + std::to_string(got) + " in the dump");
       continue;
     }
     auto parsed = btf::type_info::parse(m.bytes, &kernel);
     if (!parsed) {
-      out.notes.add(m.module + ": not split BTF over the kernel's: " + parsed.err().message);
+      out.notes.add(m.module + ": not split BTF over the kernel's", parsed.err());
       continue;
     }
     m.types = parsed->size();

@@ -104,7 +104,7 @@ inline void read_ipv4(const objects::object_reader& r, std::uint64_t in_device, 
                       interface& out) {
   auto dev = r.read(in_device, "in_device");
   if (!dev) {
-    out.problems.add("IPv4: " + dev.err().message);
+    out.problems.add("IPv4", dev.err());
     return;
   }
   const bool little = r.memory().order() == byte_order::little;
@@ -116,7 +116,7 @@ inline void read_ipv4(const objects::object_reader& r, std::uint64_t in_device, 
     }
     auto ifa = r.read(at, "in_ifaddr");
     if (!ifa) {
-      out.problems.add("IPv4: " + ifa.err().message);
+      out.problems.add("IPv4", ifa.err());
       return;
     }
     if (ifa->u("ifa_dev").value_or(0) != in_device) {
@@ -158,7 +158,7 @@ inline void read_ipv6(const objects::object_reader& r, std::uint64_t inet6_dev, 
   for (const auto node : w.nodes) {
     auto ifa = r.read(node - link->offset, "inet6_ifaddr");
     if (!ifa) {
-      out.problems.add("IPv6: " + ifa.err().message);
+      out.problems.add("IPv6", ifa.err());
       return;
     }
     const auto addr = r.types().field("inet6_ifaddr", "addr"), peer = r.types().field("inet6_ifaddr", "peer_addr");
@@ -200,7 +200,7 @@ inline result<interface_list> read_interfaces(const objects::object_reader& r, c
   for (const auto node : w.nodes) {
     auto d = r.read(node - link->offset, "net_device");
     if (!d) {
-      out.notes.add("interface at " + mquire::detail::hex(node - link->offset) + ": " + d.err().message);
+      out.notes.add("interface at " + mquire::detail::hex(node - link->offset), d.err());
       break;
     }
     interface i;

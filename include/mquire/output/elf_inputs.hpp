@@ -77,7 +77,7 @@ inline elf_contents read_elf_contents(const kallsyms_table& t, const virtual_mem
       if (reached < range->second) last.bytes.resize(static_cast<std::size_t>(range->second - last.address), 0);
     }
     if (runs.empty()) c.notes.add("the kernel image " + mquire::detail::hex(range->first) + ".." +
-                                        mquire::detail::hex(range->second) + " is not in memory");
+                                  mquire::detail::hex(range->second) + " is not in memory");
     take(std::move(runs), "");
   } else {
     c.notes.add("the table places no kernel image (no _text, _stext or text symbols)");
@@ -88,13 +88,13 @@ inline elf_contents read_elf_contents(const kallsyms_table& t, const virtual_mem
     for (const auto& [address, size] : mod.regions) {
       if (size > max_module_bytes || total + size > max_all_module_bytes || address + size < address) {
         c.notes.add("module " + mod.name + ": region at " + mquire::detail::hex(address) + " of " +
-                          std::to_string(size) + " bytes left out (too large)");
+                    std::to_string(size) + " bytes left out (too large)");
         continue;
       }
       auto runs = readable_runs(m, address, address + size, size);
       for (const auto& r : runs) total += r.bytes.size();
       if (runs.empty()) c.notes.add("module " + mod.name + ": region at " + mquire::detail::hex(address) +
-                                          " is not in memory");
+                                    " is not in memory");
       take(std::move(runs), mod.name);
     }
   return c;

@@ -123,7 +123,7 @@ public:
       if (v->u("vm_mm") != mm_address || m.end <= m.start || (m.start & page_mask) || (m.end & page_mask) ||
           m.start < last_end) {
         out.notes.add("VMA " + mquire::detail::hex(a) + " (" + mquire::detail::hex(m.start) + "-" +
-                            mquire::detail::hex(m.end) + ") is not a mapping of this mm in order; the maps end here");
+                      mquire::detail::hex(m.end) + ") is not a mapping of this mm in order; the maps end here");
         break;
       }
       last_end = m.end;

@@ -78,12 +78,12 @@ public:
           const auto mnt = fs->u(m), dentry = fs->u(d);
           if (!mnt || !dentry) return;
           if (auto p = paths_->path(*mnt, *dentry)) into = *p;
-          else out.notes.add(std::string(which) + ": " + p.err().message);
+          else out.notes.add(which, p.err());
         };
         path_of("pwd", out.cwd);
         path_of("root", out.root);
       } else {
-        out.notes.add("fs_struct: " + fs.err().message);
+        out.notes.add("fs_struct", fs.err());
       }
     }
     if (files_struct == 0) return out;
@@ -107,7 +107,7 @@ public:
       raw.resize(static_cast<std::size_t>(count * ps));
       if (!r_->memory().read(array + base * ps, raw.data(), raw.size())) {
         out.notes.add("fd array at " + mquire::detail::hex(array + base * ps) + " not readable: descriptors from " +
-                            std::to_string(base) + " on are missing");
+                      std::to_string(base) + " on are missing");
         break;
       }
       bits.assign(static_cast<std::size_t>((count + 63) / 64 * 8), 0);
@@ -119,7 +119,7 @@ public:
         if (p == 0) continue;
         if (!r_->kernel_pointer(p)) {
           out.notes.add("fd " + std::to_string(base + i) + ": " + mquire::detail::hex(p) +
-                              " is not a kernel pointer");
+                        " is not a kernel pointer");
           continue;
         }
         auto f = describe(base + i, p);

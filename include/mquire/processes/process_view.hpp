@@ -92,16 +92,16 @@ public:
     if (t.mm == 0) return d; // a kernel thread: /proc shows empty files
     auto mm = reader_.read(t.mm, "mm_struct");
     if (!mm) {
-      d.problems.add("mm: " + mm.err().message);
+      d.problems.add("mm", mm.err());
       return d;
     }
     if (const auto exe = mm->u("exe_file"); exe && *exe != 0) {
       if (auto p = paths().file_path(*exe)) d.exe = *p;
-      else d.problems.add("exe: " + p.err().message);
+      else d.problems.add("exe", p.err());
     }
     auto user = user_memory(*mm, *space_, *kernel_);
     if (!user) {
-      d.problems.add("user memory: " + user.err().message);
+      d.problems.add("user memory", user.err());
       return d;
     }
     if (budget_.user_bytes == 0) {
@@ -184,7 +184,7 @@ void each_process_files(const process_view& view, const task_list& tasks, mquire
     if (t.pid != t.tgid || t.kthread) continue;
     auto files = view.files(t);
     if (!files) {
-      notes.add("pid " + std::to_string(t.pid) + ": open files not read: " + files.err().message);
+      notes.add("pid " + std::to_string(t.pid) + ": open files not read", files.err());
       continue;
     }
     each(t, *files);

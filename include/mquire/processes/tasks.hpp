@@ -133,17 +133,17 @@ public:
       auto t = read_task(address);
       if (!t) {
         out.notes.add("task at " + mquire::detail::hex(address) + " (found by " + join(sources) +
-                            ") not read: " + t.err().message);
+                      ") not read: " + t.err().message);
         continue;
       }
       if (t->pid == 0) continue; // the idle tasks: /proc lists none
       t->sources.assign(sources.begin(), sources.end());
       if (!sources.count(source_task_list))
         out.notes.add("pid " + std::to_string(t->pid) + " (" + t->comm + ", task " +
-                            mquire::detail::hex(address) + ") is not on the task list; found by " + join(sources));
+                      mquire::detail::hex(address) + ") is not on the task list; found by " + join(sources));
       else if (!sources.count(source_pid_idr) && idr_walked_)
         out.notes.add("pid " + std::to_string(t->pid) + " (" + t->comm + ", task " +
-                            mquire::detail::hex(address) + ") is on the task list but not in the PID IDR");
+                      mquire::detail::hex(address) + ") is on the task list but not in the PID IDR");
       out.tasks.push_back(std::move(*t));
     }
     std::sort(out.tasks.begin(), out.tasks.end(), [](const task& a, const task& b) {
@@ -175,16 +175,16 @@ public:
     t.files = o->u("files").value_or(0);
     t.fs = o->u("fs").value_or(0);
     if (auto parent = r_->follow(*o, "real_parent", "task_struct")) t.ppid = parent->s("tgid").value_or(0);
-    else t.problems.add("parent: " + parent.err().message);
+    else t.problems.add("parent", parent.err());
     if (t.pid == 0) return t;
     if (t.ptrace != 0) {
       if (auto tracer = r_->follow(*o, "parent", "task_struct")) t.tracer_pid = tracer->s("pid").value_or(0);
-      else t.problems.add("tracer: " + tracer.err().message);
+      else t.problems.add("tracer", tracer.err());
     }
     if (auto sig = r_->follow(*o, "signal", "signal_struct")) t.threads = sig->s("nr_threads").value_or(0);
-    else t.problems.add("signal: " + sig.err().message);
+    else t.problems.add("signal", sig.err());
     if (auto c = read_credentials(*o)) t.creds = std::move(*c);
-    else t.problems.add("credentials: " + c.err().message);
+    else t.problems.add("credentials", c.err());
     return t;
   }
 
@@ -196,7 +196,7 @@ public:
     if (const auto node = ty.field("task_struct", "thread_node"); node && ty.field("signal_struct", "thread_head")) {
       auto sig = r_->follow(leader, "signal", "signal_struct");
       if (!sig) {
-        notes.add("threads of task " + mquire::detail::hex(leader.address()) + ": " + sig.err().message);
+        notes.add("threads of task " + mquire::detail::hex(leader.address()), sig.err());
         return out;
       }
       const auto w = objects::walk_list(*r_, *sig->address_of("thread_head"), max_tasks);
@@ -265,7 +265,7 @@ private:
       const std::uint64_t leader = n - tasks->offset;
       auto o = r_->read(leader, "task_struct");
       if (!o) {
-        notes.add("task list: " + o.err().message);
+        notes.add("task list", o.err());
         continue;
       }
       auto threads = threads_of(*o, notes);
@@ -308,7 +308,7 @@ private:
       const auto task_pid = r_->memory().uint(task + pid_field->offset, 4);
       if (!task_pid || *task_pid != number) {
         notes.add("PID IDR: pid " + std::to_string(number) + " names task " + mquire::detail::hex(task) +
-                        ", whose pid is not " + std::to_string(number));
+                  ", whose pid is not " + std::to_string(number));
         continue;
       }
       out.push_back(task);

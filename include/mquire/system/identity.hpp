@@ -82,7 +82,7 @@ inline result<identity> read_identity(const objects::object_reader& r, const obj
   }
   auto t = r.read(*tk, "timekeeper");
   if (!t) {
-    id.notes.add("boot time and uptime: " + t.err().message);
+    id.notes.add("boot time and uptime", t.err());
     return id;
   }
   const auto offs_real = t->s("offs_real"), offs_boot = t->s("offs_boot");

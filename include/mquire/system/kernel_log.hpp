@@ -120,7 +120,7 @@ inline result<kernel_log> read_ringbuffer(const objects::object_reader& r, std::
   std::uint64_t start = first;
   if (span > count || span > max_log_records) {
     log.notes.add("the ring's tail and head ids (" + std::to_string(first) + ", " + std::to_string(last) +
-                        ") span more records than it holds: read from the head back");
+                  ") span more records than it holds: read from the head back");
     span = std::min(count, max_log_records);
     start = (last - span + 1) & id_mask;
   }
@@ -152,7 +152,7 @@ inline result<kernel_log> read_ringbuffer(const objects::object_reader& r, std::
       // The kernel's reader stops here: this record is not yet final.
       if (k + 1 < span)
         log.notes.add("record id " + std::to_string(id) + " was not finalized: the " + std::to_string(span - k - 1) +
-                            " after it are not shown, as the kernel would not show them");
+                      " after it are not shown, as the kernel would not show them");
       break;
     }
     if (state == desc_state::reusable || (*begin == failed_lpos && *next == failed_lpos)) {
